@@ -1,0 +1,571 @@
+//! The engine: the households in id order and the year loop.
+//!
+//! Each step runs the phases of MODEL.md §3 in order. Phases that are a
+//! household's own business (demography and decision; job search, income
+//! and poverty; learning) are parallel maps over the households; market
+//! clearing and training offers are per site, sites in parallel, each
+//! returning its assignments, which are then written back in site order.
+//! No worker writes shared state, and every draw comes from the household's
+//! (or site's) own stream, so results do not depend on the thread count.
+//! Aggregates are summed over fixed chunks of households and the chunk sums
+//! are added in chunk order.
+
+use crate::levers::{YearSettings, capacity};
+use crate::model::decision::{self, Ranking, Surroundings};
+use crate::model::demography::{self, Members};
+use crate::model::income::{self, Earnings};
+use crate::model::market::{self, JobApplicant, PlacementApplicant};
+use crate::model::{Household, Jobs, Livelihood, poverty};
+use crate::record::{GROUPS, Observation, Tally, YearRecord, median};
+use crate::rng::{Purpose, SETUP_YEAR, Stream};
+use crate::scenario::Scenario;
+use rand_distr::{Distribution, StandardNormal};
+use rayon::prelude::*;
+
+/// Households per chunk of the fixed-order reduction. Part of the
+/// reproducibility contract: the float sums depend on it.
+pub const CHUNK: usize = 4096;
+
+/// What happened to a household this year, beyond its [`Household`] fields.
+#[derive(Debug, Clone, Copy)]
+pub struct HouseholdYear {
+    /// Roles of its members after sickness.
+    pub members: Members,
+    /// Out-of-pocket medical cost.
+    pub medical_oop: f64,
+    /// Its ranking of the open livelihoods.
+    pub ranking: Ranking,
+    /// Livelihood after market clearing (before job search).
+    pub choice: Livelihood,
+    /// Local jobs won.
+    pub jobs: Jobs,
+    /// Whether it won a placement.
+    pub placed: bool,
+    /// Last year's livelihood.
+    pub last_state: Livelihood,
+    /// Poor last year.
+    pub poor_last_year: bool,
+    /// Skill at the start of the year.
+    pub skill_start: f64,
+    /// Below the monitoring line this year.
+    pub at_risk: bool,
+    /// Enrolled in dibao this year.
+    pub dibao: bool,
+    /// Took training this year.
+    pub trained: bool,
+}
+
+impl Default for HouseholdYear {
+    fn default() -> Self {
+        HouseholdYear {
+            members: Members::default(),
+            medical_oop: 0.0,
+            ranking: Ranking::NONE_ONLY,
+            choice: Livelihood::None,
+            jobs: [0; 3],
+            placed: false,
+            last_state: Livelihood::None,
+            poor_last_year: false,
+            skill_start: 0.0,
+            at_risk: false,
+            dibao: false,
+            trained: false,
+        }
+    }
+}
+
+/// A resettlement site: its households and its laborers at the start.
+#[derive(Debug, Clone, Default)]
+pub struct Site {
+    /// Its households, in id order.
+    pub members: Vec<u32>,
+    /// Laborers at the initial ages, nobody sick: the base of capacities.
+    pub laborers0: u64,
+}
+
+/// Local-market outcome of one applicant.
+#[derive(Debug, Clone, Copy)]
+struct Assignment {
+    household: u32,
+    choice: Livelihood,
+    jobs: Jobs,
+}
+
+/// A site's market outcome.
+#[derive(Debug, Default)]
+struct SiteOutcome {
+    local: Vec<Assignment>,
+    placed: Vec<u32>,
+}
+
+/// One replicate's simulation state.
+pub struct Engine<'s> {
+    scenario: &'s Scenario,
+    seed: u64,
+    replicate: u32,
+    households: Vec<Household>,
+    year: Vec<HouseholdYear>,
+    sites: Vec<Site>,
+    village_distance: Vec<f64>,
+    village_households: Vec<u32>,
+    village_outbound: Vec<u32>,
+    harvest: Vec<f64>,
+    median_buffers: [Vec<f64>; GROUPS],
+    t: u32,
+}
+
+impl<'s> Engine<'s> {
+    /// Set up a replicate with its households at relocation. Households'
+    /// sites and villages must be within the scenario's counts (the
+    /// population builders guarantee it).
+    pub fn new(
+        scenario: &'s Scenario,
+        households: Vec<Household>,
+        seed: u64,
+        replicate: u32,
+    ) -> Self {
+        let p = &scenario.population;
+        let villages = (p.sites * p.villages_per_site) as usize;
+        let village_distance = (0..villages)
+            .map(|v| {
+                let mut rng = Stream::new(
+                    seed,
+                    replicate,
+                    v as u64,
+                    SETUP_YEAR,
+                    Purpose::VillageDistance,
+                );
+                p.distance_min_km + (p.distance_max_km - p.distance_min_km) * rng.uniform()
+            })
+            .collect();
+        let mut village_households = vec![0u32; villages];
+        let mut sites = vec![Site::default(); p.sites as usize];
+        let work_age = scenario.economy.work_age as u8;
+        for (i, h) in households.iter().enumerate() {
+            village_households[h.village as usize] += 1;
+            let site = &mut sites[h.site as usize];
+            site.members.push(i as u32);
+            site.laborers0 += h
+                .member_ages()
+                .iter()
+                .filter(|a| (work_age..=demography::LAST_WORK_AGE).contains(a))
+                .count() as u64;
+        }
+        let n = households.len();
+        Engine {
+            scenario,
+            seed,
+            replicate,
+            year: vec![HouseholdYear::default(); n],
+            households,
+            sites,
+            village_distance,
+            village_households,
+            village_outbound: vec![0; villages],
+            harvest: Vec::new(),
+            median_buffers: Default::default(),
+            t: 0,
+        }
+    }
+
+    /// The households, in id order (after a step: that year's states).
+    pub fn households(&self) -> &[Household] {
+        &self.households
+    }
+
+    /// What happened to each household in the last step, in id order.
+    pub fn household_years(&self) -> &[HouseholdYear] {
+        &self.year
+    }
+
+    /// The sites.
+    pub fn sites(&self) -> &[Site] {
+        &self.sites
+    }
+
+    /// Steps taken so far.
+    pub fn steps_taken(&self) -> u32 {
+        self.t
+    }
+
+    /// Distance of each village to its site, km (global village order).
+    pub fn village_distances(&self) -> &[f64] {
+        &self.village_distance
+    }
+
+    /// Run one year and return its aggregates.
+    pub fn step(&mut self) -> YearRecord {
+        let ys = YearSettings::resolve(self.scenario, self.t);
+        self.prepare_surroundings(&ys);
+        self.demography_and_decision(&ys);
+        self.clear_markets(&ys);
+        self.earn(&ys);
+        self.train(&ys);
+        self.learn();
+        let record = self.aggregate(&ys);
+        self.t += 1;
+        record
+    }
+
+    fn stream(&self, entity: u64, purpose: Purpose) -> Stream {
+        Stream::new(self.seed, self.replicate, entity, self.t, purpose)
+    }
+
+    /// Village outbound shares of last year, and this year's harvests.
+    fn prepare_surroundings(&mut self, ys: &YearSettings) {
+        self.village_outbound.fill(0);
+        for h in &self.households {
+            if h.state == Livelihood::Outbound {
+                self.village_outbound[h.village as usize] += 1;
+            }
+        }
+        let sd = self.scenario.economy.harvest_sd;
+        self.harvest = (0..self.sites.len() as u32)
+            .map(|site| {
+                let mut rng = self.stream(u64::from(site), Purpose::Harvest);
+                let z: f64 = StandardNormal.sample(&mut rng);
+                ((1.0 + sd * z) * ys.drought_factor(site)).max(0.0)
+            })
+            .collect();
+    }
+
+    /// §3.1 and §3.2, a household at a time.
+    fn demography_and_decision(&mut self, ys: &YearSettings) {
+        let s = self.scenario;
+        let (seed, replicate, t) = (self.seed, self.replicate, self.t);
+        let village_outbound = &self.village_outbound;
+        let village_households = &self.village_households;
+        let village_distance = &self.village_distance;
+        self.households
+            .par_iter_mut()
+            .zip(self.year.par_iter_mut())
+            .enumerate()
+            .for_each(|(i, (h, y))| {
+                let i = i as u64;
+                y.last_state = h.state;
+                y.poor_last_year = h.poor;
+                y.skill_start = h.skill;
+                y.jobs = [0; 3];
+                y.placed = false;
+                y.trained = false;
+                demography::age_one_year(h);
+                let mut rng = Stream::new(seed, replicate, i, t, Purpose::Sickness);
+                let (sick, oop) = demography::sickness(h, ys, &mut rng);
+                y.members = demography::members(h, ys.work_age, sick);
+                y.medical_oop = oop;
+                let v = h.village as usize;
+                let around = Surroundings {
+                    village_outbound_share: f64::from(village_outbound[v])
+                        / f64::from(village_households[v].max(1)),
+                    distance_km: village_distance[v],
+                };
+                let mut rng = Stream::new(seed, replicate, i, t, Purpose::Choice);
+                y.ranking = decision::decide(h, &y.members, &around, s, ys, &mut rng);
+                y.choice = y.ranking.first();
+            });
+    }
+
+    /// §3.3 steps 1 and 2, per site; then the outcomes written back.
+    fn clear_markets(&mut self, ys: &YearSettings) {
+        let outcomes: Vec<SiteOutcome> = self
+            .sites
+            .par_iter()
+            .map(|site| self.clear_site(site, ys))
+            .collect();
+        for outcome in outcomes {
+            for a in outcome.local {
+                let y = &mut self.year[a.household as usize];
+                y.choice = a.choice;
+                y.jobs = a.jobs;
+            }
+            for i in outcome.placed {
+                self.year[i as usize].placed = true;
+            }
+        }
+    }
+
+    fn clear_site(&self, site: &Site, ys: &YearSettings) -> SiteOutcome {
+        let targeting = ys.target_at_risk;
+        let mut local: Vec<JobApplicant> = site
+            .members
+            .iter()
+            .filter(|&&i| self.year[i as usize].choice == Livelihood::Local)
+            .map(|&i| {
+                let h = &self.households[i as usize];
+                let y = &self.year[i as usize];
+                JobApplicant {
+                    household: i,
+                    laborers: y.members.laborers,
+                    firm_qualified: y.skill_start >= ys.s_min_firm,
+                    held: h.jobs,
+                    incumbent: y.last_state == Livelihood::Local && !h.local_job_lost,
+                    poor_last_year: y.poor_last_year,
+                    key: self.stream(u64::from(i), Purpose::LocalLottery).uniform(),
+                    assigned: [0; 3],
+                }
+            })
+            .collect();
+        let local_capacity = [
+            capacity(ys.firm_jobs_share, site.laborers0),
+            capacity(ys.workshop_jobs_share, site.laborers0),
+            capacity(ys.informal_jobs_share, site.laborers0),
+        ];
+        market::clear_local_jobs(&mut local, local_capacity, targeting);
+        let assignments: Vec<Assignment> = local
+            .iter()
+            .map(|a| {
+                let choice = if a.assigned == [0; 3] {
+                    self.year[a.household as usize]
+                        .ranking
+                        .best_except(Livelihood::Local)
+                } else {
+                    Livelihood::Local
+                };
+                Assignment {
+                    household: a.household,
+                    choice,
+                    jobs: a.assigned,
+                }
+            })
+            .collect();
+
+        let placements = capacity(ys.placements_share, site.laborers0);
+        let mut placed = Vec::new();
+        if placements > 0 {
+            let fallbacks = assignments
+                .iter()
+                .filter(|a| a.choice == Livelihood::Outbound)
+                .map(|a| a.household);
+            let chose_outbound = site
+                .members
+                .iter()
+                .copied()
+                .filter(|&i| self.year[i as usize].choice == Livelihood::Outbound);
+            let mut applicants: Vec<PlacementApplicant> = chose_outbound
+                .chain(fallbacks)
+                .map(|i| {
+                    let h = &self.households[i as usize];
+                    let y = &self.year[i as usize];
+                    PlacementApplicant {
+                        household: i,
+                        laborers: y.members.laborers,
+                        incumbent: h.placed && !h.placement_lost,
+                        poor_last_year: y.poor_last_year,
+                        key: self
+                            .stream(u64::from(i), Purpose::PlacementLottery)
+                            .uniform(),
+                        placed: false,
+                    }
+                })
+                .collect();
+            market::clear_placements(&mut applicants, placements, targeting);
+            placed = applicants
+                .iter()
+                .filter(|a| a.placed)
+                .map(|a| a.household)
+                .collect();
+        }
+        SiteOutcome {
+            local: assignments,
+            placed,
+        }
+    }
+
+    /// §3.3 step 3 (job search), §3.4 (income) and §3.5 (poverty).
+    fn earn(&mut self, ys: &YearSettings) {
+        let s = self.scenario;
+        let (seed, replicate, t) = (self.seed, self.replicate, self.t);
+        let harvest = &self.harvest;
+        let village_distance = &self.village_distance;
+        self.households
+            .par_iter_mut()
+            .zip(self.year.par_iter_mut())
+            .enumerate()
+            .for_each(|(i, (h, y))| {
+                let i = i as u64;
+                let stream = |purpose| Stream::new(seed, replicate, i, t, purpose);
+                let laborers = y.members.laborers;
+                let mut state = y.choice;
+                if state == Livelihood::Outbound
+                    && !y.placed
+                    && !stream(Purpose::JobSearch)
+                        .bernoulli(decision::p_find(s, y.members.age_main))
+                {
+                    state = Livelihood::None;
+                }
+                let mut rng = stream(Purpose::IncomeRisk);
+                let skill = y.skill_start;
+                let harvest = harvest[h.site as usize];
+                let earnings = match state {
+                    Livelihood::Outbound => {
+                        income::outbound(skill, laborers, y.placed, s, ys, &mut rng)
+                    }
+                    Livelihood::Local => income::local(skill, &y.jobs, s, ys, &mut rng),
+                    Livelihood::Farm => {
+                        let commute =
+                            decision::commute_cost(s, ys, village_distance[h.village as usize]);
+                        Earnings {
+                            income: income::farm(h, laborers, harvest, commute, ys),
+                            ended_early: false,
+                        }
+                    }
+                    Livelihood::Mixed => Earnings {
+                        income: income::mixed(h, laborers, harvest, s, ys),
+                        ended_early: false,
+                    },
+                    Livelihood::None => Earnings {
+                        income: 0.0,
+                        ended_early: false,
+                    },
+                };
+                let net = earnings.income + decision::transfers(&y.members, ys) - y.medical_oop;
+                let (income_pc, enrolled) =
+                    income::dibao(net / f64::from(h.size), ys, &mut stream(Purpose::Dibao));
+                let (poor, at_risk) = poverty::classify(income_pc, ys);
+
+                let placed = y.placed && state == Livelihood::Outbound;
+                h.state = state;
+                h.jobs = if state == Livelihood::Local {
+                    y.jobs
+                } else {
+                    [0; 3]
+                };
+                h.placed = placed;
+                h.local_job_lost = state == Livelihood::Local && earnings.ended_early;
+                h.placement_lost = placed && earnings.ended_early;
+                h.poor = poor;
+                h.ever_poor |= poor;
+                h.income_pc = income_pc;
+                y.placed = placed;
+                y.at_risk = at_risk;
+                y.dibao = enrolled;
+            });
+    }
+
+    /// §3.5 training: a simple random sample of the site's local and none
+    /// households is offered the slots (the smallest offer keys), and each
+    /// takes it up or declines.
+    fn train(&mut self, ys: &YearSettings) {
+        if ys.training_share <= 0.0 {
+            return;
+        }
+        let s = self.scenario;
+        let trained: Vec<Vec<u32>> = self
+            .sites
+            .par_iter()
+            .map(|site| {
+                let slots = poverty::training_slots(site.members.len(), ys);
+                if slots == 0 {
+                    return Vec::new();
+                }
+                let mut eligible: Vec<(f64, u32)> = site
+                    .members
+                    .iter()
+                    .filter(|&&i| {
+                        matches!(
+                            self.households[i as usize].state,
+                            Livelihood::Local | Livelihood::None
+                        )
+                    })
+                    .map(|&i| {
+                        (
+                            self.stream(u64::from(i), Purpose::TrainingOffer).uniform(),
+                            i,
+                        )
+                    })
+                    .collect();
+                if eligible.len() > slots {
+                    eligible.select_nth_unstable_by(slots, |a, b| {
+                        a.0.total_cmp(&b.0).then(a.1.cmp(&b.1))
+                    });
+                    eligible.truncate(slots);
+                    eligible.sort_unstable_by_key(|&(_, i)| i);
+                }
+                eligible
+                    .into_iter()
+                    .filter(|&(_, i)| {
+                        let p =
+                            poverty::take_up_probability(self.year[i as usize].skill_start, s, ys);
+                        self.stream(u64::from(i), Purpose::TrainingTakeUp)
+                            .bernoulli(p)
+                    })
+                    .map(|(_, i)| i)
+                    .collect()
+            })
+            .collect();
+        for i in trained.into_iter().flatten() {
+            self.year[i as usize].trained = true;
+        }
+    }
+
+    fn learn(&mut self) {
+        let s = self.scenario;
+        self.households
+            .par_iter_mut()
+            .zip(self.year.par_iter())
+            .for_each(|(h, y)| {
+                h.skill = poverty::learn(y.skill_start, h.state.is_wage_work(), y.trained, s)
+            });
+    }
+
+    fn aggregate(&mut self, ys: &YearSettings) -> YearRecord {
+        let observe = |h: &Household, y: &HouseholdYear| Observation {
+            state: h.state,
+            last_state: y.last_state,
+            size: h.size,
+            laborers: y.members.laborers,
+            income_pc: h.income_pc,
+            poor: h.poor,
+            poor_last_year: y.poor_last_year,
+            at_risk: y.at_risk,
+            ever_poor: h.ever_poor,
+        };
+        let tallies: Vec<Tally> = self
+            .households
+            .par_chunks(CHUNK)
+            .zip(self.year.par_chunks(CHUNK))
+            .map(|(hs, yrs)| {
+                let mut tally = Tally::default();
+                for (h, y) in hs.iter().zip(yrs) {
+                    tally.add(&observe(h, y));
+                }
+                tally
+            })
+            .collect();
+        let mut total = Tally::default();
+        for tally in &tallies {
+            total.merge(tally);
+        }
+        let mut medians = [None; GROUPS];
+        for buffer in &mut self.median_buffers {
+            buffer.clear();
+        }
+        for h in &self.households {
+            self.median_buffers[h.state.index()].push(h.income_pc);
+            self.median_buffers[crate::record::ALL_GROUP].push(h.income_pc);
+        }
+        for (m, buffer) in medians.iter_mut().zip(&mut self.median_buffers) {
+            *m = median(buffer);
+        }
+        total.finish(ys.year, medians)
+    }
+}
+
+/// Run a replicate through all the scenario's years, calling `on_year`
+/// after each step (for progress bars and household panels).
+pub fn run_replicate(
+    scenario: &Scenario,
+    households: Vec<Household>,
+    seed: u64,
+    replicate: u32,
+    mut on_year: impl FnMut(&Engine, &YearRecord),
+) -> Vec<YearRecord> {
+    let mut engine = Engine::new(scenario, households, seed, replicate);
+    (0..scenario.run.years)
+        .map(|_| {
+            let record = engine.step();
+            on_year(&engine, &record);
+            record
+        })
+        .collect()
+}

@@ -1,0 +1,229 @@
+//! MODEL.md §3.3: per-site market clearing for local jobs and East–West
+//! placements. The only place where households meet. Functions take the
+//! site's applicants, order them by the lottery and fill capacities; they
+//! allocate nothing.
+
+use super::{JobType, Jobs};
+use std::cmp::Ordering;
+
+/// A household applying for local jobs at its site.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct JobApplicant {
+    /// Household index (breaks exact key ties).
+    pub household: u32,
+    /// Laborers this year: the most places it can take.
+    pub laborers: u8,
+    /// Skill at least `s_min_firm`.
+    pub firm_qualified: bool,
+    /// Jobs it held last year and may keep (all zero for a newcomer).
+    pub held: Jobs,
+    /// Whether it is an incumbent (chose local, was local last year and did
+    /// not lose its jobs early).
+    pub incumbent: bool,
+    /// Poor last year (goes first when targeting is on).
+    pub poor_last_year: bool,
+    /// This year's lottery key, Uniform(0, 1).
+    pub key: f64,
+    /// The places it gets (output).
+    pub assigned: Jobs,
+}
+
+/// Lottery order: with targeting, last year's poor first; then by key.
+pub fn lottery_order(targeting: bool, a: (bool, f64, u32), b: (bool, f64, u32)) -> Ordering {
+    let priority = if targeting {
+        b.0.cmp(&a.0)
+    } else {
+        Ordering::Equal
+    };
+    priority.then(a.1.total_cmp(&b.1)).then(a.2.cmp(&b.2))
+}
+
+/// Clear the site's local job market. `capacity` is indexed by [`JobType`].
+/// Fills each applicant's `assigned`; an applicant left with no place must
+/// fall back to its next-best livelihood. Reorders `applicants` into lottery
+/// order.
+pub fn clear_local_jobs(applicants: &mut [JobApplicant], capacity: [u32; 3], targeting: bool) {
+    applicants.sort_unstable_by(|a, b| {
+        lottery_order(
+            targeting,
+            (a.poor_last_year, a.key, a.household),
+            (b.poor_last_year, b.key, b.household),
+        )
+    });
+    let mut left = capacity;
+    // 1. Incumbents keep what they held, best type first, at most L in all.
+    for a in applicants.iter_mut() {
+        a.assigned = [0; 3];
+        if !a.incumbent {
+            continue;
+        }
+        let mut room = a.laborers;
+        for t in JobType::ALL {
+            let i = t as usize;
+            let keep = u32::from(a.held[i].min(room)).min(left[i]) as u8;
+            a.assigned[i] = keep;
+            left[i] -= u32::from(keep);
+            room -= keep;
+        }
+    }
+    // 2. The others, and incumbents that kept nothing, take up to L places,
+    //    best type first (firm only if qualified).
+    for a in applicants.iter_mut() {
+        if a.assigned != [0; 3] {
+            continue;
+        }
+        let mut room = a.laborers;
+        for t in JobType::ALL {
+            if t == JobType::Firm && !a.firm_qualified {
+                continue;
+            }
+            let i = t as usize;
+            let take = u32::from(room).min(left[i]) as u8;
+            a.assigned[i] = take;
+            left[i] -= u32::from(take);
+            room -= take;
+        }
+    }
+}
+
+/// An outbound household competing for its site's placements.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct PlacementApplicant {
+    /// Household index (breaks exact key ties).
+    pub household: u32,
+    /// Laborers: it takes exactly this many places or none.
+    pub laborers: u8,
+    /// Placed last year without losing the job.
+    pub incumbent: bool,
+    /// Poor last year (goes first within its group when targeting is on).
+    pub poor_last_year: bool,
+    /// The second lottery key, Uniform(0, 1).
+    pub key: f64,
+    /// Whether it got a placement (output).
+    pub placed: bool,
+}
+
+/// Clear the site's placements: incumbents first, then the others, each
+/// group in lottery order; a household takes `L` places or none.
+pub fn clear_placements(applicants: &mut [PlacementApplicant], capacity: u32, targeting: bool) {
+    applicants.sort_unstable_by(|a, b| {
+        b.incumbent.cmp(&a.incumbent).then(lottery_order(
+            targeting,
+            (a.poor_last_year, a.key, a.household),
+            (b.poor_last_year, b.key, b.household),
+        ))
+    });
+    let mut left = capacity;
+    for a in applicants.iter_mut() {
+        let need = u32::from(a.laborers);
+        a.placed = need > 0 && need <= left;
+        if a.placed {
+            left -= need;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn applicant(household: u32, laborers: u8, key: f64) -> JobApplicant {
+        JobApplicant {
+            household,
+            laborers,
+            firm_qualified: true,
+            held: [0; 3],
+            incumbent: false,
+            poor_last_year: false,
+            key,
+            assigned: [0; 3],
+        }
+    }
+
+    fn by_id(apps: &[JobApplicant], id: u32) -> Jobs {
+        apps.iter().find(|a| a.household == id).unwrap().assigned
+    }
+
+    #[test]
+    fn incumbents_keep_their_jobs_before_the_lottery() {
+        let mut inc = applicant(1, 2, 0.99);
+        inc.incumbent = true;
+        inc.held = [0, 1, 0];
+        let mut apps = [applicant(0, 2, 0.01), inc];
+        clear_local_jobs(&mut apps, [0, 1, 1], false);
+        // The incumbent keeps its workshop job though its key is last, and
+        // takes nothing more; the newcomer gets the informal job left.
+        assert_eq!(by_id(&apps, 1), [0, 1, 0]);
+        assert_eq!(by_id(&apps, 0), [0, 0, 1]);
+    }
+
+    #[test]
+    fn incumbent_keeps_at_most_its_laborers_and_what_is_left() {
+        let mut inc = applicant(1, 1, 0.5);
+        inc.incumbent = true;
+        inc.held = [0, 2, 1];
+        let mut apps = [inc];
+        clear_local_jobs(&mut apps, [0, 5, 5], false);
+        assert_eq!(apps[0].assigned, [0, 1, 0]);
+    }
+
+    #[test]
+    fn incumbent_that_keeps_nothing_joins_the_lottery() {
+        let mut inc = applicant(1, 1, 0.5);
+        inc.incumbent = true;
+        inc.held = [1, 0, 0];
+        let mut apps = [inc];
+        // No firm jobs this year (the lever ended): it competes for others.
+        clear_local_jobs(&mut apps, [0, 0, 3], false);
+        assert_eq!(apps[0].assigned, [0, 0, 1]);
+    }
+
+    #[test]
+    fn lottery_follows_keys_and_targeting_puts_poor_first() {
+        let mut poor = applicant(2, 1, 0.9);
+        poor.poor_last_year = true;
+        let mut apps = [applicant(1, 1, 0.1), poor];
+        clear_local_jobs(&mut apps, [0, 0, 1], false);
+        assert_eq!(by_id(&apps, 1), [0, 0, 1]);
+        assert_eq!(by_id(&apps, 2), [0, 0, 0]);
+        clear_local_jobs(&mut apps, [0, 0, 1], true);
+        assert_eq!(by_id(&apps, 2), [0, 0, 1]);
+        assert_eq!(by_id(&apps, 1), [0, 0, 0]);
+    }
+
+    #[test]
+    fn firm_jobs_need_the_skill_threshold() {
+        let mut unskilled = applicant(0, 2, 0.1);
+        unskilled.firm_qualified = false;
+        let mut apps = [unskilled, applicant(1, 3, 0.2)];
+        clear_local_jobs(&mut apps, [2, 1, 1], false);
+        assert_eq!(by_id(&apps, 0), [0, 1, 1]);
+        assert_eq!(by_id(&apps, 1), [2, 0, 0]);
+    }
+
+    #[test]
+    fn placements_take_l_places_or_none() {
+        let mk = |household, laborers, key, incumbent| PlacementApplicant {
+            household,
+            laborers,
+            incumbent,
+            poor_last_year: false,
+            key,
+            placed: false,
+        };
+        let mut apps = [
+            mk(0, 3, 0.1, false),
+            mk(1, 2, 0.2, false),
+            mk(2, 1, 0.3, false),
+            mk(3, 2, 0.9, true),
+        ];
+        clear_placements(&mut apps, 4, false);
+        let placed: Vec<u32> = apps
+            .iter()
+            .filter(|a| a.placed)
+            .map(|a| a.household)
+            .collect();
+        // Incumbent 3 first (2 places), then 0 needs 3 > 2 left: none; 1 takes 2.
+        assert_eq!(placed, [3, 1]);
+    }
+}

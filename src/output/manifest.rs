@@ -1,0 +1,73 @@
+//! `manifest.json`: everything needed to repeat a run exactly.
+
+use crate::error::{Error, Result};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use std::path::Path;
+
+/// Hex SHA-256 of some bytes.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    let digest = Sha256::digest(bytes);
+    digest.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// One output file and its checksum.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct FileEntry {
+    /// File name in the results directory.
+    pub name: String,
+    /// Hex SHA-256 of its bytes.
+    pub sha256: String,
+}
+
+/// The manifest of a run.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Manifest {
+    /// migflow's version.
+    pub migflow_version: String,
+    /// The git commit migflow was built from, when known.
+    pub git_commit: Option<String>,
+    /// The command line.
+    pub command: Vec<String>,
+    /// Where the scenario came from (a path, or `built-in default`).
+    pub scenario_source: String,
+    /// The fully resolved scenario, every key, as TOML (with the run's seed
+    /// and replicates): `migflow run manifest.json` repeats the run.
+    pub scenario_toml: String,
+    /// Hex SHA-256 of `scenario_toml`.
+    pub scenario_sha256: String,
+    /// The population file and its SHA-256, when one was used.
+    pub population_file: Option<FileEntry>,
+    /// Master seed.
+    pub seed: u64,
+    /// Replicates.
+    pub replicates: u32,
+    /// Worker threads (results do not depend on it).
+    pub threads: usize,
+    /// Households per replicate.
+    pub households: u64,
+    /// Simulated years.
+    pub years: u32,
+    /// Start time, RFC 3339.
+    pub start_time: String,
+    /// End time, RFC 3339.
+    pub end_time: String,
+    /// Wall time of the simulation and the writing, seconds.
+    pub wall_seconds: f64,
+    /// Household-years simulated per second of wall time.
+    pub household_years_per_second: f64,
+    /// The output files and their checksums.
+    pub files: Vec<FileEntry>,
+}
+
+/// Read a manifest.
+pub fn read_manifest(path: &Path) -> Result<Manifest> {
+    let text = std::fs::read_to_string(path).map_err(|source| Error::Read {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    serde_json::from_str(&text).map_err(|e| Error::Input {
+        path: path.to_path_buf(),
+        message: format!("not a migflow manifest: {e}"),
+    })
+}

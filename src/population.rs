@@ -1,0 +1,313 @@
+//! Households at relocation: the synthetic population of MODEL.md §2, or a
+//! CSV file of survey micro-data.
+
+use crate::error::{Error, Result};
+use crate::model::demography::LAST_WORK_AGE;
+use crate::model::{Household, Livelihood, MAX_MEMBERS};
+use crate::rng::{Purpose, SETUP_YEAR, Stream};
+use crate::scenario::{PopulationSettings, Scenario, validate::MAX_HOUSEHOLDS};
+use rand_distr::{Beta, Binomial, Distribution, Gamma};
+use rayon::prelude::*;
+use std::path::Path;
+
+/// Site and global village index of household `i` (MODEL.md §1).
+pub fn home_of(i: u64, p: &PopulationSettings) -> (u32, u32) {
+    let sites = u64::from(p.sites);
+    let site = (i % sites) as u32;
+    let village = ((i / sites) % u64::from(p.villages_per_site)) as u32;
+    (site, site * p.villages_per_site + village)
+}
+
+/// Whether a household has a laborer at its initial ages (nobody sick).
+pub fn has_initial_laborer(ages: &[u8], work_age: u8) -> bool {
+    ages.iter().any(|a| (work_age..=LAST_WORK_AGE).contains(a))
+}
+
+/// The distributions of the synthetic population, built once.
+struct Draws {
+    size_extra: Binomial,
+    skill: Beta<f64>,
+    attachment: Beta<f64>,
+    land: Gamma<f64>,
+}
+
+impl Draws {
+    fn new(p: &PopulationSettings) -> Option<Draws> {
+        Some(Draws {
+            size_extra: Binomial::new(u64::from(p.size_extra_trials), p.size_extra_p).ok()?,
+            skill: Beta::new(p.skill_alpha, p.skill_beta).ok()?,
+            attachment: Beta::new(p.attachment_alpha, p.attachment_beta).ok()?,
+            land: Gamma::new(p.land_shape, p.land_scale).ok()?,
+        })
+    }
+}
+
+/// Draw household `i` of a synthetic population.
+fn synthetic_household(i: u64, s: &Scenario, d: &Draws, seed: u64, replicate: u32) -> Household {
+    let p = &s.population;
+    let mut rng = Stream::new(seed, replicate, i, SETUP_YEAR, Purpose::Population);
+    let size = 1 + d.size_extra.sample(&mut rng) as usize;
+    let mut ages = [0u8; MAX_MEMBERS];
+    let uniform_age =
+        |rng: &mut Stream, lo: u32, hi: u32| rng.int_inclusive(lo.into(), hi.into()) as u8;
+    ages[0] = uniform_age(&mut rng, p.head_age_min, p.head_age_max);
+    if size > 1 {
+        let gap = i64::from(p.spouse_age_gap);
+        ages[1] = (i64::from(ages[0]) + rng.int_inclusive(-gap, gap)) as u8;
+    }
+    for age in ages.iter_mut().take(size).skip(2) {
+        *age = if rng.bernoulli(p.p_child) {
+            uniform_age(&mut rng, 0, p.child_age_max)
+        } else if rng.bernoulli(p.p_elder) {
+            uniform_age(&mut rng, p.elder_age_min, p.elder_age_max)
+        } else {
+            uniform_age(&mut rng, p.adult_age_min, p.adult_age_max)
+        };
+    }
+    let skill = d.skill.sample(&mut rng);
+    let attachment = d.attachment.sample(&mut rng);
+    let land_mu = if rng.bernoulli(p.p_landless) {
+        0.0
+    } else {
+        d.land.sample(&mut rng)
+    };
+    let work_age = s.economy.work_age as u8;
+    let state = if !has_initial_laborer(&ages[..size], work_age) {
+        Livelihood::None
+    } else {
+        initial_state(&p.initial_shares.as_array(), land_mu > 0.0, rng.uniform())
+    };
+    let (site, village) = home_of(i, p);
+    Household::new(
+        &ages[..size],
+        site,
+        village,
+        skill,
+        land_mu,
+        attachment,
+        state,
+    )
+}
+
+/// Draw an initial state from the shares with one uniform `u`; without land
+/// only outbound, local and none, renormalised.
+pub fn initial_state(shares: &[f64; 5], has_land: bool, u: f64) -> Livelihood {
+    let allowed = |k: Livelihood| has_land || !matches!(k, Livelihood::Farm | Livelihood::Mixed);
+    let total: f64 = Livelihood::ALL
+        .iter()
+        .filter(|&&k| allowed(k))
+        .map(|k| shares[k.index()])
+        .sum();
+    if total <= 0.0 {
+        return Livelihood::None;
+    }
+    let mut acc = 0.0;
+    let mut last = Livelihood::None;
+    for k in Livelihood::ALL.into_iter().filter(|&k| allowed(k)) {
+        if shares[k.index()] <= 0.0 {
+            continue;
+        }
+        acc += shares[k.index()] / total;
+        last = k;
+        if u < acc {
+            return k;
+        }
+    }
+    last
+}
+
+/// The synthetic population of a scenario, in household order.
+pub fn synthetic(s: &Scenario, seed: u64, replicate: u32) -> Vec<Household> {
+    let Some(draws) = Draws::new(&s.population) else {
+        // Validation rejects every parameter the distributions refuse.
+        return Vec::new();
+    };
+    (0..s.population.households)
+        .into_par_iter()
+        .map(|i| synthetic_household(i, s, &draws, seed, replicate))
+        .collect()
+}
+
+/// The columns of a population CSV file, in any order.
+pub const CSV_COLUMNS: [&str; 7] = [
+    "site",
+    "village",
+    "ages",
+    "skill",
+    "land_mu",
+    "attachment",
+    "state",
+];
+
+/// Load households from a CSV file with the columns [`CSV_COLUMNS`]: `site`
+/// (0-based), `village` (0-based within the site), `ages` (members' ages
+/// separated by `;`), `skill` and `attachment` in [0, 1], `land_mu` ≥ 0, and
+/// `state` (outbound, local, farm, mixed or none).
+pub fn load_csv(path: &Path, s: &Scenario) -> Result<Vec<Household>> {
+    let file = std::fs::File::open(path).map_err(|source| Error::Read {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    let mut reader = csv::ReaderBuilder::new()
+        .trim(csv::Trim::All)
+        .from_reader(std::io::BufReader::new(file));
+    let bad = |row: usize, column: &str, value: &str, expected: &str| Error::PopulationRow {
+        path: path.to_path_buf(),
+        row,
+        column: column.to_string(),
+        value: value.to_string(),
+        expected: expected.to_string(),
+    };
+    let headers = reader
+        .headers()
+        .map_err(|e| bad(0, "header", &e.to_string(), "a CSV header row"))?
+        .clone();
+    let mut index = [0usize; 7];
+    for (slot, name) in index.iter_mut().zip(CSV_COLUMNS) {
+        *slot = headers.iter().position(|h| h == name).ok_or_else(|| {
+            bad(
+                0,
+                name,
+                "(missing)",
+                &format!("a header with the columns {}", CSV_COLUMNS.join(", ")),
+            )
+        })?;
+    }
+    if let Some(extra) = headers.iter().find(|h| !CSV_COLUMNS.contains(h)) {
+        return Err(bad(
+            0,
+            extra,
+            extra,
+            &format!("only the columns {}", CSV_COLUMNS.join(", ")),
+        ));
+    }
+    let p = &s.population;
+    let mut households = Vec::new();
+    for (n, record) in reader.records().enumerate() {
+        let row = n + 1;
+        let record =
+            record.map_err(|e| bad(row, "(row)", &e.to_string(), "a well-formed CSV row"))?;
+        if households.len() as u64 >= MAX_HOUSEHOLDS {
+            return Err(bad(
+                row,
+                "(row)",
+                "more rows",
+                &format!("at most {MAX_HOUSEHOLDS} households"),
+            ));
+        }
+        let field = |c: usize| record.get(index[c]).unwrap_or("");
+        let int = |c: usize, max: u32| -> Result<u32> {
+            let v = field(c);
+            v.parse::<u32>().ok().filter(|x| *x < max).ok_or_else(|| {
+                bad(
+                    row,
+                    CSV_COLUMNS[c],
+                    v,
+                    &format!("an integer from 0 to {}", max - 1),
+                )
+            })
+        };
+        let unit = |c: usize| -> Result<f64> {
+            let v = field(c);
+            v.parse::<f64>()
+                .ok()
+                .filter(|x| (0.0..=1.0).contains(x))
+                .ok_or_else(|| bad(row, CSV_COLUMNS[c], v, "a number in [0, 1]"))
+        };
+        let site = int(0, p.sites)?;
+        let village = int(1, p.villages_per_site)?;
+        let ages_text = field(2);
+        let ages: Vec<u8> = ages_text
+            .split(';')
+            .map(|a| a.trim().parse::<u8>().ok().filter(|a| *a <= 120))
+            .collect::<Option<Vec<u8>>>()
+            .filter(|a| (1..=MAX_MEMBERS).contains(&a.len()))
+            .ok_or_else(|| {
+                bad(
+                    row,
+                    "ages",
+                    ages_text,
+                    "1 to 8 ages from 0 to 120 separated by `;`",
+                )
+            })?;
+        let skill = unit(3)?;
+        let land_text = field(4);
+        let land_mu = land_text
+            .parse::<f64>()
+            .ok()
+            .filter(|x| x.is_finite() && *x >= 0.0)
+            .ok_or_else(|| bad(row, "land_mu", land_text, "a number ≥ 0"))?;
+        let attachment = unit(5)?;
+        let state_text = field(6);
+        let state = Livelihood::from_name(state_text).ok_or_else(|| {
+            bad(
+                row,
+                "state",
+                state_text,
+                "one of outbound, local, farm, mixed, none",
+            )
+        })?;
+        if land_mu == 0.0 && matches!(state, Livelihood::Farm | Livelihood::Mixed) {
+            return Err(bad(
+                row,
+                "state",
+                state_text,
+                "outbound, local or none for a household without land",
+            ));
+        }
+        households.push(Household::new(
+            &ages,
+            site,
+            site * p.villages_per_site + village,
+            skill,
+            land_mu,
+            attachment,
+            state,
+        ));
+    }
+    if households.is_empty() {
+        return Err(bad(1, "(row)", "(no rows)", "at least one household"));
+    }
+    Ok(households)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn synthetic_population_matches_the_spec() {
+        let mut s = Scenario::default();
+        s.population.households = 20_000;
+        let hh = synthetic(&s, 1, 0);
+        let n = hh.len() as f64;
+        let mean_size = hh.iter().map(|h| f64::from(h.size)).sum::<f64>() / n;
+        assert!((mean_size - 4.395).abs() < 0.05, "{mean_size}");
+        let landless = hh.iter().filter(|h| h.land_mu == 0.0).count() as f64 / n;
+        assert!((landless - 0.15).abs() < 0.01);
+        let skill = hh.iter().map(|h| h.skill).sum::<f64>() / n;
+        assert!((skill - 2.0 / 7.0).abs() < 0.01);
+        for h in &hh {
+            assert!((25..=55).contains(&h.ages[0]));
+            if h.size > 1 {
+                assert!((i32::from(h.ages[1]) - i32::from(h.ages[0])).abs() <= 3);
+            }
+            if !h.has_land() {
+                assert!(!matches!(h.state, Livelihood::Farm | Livelihood::Mixed));
+            }
+        }
+        assert_eq!(home_of(5, &s.population), (1, 1 * 20 + 2));
+    }
+
+    #[test]
+    fn initial_state_renormalises_without_land() {
+        let shares = [0.42, 0.22, 0.10, 0.16, 0.10];
+        assert_eq!(initial_state(&shares, false, 0.0), Livelihood::Outbound);
+        assert_eq!(
+            initial_state(&shares, false, 0.42 / 0.74 + 1e-9),
+            Livelihood::Local
+        );
+        assert_eq!(initial_state(&shares, false, 0.999), Livelihood::None);
+        assert_eq!(initial_state(&shares, true, 0.65), Livelihood::Farm);
+    }
+}

@@ -1,0 +1,429 @@
+//! Validation: the constraints the model needs, checked once at the door so
+//! that the engine can trust its scenario.
+
+use super::schema::*;
+use crate::error::Problem;
+
+/// Largest population migflow accepts. At about 100 bytes a household this
+/// is some 10 GB of memory; larger runs should be split into sites.
+pub const MAX_HOUSEHOLDS: u64 = 100_000_000;
+/// Longest run in years (ages are stored in a byte).
+pub const MAX_YEARS: u32 = 200;
+/// Most replicates of one run.
+pub const MAX_REPLICATES: u32 = 100_000;
+/// Most sites, and most villages per site.
+pub const MAX_SITES: u32 = 1_000_000;
+
+struct Checker {
+    problems: Vec<Problem>,
+}
+
+impl Checker {
+    fn push(&mut self, key: &str, value: impl std::fmt::Display, expected: &str) {
+        self.problems.push(Problem {
+            key: key.to_string(),
+            value: value.to_string(),
+            expected: expected.to_string(),
+        });
+    }
+
+    fn finite(&mut self, key: &str, v: f64) -> bool {
+        if !v.is_finite() {
+            self.push(key, v, "a finite number");
+            return false;
+        }
+        true
+    }
+
+    fn probability(&mut self, key: &str, v: f64) {
+        if self.finite(key, v) && !(0.0..=1.0).contains(&v) {
+            self.push(key, v, "a probability or share in [0, 1]");
+        }
+    }
+
+    fn non_negative(&mut self, key: &str, v: f64) {
+        if self.finite(key, v) && v < 0.0 {
+            self.push(key, v, "a number ≥ 0");
+        }
+    }
+
+    fn positive(&mut self, key: &str, v: f64) {
+        if self.finite(key, v) && v <= 0.0 {
+            self.push(key, v, "a number > 0");
+        }
+    }
+
+    fn count_in(&mut self, key: &str, v: u64, min: u64, max: u64) {
+        if v < min || v > max {
+            self.push(key, v, &format!("an integer from {min} to {max}"));
+        }
+    }
+
+    fn age_range(&mut self, prefix: &str, min_key: &str, min: u32, max_key: &str, max: u32) {
+        if max > 120 {
+            self.push(&format!("{prefix}.{max_key}"), max, "an age from 0 to 120");
+        }
+        if min > max {
+            self.push(
+                &format!("{prefix}.{min_key}"),
+                min,
+                &format!("at most `{prefix}.{max_key}` ({max})"),
+            );
+        }
+    }
+
+    fn window(&mut self, lever: &str, w: Window) {
+        if w.start_year > w.end_year {
+            self.push(
+                &format!("levers.{lever}.start_year"),
+                w.start_year,
+                &format!(
+                    "a year not after `levers.{lever}.end_year` ({})",
+                    w.end_year
+                ),
+            );
+        }
+    }
+}
+
+/// Check every constraint; return all the problems found.
+pub fn validate(s: &Scenario) -> Result<(), Vec<Problem>> {
+    let mut c = Checker {
+        problems: Vec::new(),
+    };
+    let run = &s.run;
+    if !(1000..=9999).contains(&run.start_year) {
+        c.push(
+            "run.start_year",
+            run.start_year,
+            "a calendar year from 1000 to 9999",
+        );
+    }
+    c.count_in("run.years", run.years.into(), 1, MAX_YEARS.into());
+    c.count_in(
+        "run.replicates",
+        run.replicates.into(),
+        1,
+        MAX_REPLICATES.into(),
+    );
+
+    let p = &s.population;
+    if p.file.is_none() {
+        c.count_in("population.households", p.households, 1, MAX_HOUSEHOLDS);
+    }
+    c.count_in("population.sites", p.sites.into(), 1, MAX_SITES.into());
+    c.count_in(
+        "population.villages_per_site",
+        p.villages_per_site.into(),
+        1,
+        MAX_SITES.into(),
+    );
+    if u64::from(p.sites) * u64::from(p.villages_per_site) > u64::from(u32::MAX) {
+        c.push(
+            "population.villages_per_site",
+            p.villages_per_site,
+            "at most 4,294,967,295 villages in all (sites × villages_per_site)",
+        );
+    }
+    let shares = p.initial_shares.as_array();
+    for (name, v) in crate::Livelihood::ALL.iter().zip(shares) {
+        c.probability(&format!("population.initial_shares.{}", name.name()), v);
+    }
+    let sum: f64 = shares.iter().sum();
+    if sum.is_finite() && (sum - 1.0).abs() > 1e-6 {
+        c.push(
+            "population.initial_shares",
+            format!("shares summing to {sum}"),
+            "shares that sum to 1",
+        );
+    }
+    c.count_in(
+        "population.size_extra_trials",
+        p.size_extra_trials.into(),
+        0,
+        7,
+    );
+    c.probability("population.size_extra_p", p.size_extra_p);
+    c.age_range(
+        "population",
+        "head_age_min",
+        p.head_age_min,
+        "head_age_max",
+        p.head_age_max,
+    );
+    if p.spouse_age_gap > p.head_age_min {
+        c.push(
+            "population.spouse_age_gap",
+            p.spouse_age_gap,
+            &format!("at most `population.head_age_min` ({})", p.head_age_min),
+        );
+    }
+    if p.head_age_max + p.spouse_age_gap > 120 {
+        c.push(
+            "population.spouse_age_gap",
+            p.spouse_age_gap,
+            "a gap that keeps ages at most 120",
+        );
+    }
+    c.probability("population.p_child", p.p_child);
+    c.age_range(
+        "population",
+        "child_age_max",
+        0,
+        "child_age_max",
+        p.child_age_max,
+    );
+    c.probability("population.p_elder", p.p_elder);
+    c.age_range(
+        "population",
+        "elder_age_min",
+        p.elder_age_min,
+        "elder_age_max",
+        p.elder_age_max,
+    );
+    c.age_range(
+        "population",
+        "adult_age_min",
+        p.adult_age_min,
+        "adult_age_max",
+        p.adult_age_max,
+    );
+    c.positive("population.skill_alpha", p.skill_alpha);
+    c.positive("population.skill_beta", p.skill_beta);
+    c.positive("population.attachment_alpha", p.attachment_alpha);
+    c.positive("population.attachment_beta", p.attachment_beta);
+    c.probability("population.p_landless", p.p_landless);
+    c.positive("population.land_shape", p.land_shape);
+    c.positive("population.land_scale", p.land_scale);
+    c.non_negative("population.distance_min_km", p.distance_min_km);
+    c.non_negative("population.distance_max_km", p.distance_max_km);
+    if p.distance_min_km > p.distance_max_km {
+        c.push(
+            "population.distance_min_km",
+            p.distance_min_km,
+            &format!(
+                "at most `population.distance_max_km` ({})",
+                p.distance_max_km
+            ),
+        );
+    }
+    if let Some(file) = &p.file
+        && file.trim().is_empty()
+    {
+        c.push("population.file", "\"\"", "a path to a CSV file");
+    }
+
+    let e = &s.economy;
+    for (key, v) in [
+        ("w_out_month", e.w_out_month),
+        ("c_city_month", e.c_city_month),
+        ("gamma", e.gamma),
+        ("w_informal_month", e.w_informal_month),
+        ("m_seasonal", e.m_seasonal),
+        ("p_find_age", e.p_find_age),
+        ("medical_sd", e.medical_sd),
+        ("farm_net_per_mu", e.farm_net_per_mu),
+        ("farm_other", e.farm_other),
+        ("commute_per_km", e.commute_per_km),
+        ("pension_month", e.pension_month),
+        ("poverty_line", e.poverty_line),
+        ("monitoring_line", e.monitoring_line),
+        ("harvest_sd", e.harvest_sd),
+    ] {
+        c.non_negative(&format!("economy.{key}"), v);
+    }
+    c.positive("economy.medical_mean", e.medical_mean);
+    for (key, v) in [
+        ("rho_mixed", e.rho_mixed),
+        ("p_find_base", e.p_find_base),
+        ("p_find_min", e.p_find_min),
+        ("p_loss_out", e.p_loss_out),
+        ("p_arrears", e.p_arrears),
+        ("f_arrears", e.f_arrears),
+        ("p_loss_local", e.p_loss_local),
+        ("p_sick", e.p_sick),
+        ("informal_jobs_share", e.informal_jobs_share),
+    ] {
+        c.probability(&format!("economy.{key}"), v);
+    }
+    for (key, v) in [
+        ("wage_growth", e.wage_growth),
+        ("line_growth", e.line_growth),
+    ] {
+        if c.finite(&format!("economy.{key}"), v) && v <= -1.0 {
+            c.push(&format!("economy.{key}"), v, "a growth rate above −1");
+        }
+    }
+    if !(1..=59).contains(&e.work_age) {
+        c.push("economy.work_age", e.work_age, "an age from 1 to 59");
+    }
+
+    let d = &s.decision;
+    for (key, v) in [
+        ("beta_income", d.beta_income),
+        ("kappa", d.kappa),
+        ("alpha_outbound", d.alpha_outbound),
+        ("alpha_local", d.alpha_local),
+        ("alpha_farm", d.alpha_farm),
+        ("alpha_mixed", d.alpha_mixed),
+        ("alpha_none", d.alpha_none),
+        ("beta_net", d.beta_net),
+        ("beta_care", d.beta_care),
+        ("beta_age", d.beta_age),
+        ("beta_travel", d.beta_travel),
+        ("beta_attach", d.beta_attach),
+        ("beta_care_local", d.beta_care_local),
+    ] {
+        c.finite(&format!("decision.{key}"), v);
+    }
+
+    let l = &s.learning;
+    c.non_negative("learning.delta_exp", l.delta_exp);
+    c.non_negative("learning.delta_train", l.delta_train);
+    c.finite("learning.beta_train_gain", l.beta_train_gain);
+    c.finite("learning.beta_stipend", l.beta_stipend);
+    c.finite("learning.c_train", l.c_train);
+
+    let lv = &s.levers;
+    let lc = &lv.labor_cooperation;
+    c.window("labor_cooperation", lc.window());
+    c.probability(
+        "levers.labor_cooperation.placements_share",
+        lc.placements_share,
+    );
+    c.non_negative("levers.labor_cooperation.wage_premium", lc.wage_premium);
+    c.probability(
+        "levers.labor_cooperation.placement_stability",
+        lc.placement_stability,
+    );
+    c.probability(
+        "levers.labor_cooperation.rights_protection",
+        lc.rights_protection,
+    );
+    c.non_negative("levers.labor_cooperation.travel_subsidy", lc.travel_subsidy);
+    let ic = &lv.industrial_cooperation;
+    c.window("industrial_cooperation", ic.window());
+    c.probability(
+        "levers.industrial_cooperation.firm_jobs_share",
+        ic.firm_jobs_share,
+    );
+    c.non_negative(
+        "levers.industrial_cooperation.w_firm_month",
+        ic.w_firm_month,
+    );
+    c.probability("levers.industrial_cooperation.s_min_firm", ic.s_min_firm);
+    let ws = &lv.workshops;
+    c.window("workshops", ws.window());
+    c.probability(
+        "levers.workshops.workshop_jobs_share",
+        ws.workshop_jobs_share,
+    );
+    c.non_negative("levers.workshops.w_workshop_month", ws.w_workshop_month);
+    let ag = &lv.agricultural_support;
+    c.window("agricultural_support", ag.window());
+    c.non_negative(
+        "levers.agricultural_support.subsidy_per_mu",
+        ag.subsidy_per_mu,
+    );
+    if c.finite("levers.agricultural_support.yield_gain", ag.yield_gain) && ag.yield_gain < -1.0 {
+        c.push(
+            "levers.agricultural_support.yield_gain",
+            ag.yield_gain,
+            "a gain of at least −1",
+        );
+    }
+    c.non_negative(
+        "levers.agricultural_support.insured_level",
+        ag.insured_level,
+    );
+    c.probability(
+        "levers.agricultural_support.transport_support",
+        ag.transport_support,
+    );
+    let tr = &lv.training;
+    c.window("training", tr.window());
+    c.probability("levers.training.training_share", tr.training_share);
+    c.non_negative("levers.training.stipend", tr.stipend);
+    let ai = &lv.asset_income;
+    c.window("asset_income", ai.window());
+    c.non_negative("levers.asset_income.dividend", ai.dividend);
+    let sp = &lv.social_protection;
+    c.window("social_protection", sp.window());
+    c.non_negative("levers.social_protection.dibao_line", sp.dibao_line);
+    c.probability("levers.social_protection.dibao_coverage", sp.dibao_coverage);
+    c.probability("levers.social_protection.reimbursement", sp.reimbursement);
+    c.window("targeting", lv.targeting.window());
+
+    for (i, event) in s.events.iter().enumerate() {
+        let key = format!("events[{i}]");
+        match event {
+            Event::EastDemand {
+                job_loss_factor, ..
+            } => {
+                c.non_negative(&format!("{key}.job_loss_factor"), *job_loss_factor);
+            }
+            Event::Drought {
+                harvest_factor,
+                sites,
+                ..
+            } => {
+                c.non_negative(&format!("{key}.harvest_factor"), *harvest_factor);
+                for site in sites.iter().flatten() {
+                    if *site >= p.sites {
+                        c.push(
+                            &format!("{key}.sites"),
+                            site,
+                            &format!("a site number from 0 to {}", p.sites.saturating_sub(1)),
+                        );
+                    }
+                }
+            }
+        }
+    }
+
+    if c.problems.is_empty() {
+        Ok(())
+    } else {
+        Err(c.problems)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn default_is_valid() {
+        assert_eq!(validate(&Scenario::default()), Ok(()));
+    }
+
+    #[test]
+    fn inverted_window_is_named() {
+        let mut s = Scenario::default();
+        s.levers.workshops.start_year = 2030;
+        let problems = validate(&s).unwrap_err();
+        assert_eq!(problems.len(), 1);
+        assert_eq!(problems[0].key, "levers.workshops.start_year");
+    }
+
+    #[test]
+    fn shares_must_sum_to_one() {
+        let mut s = Scenario::default();
+        s.population.initial_shares.none = 0.3;
+        let problems = validate(&s).unwrap_err();
+        assert_eq!(problems[0].key, "population.initial_shares");
+    }
+
+    #[test]
+    fn probability_out_of_range_and_negative_wage() {
+        let mut s = Scenario::default();
+        s.economy.p_sick = 1.5;
+        s.economy.w_out_month = -1.0;
+        let keys: Vec<_> = validate(&s)
+            .unwrap_err()
+            .into_iter()
+            .map(|p| p.key)
+            .collect();
+        assert_eq!(keys, ["economy.w_out_month", "economy.p_sick"]);
+    }
+}
