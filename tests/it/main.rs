@@ -1,0 +1,6 @@
+//! Integration tests: one binary, modules by topic (see STYLE.md).
+
+mod cli;
+mod engine;
+mod levers;
+mod util;
