@@ -72,8 +72,8 @@ fn write_err(path: &std::path::Path) -> impl Fn(std::io::Error) -> Error + '_ {
 pub fn run_to_dir(opts: &RunOptions, progress: &(dyn Fn() + Sync)) -> Result<RunReport> {
     let started = Instant::now();
     let start_time = chrono::Utc::now().to_rfc3339();
-    let mut dir = OutputDir::create(&opts.out)?;
     let source = PopulationSource::for_scenario(&opts.loaded)?;
+    let mut dir = OutputDir::create(&opts.out)?;
     let households = source.households(&opts.loaded);
     let threads = if opts.threads == 0 {
         std::thread::available_parallelism().map_or(1, |n| n.get())

@@ -83,6 +83,11 @@ fn parse_error(text: &str, path: &Path, err: &toml::de::Error) -> Error {
         None => (1, 1),
     };
     let mut message = err.message().to_string();
+    if let Some(key) = err.span().and_then(|span| key_at(text, span.start))
+        && !message.starts_with("unknown field")
+    {
+        message = format!("`{key}`: {message}");
+    }
     if let Some(suggestion) = suggest_unknown_field(&message) {
         message.push_str(&format!("; did you mean `{suggestion}`?"));
     }
@@ -92,6 +97,33 @@ fn parse_error(text: &str, path: &Path, err: &toml::de::Error) -> Error {
         column,
         message,
     }
+}
+
+/// The dotted path of the `key = value` line holding byte `offset`: the
+/// last table header above it, then the key.
+fn key_at(text: &str, offset: usize) -> Option<String> {
+    let offset = offset.min(text.len());
+    let line_start = text[..offset].rfind('\n').map_or(0, |i| i + 1);
+    let line = text[line_start..].lines().next().unwrap_or("");
+    let (key, _) = line.split_once('=')?;
+    let key = key.trim().trim_matches('"');
+    if key.is_empty() || key.starts_with('#') {
+        return None;
+    }
+    let header = text[..line_start]
+        .lines()
+        .rev()
+        .map(str::trim)
+        .find_map(|l| {
+            l.strip_prefix("[[")
+                .and_then(|h| h.split_once("]]"))
+                .or_else(|| l.strip_prefix('[').and_then(|h| h.split_once(']')))
+                .map(|(h, _)| h.trim().to_string())
+        });
+    Some(match header {
+        Some(h) => format!("{h}.{key}"),
+        None => key.to_string(),
+    })
 }
 
 /// 1-based line and column of a byte offset.
@@ -174,6 +206,7 @@ mod tests {
         let err = parse(text, Path::new("s.toml")).unwrap_err().to_string();
         assert!(err.starts_with("s.toml:2:"), "{err}");
         assert!(err.contains("invalid type"), "{err}");
+        assert!(err.contains("`run.years`"), "{err}");
     }
 
     #[test]
