@@ -45,6 +45,7 @@
 
 pub mod engine;
 pub mod error;
+pub mod experiment;
 pub mod levers;
 pub mod model;
 pub mod output;

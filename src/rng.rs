@@ -46,6 +46,9 @@ pub enum Purpose {
     TrainingTakeUp = 11,
     /// Per-site harvest factor.
     Harvest = 12,
+    /// Experimental designs (Latin hypercube, Morris trajectories, Sobol
+    /// scrambling).
+    Design = 13,
 }
 
 /// Year component used for draws made before the first step.

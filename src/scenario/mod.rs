@@ -2,6 +2,7 @@
 //! validation, and dotted-path access to keys.
 
 mod schema;
+pub mod path;
 pub mod validate;
 
 pub use schema::*;
