@@ -69,14 +69,22 @@ pub enum PathError {
 impl std::fmt::Display for PathError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            PathError::Unknown { suggestions } if suggestions.is_empty() => write!(f, "no such scenario key"),
+            PathError::Unknown { suggestions } if suggestions.is_empty() => {
+                write!(f, "no such scenario key")
+            }
             PathError::Unknown { suggestions } => write!(
                 f,
                 "no such scenario key; the closest are {}",
-                suggestions.iter().map(|s| format!("`{s}`")).collect::<Vec<_>>().join(", ")
+                suggestions
+                    .iter()
+                    .map(|s| format!("`{s}`"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
             ),
             PathError::NotAValue => write!(f, "the key holds a table or array, not a single value"),
-            PathError::WrongType { expected, found } => write!(f, "expected {}, found {found}", expected.name()),
+            PathError::WrongType { expected, found } => {
+                write!(f, "expected {}, found {found}", expected.name())
+            }
         }
     }
 }
@@ -92,7 +100,11 @@ pub fn leaf_paths(s: &Scenario) -> Vec<String> {
         match v {
             toml::Value::Table(t) => {
                 for (k, v) in t {
-                    let p = if prefix.is_empty() { k.clone() } else { format!("{prefix}.{k}") };
+                    let p = if prefix.is_empty() {
+                        k.clone()
+                    } else {
+                        format!("{prefix}.{k}")
+                    };
                     walk(v, &p, out);
                 }
             }
@@ -127,7 +139,8 @@ fn unknown(s: &Scenario, path: &str) -> PathError {
         .map(|p| {
             let last = p.rsplit('.').next().unwrap_or("");
             let wanted_last = path.rsplit('.').next().unwrap_or("");
-            let score = strsim::jaro_winkler(path, &p).max(strsim::jaro_winkler(wanted_last, last) - 0.05);
+            let score =
+                strsim::jaro_winkler(path, &p).max(strsim::jaro_winkler(wanted_last, last) - 0.05);
             (score, p)
         })
         .collect();
@@ -173,14 +186,19 @@ pub fn coerce(value: &toml::Value, kind: KeyKind) -> Result<toml::Value, PathErr
         (KeyKind::Integer, toml::Value::Float(f)) if f.fract() == 0.0 && f.abs() < 9.0e15 => {
             toml::Value::Integer(*f as i64)
         }
-        (KeyKind::Bool, toml::Value::Boolean(_)) | (KeyKind::String, toml::Value::String(_)) => value.clone(),
+        (KeyKind::Bool, toml::Value::Boolean(_)) | (KeyKind::String, toml::Value::String(_)) => {
+            value.clone()
+        }
         _ => return Err(wrong()),
     })
 }
 
 /// A copy of `s` with the values at `paths` replaced (not validated: the
 /// caller validates the result). Values are coerced to the key's kind.
-pub fn with_values(s: &Scenario, assignments: &[(&str, &toml::Value)]) -> Result<Scenario, (String, PathError)> {
+pub fn with_values(
+    s: &Scenario,
+    assignments: &[(&str, &toml::Value)],
+) -> Result<Scenario, (String, PathError)> {
     let mut root = as_value(s);
     for (path, value) in assignments {
         let kind = match locate(&mut root, path) {
@@ -197,7 +215,10 @@ pub fn with_values(s: &Scenario, assignments: &[(&str, &toml::Value)]) -> Result
     }
     root.try_into::<Scenario>().map_err(|e| {
         (
-            assignments.first().map(|(p, _)| p.to_string()).unwrap_or_default(),
+            assignments
+                .first()
+                .map(|(p, _)| p.to_string())
+                .unwrap_or_default(),
             PathError::WrongType {
                 expected: KeyKind::Compound,
                 found: e.to_string(),
@@ -213,11 +234,24 @@ mod tests {
     #[test]
     fn get_and_set_by_path() {
         let s = Scenario::default();
-        assert_eq!(get(&s, "levers.workshops.workshop_jobs_share").unwrap(), toml::Value::Float(0.08));
-        assert_eq!(get(&s, "events.0.job_loss_factor").unwrap(), toml::Value::Float(2.0));
+        assert_eq!(
+            get(&s, "levers.workshops.workshop_jobs_share").unwrap(),
+            toml::Value::Float(0.08)
+        );
+        assert_eq!(
+            get(&s, "events.0.job_loss_factor").unwrap(),
+            toml::Value::Float(2.0)
+        );
         let v = toml::Value::Float(0.2);
         let n = toml::Value::Integer(500);
-        let t = with_values(&s, &[("levers.workshops.workshop_jobs_share", &v), ("population.households", &n)]).unwrap();
+        let t = with_values(
+            &s,
+            &[
+                ("levers.workshops.workshop_jobs_share", &v),
+                ("population.households", &n),
+            ],
+        )
+        .unwrap();
         assert_eq!(t.levers.workshops.workshop_jobs_share, 0.2);
         assert_eq!(t.population.households, 500);
         let one = toml::Value::Integer(1);
@@ -242,7 +276,13 @@ mod tests {
         let s = Scenario::default();
         let v = toml::Value::String("many".into());
         let err = with_values(&s, &[("population.households", &v)]).unwrap_err();
-        assert!(matches!(err.1, PathError::WrongType { expected: KeyKind::Integer, .. }));
+        assert!(matches!(
+            err.1,
+            PathError::WrongType {
+                expected: KeyKind::Integer,
+                ..
+            }
+        ));
         let half = toml::Value::Float(0.5);
         assert!(with_values(&s, &[("population.households", &half)]).is_err());
     }

@@ -1,8 +1,8 @@
 //! Shared helpers for the integration tests.
 #![allow(dead_code)]
 
-use migflow::scenario::{LoadedScenario, Scenario};
 use migflow::record::YearRecord;
+use migflow::scenario::{LoadedScenario, Scenario};
 use migflow::simulate::{PopulationSource, run_records};
 
 /// A small version of the default scenario: `households` households.
@@ -14,14 +14,21 @@ pub fn small_scenario(households: u64) -> Scenario {
 
 /// Run a scenario's replicates in memory.
 pub fn run(s: &Scenario, seed: u64, replicates: u32) -> Vec<Vec<YearRecord>> {
-    let loaded = LoadedScenario { scenario: s.clone(), source: None };
+    let loaded = LoadedScenario {
+        scenario: s.clone(),
+        source: None,
+    };
     let source = PopulationSource::for_scenario(&loaded).expect("population");
     run_records(&loaded, &source, seed, replicates)
 }
 
 /// Run inside a rayon pool of `threads` threads.
 pub fn with_threads<T: Send>(threads: usize, f: impl FnOnce() -> T + Send) -> T {
-    rayon::ThreadPoolBuilder::new().num_threads(threads).build().expect("pool").install(f)
+    rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()
+        .expect("pool")
+        .install(f)
 }
 
 /// A readable line-by-line diff of two texts (first differing lines).
@@ -31,5 +38,47 @@ pub fn first_difference(a: &str, b: &str) -> Option<String> {
             return Some(format!("line {}:\n  left:  {la}\n  right: {lb}", i + 1));
         }
     }
-    (a.lines().count() != b.lines().count()).then(|| format!("line counts differ: {} vs {}", a.lines().count(), b.lines().count()))
+    (a.lines().count() != b.lines().count()).then(|| {
+        format!(
+            "line counts differ: {} vs {}",
+            a.lines().count(),
+            b.lines().count()
+        )
+    })
+}
+
+/// Run replicate `replicate` of a scenario's synthetic population through
+/// the [`migflow::engine::Engine`] for `years` steps, calling `f` after each
+/// step with the engine and the year's record; returns what `f` returned.
+pub fn engine_years<T>(
+    s: &Scenario,
+    seed: u64,
+    replicate: u32,
+    years: u32,
+    mut f: impl FnMut(&migflow::engine::Engine, &YearRecord) -> T,
+) -> Vec<T> {
+    let households = migflow::population::synthetic(s, seed, replicate);
+    let mut engine = migflow::engine::Engine::new(s, households, seed, replicate);
+    (0..years)
+        .map(|_| {
+            let record = engine.step();
+            f(&engine, &record)
+        })
+        .collect()
+}
+
+/// Index of calendar year `year` in a run's records.
+pub fn year_index(s: &Scenario, year: i32) -> usize {
+    usize::try_from(year - s.run.start_year).expect("year within the run")
+}
+
+/// Share of all households in livelihood `k` in a year.
+pub fn state_share(r: &YearRecord, k: migflow::Livelihood) -> f64 {
+    let all = r.groups[migflow::record::ALL_GROUP].households;
+    r.groups[k.index()].households as f64 / all as f64
+}
+
+/// Mean over replicates of a per-replicate statistic.
+pub fn mean_over(runs: &[Vec<YearRecord>], f: impl Fn(&[YearRecord]) -> f64) -> f64 {
+    runs.iter().map(|r| f(r)).sum::<f64>() / runs.len() as f64
 }
