@@ -3,12 +3,14 @@
 use anyhow::{Context, Result};
 use clap::{Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use migflow::experiment::{execute, slurm as slurm_scripts, store, sweep::SweepPlan};
 use migflow::output::read_manifest;
 use migflow::runner::{RunOptions, run_to_dir};
 use migflow::scenario::{self, DEFAULT_SCENARIO_TOML, LoadedScenario};
 use migflow::simulate::PopulationSource;
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
+use std::process::ExitCode;
 
 /// migflow: agent-based simulation of relocated households' livelihood
 /// flows and their risk of returning to poverty.
@@ -37,6 +39,54 @@ enum Command {
         /// The scenario file.
         scenario: PathBuf,
     },
+    /// Run a parameter sweep: a design over scenario keys, with replicates.
+    #[command(after_help = "Examples:
+  migflow sweep scenarios/sweeps/workshops_vs_cooperation.toml --out results/sweep
+  migflow sweep SWEEP.toml --out results/sweep --dry-run      # count runs and rows, estimate the time
+  migflow sweep SWEEP.toml --out results/sweep --resume       # finish a killed or interrupted sweep
+  migflow sweep SWEEP.toml --out shard-0 --shard 0/4          # one of 4 shards; then `migflow merge`
+  migflow sweep SWEEP.toml --out shard-$SLURM_ARRAY_TASK_ID --shard slurm
+
+Exit codes: 0 all runs succeeded; 1 some runs failed (see failures.csv); 2 bad input.")]
+    Sweep(SweepArgs),
+    /// Merge the shard directories of a sweep into the whole sweep's outputs.
+    #[command(after_help = "Examples:
+  migflow merge results/shard-0 results/shard-1 results/shard-2 results/shard-3 --out results/sweep
+  migflow merge results/shards/* --out results/sweep")]
+    Merge {
+        /// Shard directories, each a finished `migflow sweep --shard`.
+        #[arg(required = true)]
+        shards: Vec<PathBuf>,
+        /// Output directory.
+        #[arg(long, short)]
+        out: PathBuf,
+    },
+    /// Write Slurm scripts that run a sweep as a job array, then merge it.
+    #[command(after_help = "Examples:
+  migflow slurm SWEEP.toml --out /scratch/me/sweep --tasks 50 --time 02:00:00 --cpus 4
+  bash /scratch/me/sweep/slurm/submit.sh")]
+    Slurm {
+        /// The sweep file.
+        sweep: PathBuf,
+        /// Results directory (shards go to OUT/shards, the merged sweep to OUT).
+        #[arg(long, short)]
+        out: PathBuf,
+        /// Array tasks (shards).
+        #[arg(long)]
+        tasks: u64,
+        /// Slurm partition.
+        #[arg(long)]
+        partition: Option<String>,
+        /// Time limit per task.
+        #[arg(long, default_value = "01:00:00")]
+        time: String,
+        /// CPUs per task.
+        #[arg(long, default_value_t = 1)]
+        cpus: u32,
+        /// The migflow binary the nodes run (default: this one).
+        #[arg(long)]
+        migflow: Option<PathBuf>,
+    },
     /// Print the default scenario, every key commented.
     #[command(after_help = "Examples:
   migflow scenario --print-default > my_scenario.toml")]
@@ -45,6 +95,31 @@ enum Command {
         #[arg(long)]
         print_default: bool,
     },
+}
+
+#[derive(Debug, clap::Args)]
+struct SweepArgs {
+    /// The sweep file.
+    sweep: PathBuf,
+    /// Results directory.
+    #[arg(long, short)]
+    out: PathBuf,
+    /// Print the runs, points, output rows and an estimated time; run nothing.
+    #[arg(long)]
+    dry_run: bool,
+    /// Finish an interrupted sweep in OUT (starts it if OUT holds none).
+    #[arg(long)]
+    resume: bool,
+    /// Run one shard: `I/N` runs every N-th run from I; `slurm` reads
+    /// SLURM_ARRAY_TASK_ID and SLURM_ARRAY_TASK_COUNT.
+    #[arg(long)]
+    shard: Option<String>,
+    /// Worker threads (default: all cores). Results do not depend on it.
+    #[arg(long, short = 'j')]
+    threads: Option<usize>,
+    /// No progress bar.
+    #[arg(long, short)]
+    quiet: bool,
 }
 
 #[derive(Debug, clap::Args)]
@@ -73,11 +148,23 @@ struct RunArgs {
 }
 
 /// Run the command line.
-pub fn main() -> Result<()> {
+pub fn main() -> Result<ExitCode> {
     let cli = Cli::parse();
+    let ok = |r: Result<()>| r.map(|()| ExitCode::SUCCESS);
     match cli.command {
-        Command::Run(args) => run(args),
-        Command::Validate { scenario } => validate(&scenario),
+        Command::Run(args) => ok(run(args)),
+        Command::Validate { scenario } => ok(validate(&scenario)),
+        Command::Sweep(args) => sweep(args),
+        Command::Merge { shards, out } => ok(merge(&shards, &out)),
+        Command::Slurm {
+            sweep,
+            out,
+            tasks,
+            partition,
+            time,
+            cpus,
+            migflow,
+        } => ok(slurm(&sweep, &out, tasks, partition, time, cpus, migflow)),
         Command::Scenario { print_default } => {
             if !print_default {
                 anyhow::bail!("nothing to do: try `migflow scenario --print-default`");
@@ -85,7 +172,7 @@ pub fn main() -> Result<()> {
             std::io::stdout()
                 .write_all(DEFAULT_SCENARIO_TOML.as_bytes())
                 .context("writing to standard output")?;
-            Ok(())
+            Ok(ExitCode::SUCCESS)
         }
     }
 }
@@ -190,6 +277,166 @@ fn validate(path: &Path) -> Result<()> {
         s.run.end_year(),
         s.run.seed,
         s.run.replicates,
+    );
+    Ok(())
+}
+
+fn progress_bar(quiet: bool, len: u64, unit: &str) -> ProgressBar {
+    if quiet || !std::io::stderr().is_terminal() {
+        return ProgressBar::hidden();
+    }
+    let bar = ProgressBar::with_draw_target(Some(len), ProgressDrawTarget::stderr());
+    bar.set_style(
+        ProgressStyle::with_template(&format!(
+            "{{spinner}} {{wide_bar}} {{pos}}/{{len}} {unit}  {{elapsed}} (eta {{eta}})"
+        ))
+        .unwrap_or_else(|_| ProgressStyle::default_bar()),
+    );
+    bar
+}
+
+fn sweep(args: SweepArgs) -> Result<ExitCode> {
+    let plan = SweepPlan::load(&args.sweep)?;
+    let shard = match &args.shard {
+        Some(text) => Some(
+            slurm_scripts::parse_shard(text, |k| std::env::var(k).ok())
+                .map_err(anyhow::Error::msg)?,
+        ),
+        None => None,
+    };
+    if args.threads == Some(0) {
+        anyhow::bail!("--threads 0: expected at least 1 thread");
+    }
+    let threads = args.threads.unwrap_or(0);
+    if args.dry_run {
+        let e = execute::estimate(&plan, shard, threads)?;
+        println!("sweep {} (hash {})", args.sweep.display(), plan.hash);
+        println!(
+            "design {}: {} points × {} replicates = {} runs{}",
+            migflow::experiment::sweep::design_kind(&plan.sweep.design),
+            e.points,
+            plan.replicates(),
+            plan.runs(),
+            shard.map_or(String::new(), |s| format!(
+                "; this shard ({}/{}) runs {}",
+                s.index, s.count, e.runs
+            )),
+        );
+        let paths = plan.factor_paths();
+        println!("points (point_id, {}):", paths.join(", "));
+        for (i, _) in plan.points.iter().enumerate().take(20) {
+            println!("  {i}: {}", plan.point_cells(i as u64).join(", "));
+        }
+        if plan.points.len() > 20 {
+            println!(
+                "  … and {} more (all in points.csv after the sweep)",
+                plan.points.len() - 20
+            );
+        }
+        println!(
+            "rows: runs.csv {}, trajectories.csv {}, points_summary.csv {}",
+            e.runs_rows, e.trajectory_rows, e.summary_rows
+        );
+        println!(
+            "estimate: {:.3e} household-years at {:.0} ns each on one thread ⇒ about {:.1} s with {} thread(s)",
+            e.household_years,
+            e.seconds_per_household_year * 1e9,
+            e.seconds,
+            if threads == 0 {
+                std::thread::available_parallelism().map_or(1, |n| n.get())
+            } else {
+                threads
+            }
+        );
+        return Ok(ExitCode::SUCCESS);
+    }
+    let opts = execute::SweepOptions {
+        out: args.out.clone(),
+        resume: args.resume,
+        shard,
+        threads,
+    };
+    let bar = progress_bar(args.quiet, plan.runs(), "runs");
+    let started = |done: u64, total: u64| {
+        bar.set_length(total);
+        bar.set_position(done);
+        bar.reset_eta();
+    };
+    let tick = || bar.inc(1);
+    let report = execute::run_sweep(&plan, &opts, &started, &tick)?;
+    bar.finish_and_clear();
+    let m = &report.manifest;
+    if !args.quiet {
+        eprintln!(
+            "{} runs ({} executed now) in {:.1} s: {} ok, {} failed; results in {}",
+            m.run_status.len(),
+            report.executed,
+            report.wall_seconds,
+            m.completed,
+            m.failed,
+            args.out.display()
+        );
+    }
+    if m.failed > 0 {
+        eprintln!(
+            "error: {} run(s) failed; their errors are in {}",
+            m.failed,
+            args.out.join("failures.csv").display()
+        );
+        return Ok(ExitCode::from(1));
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn merge(shards: &[PathBuf], out: &Path) -> Result<()> {
+    let manifest = store::merge(shards, out)?;
+    eprintln!(
+        "merged {} shard(s): {} runs ({} ok, {} failed) into {}",
+        shards.len(),
+        manifest.runs,
+        manifest.completed,
+        manifest.failed,
+        out.display()
+    );
+    Ok(())
+}
+
+fn slurm(
+    sweep: &Path,
+    out: &Path,
+    tasks: u64,
+    partition: Option<String>,
+    time: String,
+    cpus: u32,
+    migflow: Option<PathBuf>,
+) -> Result<()> {
+    let plan = SweepPlan::load(sweep)?;
+    if tasks == 0 || tasks > plan.runs() {
+        anyhow::bail!(
+            "--tasks {tasks}: expected from 1 to the sweep's {} runs",
+            plan.runs()
+        );
+    }
+    let migflow = match migflow {
+        Some(p) => p,
+        None => std::env::current_exe().context("finding the migflow binary")?,
+    };
+    let submit = slurm_scripts::write_scripts(
+        sweep,
+        out,
+        &slurm_scripts::SlurmOptions {
+            tasks,
+            partition,
+            time,
+            cpus,
+            migflow,
+        },
+    )?;
+    println!("wrote {}", submit.parent().unwrap_or(out).display());
+    println!(
+        "{} runs in {tasks} array tasks; submit with:\n  bash {}",
+        plan.runs(),
+        submit.display()
     );
     Ok(())
 }

@@ -4,11 +4,11 @@
 
 pub mod atomic;
 pub mod manifest;
-mod tables;
+pub mod tables;
 
 pub use atomic::OutputDir;
 pub use manifest::{Manifest, read_manifest, sha256_hex};
 pub use tables::{
-    PANEL_HEADER, SUMMARY_METRICS, format_float, panel_row, summary_rows, write_flows,
-    write_summary, write_trajectories,
+    PANEL_HEADER, SUMMARY_METRICS, TRAJECTORY_HEADER, format_float, group_metric_values, panel_row,
+    summarize, summary_rows, trajectory_cells, write_flows, write_summary, write_trajectories,
 };

@@ -67,29 +67,41 @@ fn metric_values(g: &GroupStats) -> [Option<f64>; 10] {
     ]
 }
 
+/// The cells of one trajectory row after `replicate` (year, livelihood and
+/// the metrics), in the order of [`TRAJECTORY_HEADER`].
+pub fn trajectory_cells(year: i32, group: usize, stats: &GroupStats) -> [String; 12] {
+    [
+        year.to_string(),
+        group_name(group).to_string(),
+        stats.households.to_string(),
+        stats.persons.to_string(),
+        stats.with_labor.to_string(),
+        format_float(stats.mean_income_pc),
+        format_float(stats.median_income_pc),
+        format_float(stats.poor_share),
+        format_float(stats.at_risk_share),
+        stats.returned.to_string(),
+        format_float(stats.return_rate),
+        format_float(stats.ever_poor_share),
+    ]
+}
+
 /// Write `trajectories.csv`: replicate × year × livelihood (five and `all`).
 pub fn write_trajectories<W: Write>(w: W, path: &Path, runs: &[Vec<YearRecord>]) -> Result<()> {
     let err = csv_err(path);
     let mut out = csv::Writer::from_writer(w);
     out.write_record(TRAJECTORY_HEADER).map_err(&err)?;
     for (r, records) in runs.iter().enumerate() {
+        let r = r.to_string();
         for rec in records {
             for (g, stats) in rec.groups.iter().enumerate() {
-                out.write_record([
-                    r.to_string(),
-                    rec.year.to_string(),
-                    group_name(g).to_string(),
-                    stats.households.to_string(),
-                    stats.persons.to_string(),
-                    stats.with_labor.to_string(),
-                    format_float(stats.mean_income_pc),
-                    format_float(stats.median_income_pc),
-                    format_float(stats.poor_share),
-                    format_float(stats.at_risk_share),
-                    stats.returned.to_string(),
-                    format_float(stats.return_rate),
-                    format_float(stats.ever_poor_share),
-                ])
+                out.write_record(
+                    std::iter::once(r.as_str()).chain(
+                        trajectory_cells(rec.year, g, stats)
+                            .iter()
+                            .map(String::as_str),
+                    ),
+                )
                 .map_err(&err)?;
             }
         }
@@ -149,6 +161,37 @@ pub struct SummaryRow {
     pub n: usize,
 }
 
+/// Mean, sample sd, Student-t 95% CI of the mean, and count of some
+/// values, summed in the order given. sd and CI need two values or more.
+pub fn summarize(values: &[f64]) -> (Option<f64>, Option<f64>, Option<f64>, Option<f64>, usize) {
+    let n = values.len();
+    let mean = (n > 0).then(|| values.iter().sum::<f64>() / n as f64);
+    match mean {
+        Some(mean) if n >= 2 => {
+            let var = values.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / (n - 1) as f64;
+            let sd = var.sqrt();
+            let t = StudentsT::new(0.0, 1.0, (n - 1) as f64)
+                .map(|d| d.inverse_cdf(0.975))
+                .unwrap_or(f64::NAN);
+            let half = t * sd / (n as f64).sqrt();
+            (
+                Some(mean),
+                Some(sd),
+                Some(mean - half),
+                Some(mean + half),
+                n,
+            )
+        }
+        _ => (mean, None, None, None, n),
+    }
+}
+
+/// The metric values of a trajectory row's metric cells (households …
+/// ever_poor_share), as in [`SUMMARY_METRICS`].
+pub fn group_metric_values(g: &GroupStats) -> [Option<f64>; 10] {
+    metric_values(g)
+}
+
 /// Mean, sd and Student-t 95% CI of each metric over replicates, per year
 /// and livelihood. Replicates are summed in replicate order.
 pub fn summary_rows(runs: &[Vec<YearRecord>]) -> Vec<SummaryRow> {
@@ -164,29 +207,15 @@ pub fn summary_rows(runs: &[Vec<YearRecord>]) -> Vec<SummaryRow> {
                 .collect();
             for (m, metric) in SUMMARY_METRICS.iter().enumerate() {
                 let values: Vec<f64> = per_rep.iter().filter_map(|v| v[m]).collect();
-                let n = values.len();
-                let mean = (n > 0).then(|| values.iter().sum::<f64>() / n as f64);
-                let (sd, low, high) = match (mean, n) {
-                    (Some(mean), n) if n >= 2 => {
-                        let var =
-                            values.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / (n - 1) as f64;
-                        let sd = var.sqrt();
-                        let t = StudentsT::new(0.0, 1.0, (n - 1) as f64)
-                            .map(|d| d.inverse_cdf(0.975))
-                            .unwrap_or(f64::NAN);
-                        let half = t * sd / (n as f64).sqrt();
-                        (Some(sd), Some(mean - half), Some(mean + half))
-                    }
-                    _ => (None, None, None),
-                };
+                let (mean, sd, ci95_low, ci95_high, n) = summarize(&values);
                 rows.push(SummaryRow {
                     year: rec.year,
                     livelihood: group_name(g),
                     metric,
                     mean,
                     sd,
-                    ci95_low: low,
-                    ci95_high: high,
+                    ci95_low,
+                    ci95_high,
                     n,
                 });
             }

@@ -1,8 +1,8 @@
 //! Scenario files: the schema with defaults, loading with precise errors,
 //! validation, and dotted-path access to keys.
 
-mod schema;
 pub mod path;
+mod schema;
 pub mod validate;
 
 pub use schema::*;
@@ -68,7 +68,14 @@ pub fn load(path: &Path) -> Result<LoadedScenario> {
 /// Parse scenario TOML text (not yet validated). `path` only names the
 /// source in errors.
 pub fn parse(text: &str, path: &Path) -> Result<Scenario> {
-    toml::from_str::<Scenario>(text).map_err(|err| parse_error(text, path, &err))
+    parse_toml_as(text, path)
+}
+
+/// Parse any TOML document into `T`, with errors that name the file, the
+/// line and column, the dotted key, and the closest valid key for an
+/// unknown one.
+pub fn parse_toml_as<T: serde::de::DeserializeOwned>(text: &str, path: &Path) -> Result<T> {
+    toml::from_str::<T>(text).map_err(|err| parse_error(text, path, &err))
 }
 
 /// Serialize a scenario to TOML with every key (the resolved form written

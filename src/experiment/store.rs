@@ -1,0 +1,926 @@
+//! A sweep's results on disk: streamed while runs finish, committed run by
+//! run through a journal, resumable after a crash, and finalised into files
+//! sorted by run.
+//!
+//! While a sweep runs, each finished run's rows are appended to
+//! `stream/runs.csv`, `stream/trajectories.csv` and `stream/failures.csv`,
+//! and a line `run, status, end offsets` is appended to `stream/journal`.
+//! Groups of runs are committed together: the data files are synced first,
+//! then the journal lines are written and synced. A run is committed when its
+//! journal line is on disk. On `--resume`, the journal is read up to its last
+//! complete line, the data files are cut back to the offsets it names (so a
+//! run killed half-way leaves nothing), and the runs not in the journal are
+//! run again. When every run is in, the blocks are copied in run order into
+//! the final files, written under temporary names and renamed into place.
+
+use super::sweep::SweepPlan;
+use crate::error::{Error, Result};
+use crate::output::{self, OutputDir, TRAJECTORY_HEADER, sha256_hex};
+use crate::record::GROUPS;
+use serde::{Deserialize, Serialize};
+use std::fs::{File, OpenOptions};
+use std::io::{BufRead, BufReader, Read, Seek, SeekFrom, Write};
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+/// Names of the streamed files, in journal column order.
+pub const STREAM_FILES: [&str; 3] = ["runs.csv", "trajectories.csv", "failures.csv"];
+const STREAM_DIR: &str = "stream";
+const JOURNAL: &str = "journal";
+const STATE: &str = "sweep.json";
+/// Commit at least this often while runs finish.
+const COMMIT_EVERY: Duration = Duration::from_millis(500);
+/// And at least every this many runs.
+const COMMIT_RUNS: usize = 256;
+
+/// A shard: the runs `index, index + count, index + 2·count, …`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Shard {
+    /// First run, 0-based, below `count`.
+    pub index: u64,
+    /// Number of shards.
+    pub count: u64,
+}
+
+impl Shard {
+    /// Whether run `run` belongs to the shard.
+    pub fn contains(&self, run: u64) -> bool {
+        run % self.count == self.index
+    }
+}
+
+/// The identity of a results directory, checked on resume.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+struct State {
+    migflow_version: String,
+    sweep_sha256: String,
+    shard: Option<Shard>,
+    runs: u64,
+}
+
+/// Status of a finished run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RunStatus {
+    /// Completed with results.
+    Ok,
+    /// Failed; its error is in `failures.csv`.
+    Failed,
+}
+
+/// A finished run's rows, ready to append.
+#[derive(Debug, Clone)]
+pub struct RunRows {
+    /// The run.
+    pub run: u64,
+    /// Its status.
+    pub status: RunStatus,
+    /// Bytes for `runs.csv`, `trajectories.csv` and `failures.csv`.
+    pub bytes: [Vec<u8>; 3],
+}
+
+/// One committed run in the journal.
+#[derive(Debug, Clone, Copy)]
+struct Entry {
+    run: u64,
+    status: RunStatus,
+    start: [u64; 3],
+    end: [u64; 3],
+}
+
+/// Headers of the three streamed files.
+pub fn headers(plan: &SweepPlan) -> [Vec<u8>; 3] {
+    let factors = plan.factor_paths();
+    let mut runs: Vec<String> = ["run_id", "point_id", "replicate", "seed", "status"]
+        .map(String::from)
+        .to_vec();
+    runs.extend(factors.iter().map(|f| f.to_string()));
+    for g in 0..GROUPS {
+        let name = crate::record::group_name(g);
+        for outcome in [
+            "final_share",
+            "final_poor_share",
+            "mean_poor_share",
+            "cum_returned",
+        ] {
+            runs.push(format!("{name}_{outcome}"));
+        }
+    }
+    let mut traj: Vec<String> = ["run_id", "point_id", "replicate"]
+        .map(String::from)
+        .to_vec();
+    traj.extend(factors.iter().map(|f| f.to_string()));
+    traj.extend(TRAJECTORY_HEADER[1..].iter().map(|s| s.to_string()));
+    let fail: Vec<String> = ["run_id", "point_id", "replicate", "error"]
+        .map(String::from)
+        .to_vec();
+    [csv_line(&runs), csv_line(&traj), csv_line(&fail)]
+}
+
+/// One CSV record as bytes.
+pub fn csv_line<S: AsRef<[u8]>>(cells: &[S]) -> Vec<u8> {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    // Writing to memory cannot fail.
+    let _ = w.write_record(cells);
+    w.into_inner().unwrap_or_default()
+}
+
+fn io_err(path: &Path) -> impl Fn(std::io::Error) -> Error + '_ {
+    move |source| Error::Write {
+        path: path.to_path_buf(),
+        source,
+    }
+}
+
+/// The open stream of a sweep directory.
+pub struct Store {
+    dir: PathBuf,
+    files: Vec<File>,
+    journal: File,
+    ends: [u64; 3],
+    pending: Vec<u8>,
+    pending_runs: usize,
+    last_commit: Instant,
+    done: Vec<bool>,
+}
+
+impl Store {
+    /// Open `dir` for a sweep: a new directory, or with `resume` one that
+    /// holds an interrupted (or finished) run of the same sweep and shard.
+    pub fn open(dir: &Path, plan: &SweepPlan, shard: Option<Shard>, resume: bool) -> Result<Store> {
+        let stream = dir.join(STREAM_DIR);
+        let state_path = dir.join(STATE);
+        let state = State {
+            migflow_version: env!("CARGO_PKG_VERSION").to_string(),
+            sweep_sha256: plan.hash.clone(),
+            shard,
+            runs: plan.runs(),
+        };
+        let headers = headers(plan);
+        if state_path.exists() {
+            let text = std::fs::read_to_string(&state_path).map_err(|source| Error::Read {
+                path: state_path.clone(),
+                source,
+            })?;
+            let found: State = serde_json::from_str(&text).map_err(|e| Error::Input {
+                path: state_path.clone(),
+                message: format!("not a migflow sweep state: {e}"),
+            })?;
+            if !resume {
+                return Err(Error::Input {
+                    path: dir.to_path_buf(),
+                    message: "this directory already holds a sweep: pass --resume to finish it, or choose another --out"
+                        .into(),
+                });
+            }
+            if found.sweep_sha256 != state.sweep_sha256 {
+                return Err(Error::Input {
+                    path: dir.to_path_buf(),
+                    message: format!(
+                        "holds a different sweep (hash {}) from this sweep file (hash {}): cannot resume",
+                        found.sweep_sha256, state.sweep_sha256
+                    ),
+                });
+            }
+            if found.shard != state.shard {
+                return Err(Error::Input {
+                    path: dir.to_path_buf(),
+                    message: format!(
+                        "holds shard {:?}, not {:?}: cannot resume",
+                        found.shard, state.shard
+                    ),
+                });
+            }
+        } else {
+            if dir.join(STREAM_DIR).exists() {
+                let _ = std::fs::remove_dir_all(&stream);
+            }
+            std::fs::create_dir_all(&stream).map_err(io_err(&stream))?;
+            for (name, header) in STREAM_FILES.iter().zip(&headers) {
+                let p = stream.join(name);
+                let mut f = File::create(&p).map_err(io_err(&p))?;
+                f.write_all(header).map_err(io_err(&p))?;
+                f.sync_all().map_err(io_err(&p))?;
+            }
+            let p = stream.join(JOURNAL);
+            File::create(&p)
+                .and_then(|f| f.sync_all())
+                .map_err(io_err(&p))?;
+            write_atomic(
+                &state_path,
+                &serde_json::to_vec_pretty(&state).unwrap_or_default(),
+            )?;
+        }
+        let (entries, journal_len) = read_journal(&stream.join(JOURNAL), &headers)?;
+        let mut ends = [0u64; 3];
+        for (k, h) in headers.iter().enumerate() {
+            ends[k] = entries.last().map_or(h.len() as u64, |e| e.end[k]);
+        }
+        let mut files = Vec::new();
+        for (k, name) in STREAM_FILES.iter().enumerate() {
+            let p = stream.join(name);
+            let f = OpenOptions::new()
+                .read(true)
+                .write(true)
+                .open(&p)
+                .map_err(io_err(&p))?;
+            let len = f.metadata().map_err(io_err(&p))?.len();
+            if len < ends[k] {
+                return Err(Error::Input {
+                    path: p,
+                    message: format!(
+                        "shorter ({len} bytes) than its journal says ({}): the directory is damaged",
+                        ends[k]
+                    ),
+                });
+            }
+            f.set_len(ends[k]).map_err(io_err(&p))?;
+            files.push(f);
+        }
+        let jp = stream.join(JOURNAL);
+        let journal = OpenOptions::new()
+            .read(true)
+            .write(true)
+            .open(&jp)
+            .map_err(io_err(&jp))?;
+        journal.set_len(journal_len).map_err(io_err(&jp))?;
+        let mut done = vec![false; plan.runs() as usize];
+        for e in &entries {
+            if let Some(d) = done.get_mut(e.run as usize) {
+                *d = true;
+            }
+        }
+        let mut store = Store {
+            dir: dir.to_path_buf(),
+            files,
+            journal,
+            ends,
+            pending: Vec::new(),
+            pending_runs: 0,
+            last_commit: Instant::now(),
+            done,
+        };
+        for f in &mut store.files {
+            f.seek(SeekFrom::End(0)).map_err(|source| Error::Write {
+                path: dir.to_path_buf(),
+                source,
+            })?;
+        }
+        Ok(store)
+    }
+
+    /// Whether run `run` is already committed.
+    pub fn is_done(&self, run: u64) -> bool {
+        self.done.get(run as usize).copied().unwrap_or(false)
+    }
+
+    /// Append a finished run; commit when enough has gathered.
+    pub fn append(&mut self, rows: &RunRows) -> Result<()> {
+        let stream = self.dir.join(STREAM_DIR);
+        for (k, bytes) in rows.bytes.iter().enumerate() {
+            if !bytes.is_empty() {
+                self.files[k]
+                    .write_all(bytes)
+                    .map_err(io_err(&stream.join(STREAM_FILES[k])))?;
+                self.ends[k] += bytes.len() as u64;
+            }
+        }
+        let status = match rows.status {
+            RunStatus::Ok => "ok",
+            RunStatus::Failed => "failed",
+        };
+        writeln!(
+            self.pending,
+            "{}\t{status}\t{}\t{}\t{}",
+            rows.run, self.ends[0], self.ends[1], self.ends[2]
+        )
+        .map_err(io_err(&stream.join(JOURNAL)))?;
+        self.pending_runs += 1;
+        if let Some(d) = self.done.get_mut(rows.run as usize) {
+            *d = true;
+        }
+        if self.pending_runs >= COMMIT_RUNS || self.last_commit.elapsed() >= COMMIT_EVERY {
+            self.commit()?;
+        }
+        Ok(())
+    }
+
+    /// Make every appended run durable.
+    pub fn commit(&mut self) -> Result<()> {
+        if self.pending_runs == 0 {
+            return Ok(());
+        }
+        let stream = self.dir.join(STREAM_DIR);
+        for (k, f) in self.files.iter().enumerate() {
+            f.sync_data()
+                .map_err(io_err(&stream.join(STREAM_FILES[k])))?;
+        }
+        let jp = stream.join(JOURNAL);
+        self.journal.seek(SeekFrom::End(0)).map_err(io_err(&jp))?;
+        self.journal.write_all(&self.pending).map_err(io_err(&jp))?;
+        self.journal.sync_data().map_err(io_err(&jp))?;
+        self.pending.clear();
+        self.pending_runs = 0;
+        self.last_commit = Instant::now();
+        Ok(())
+    }
+}
+
+fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
+    let tmp = path.with_extension(format!("{}.tmp", std::process::id()));
+    let mut f = File::create(&tmp).map_err(io_err(&tmp))?;
+    f.write_all(bytes).map_err(io_err(&tmp))?;
+    f.sync_all().map_err(io_err(&tmp))?;
+    std::fs::rename(&tmp, path).map_err(io_err(path))
+}
+
+/// The journal's complete, well-formed entries and the byte length they
+/// span. A torn last line (a crash mid-write) ends the journal.
+fn read_journal(path: &Path, headers: &[Vec<u8>; 3]) -> Result<(Vec<Entry>, u64)> {
+    let file = File::open(path).map_err(|source| Error::Read {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    let mut reader = BufReader::new(file);
+    let mut entries: Vec<Entry> = Vec::new();
+    let mut valid_len = 0u64;
+    let mut line = String::new();
+    loop {
+        line.clear();
+        let n = reader.read_line(&mut line).map_err(|source| Error::Read {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        if n == 0 || !line.ends_with('\n') {
+            break;
+        }
+        let parts: Vec<&str> = line.trim_end().split('\t').collect();
+        let parsed = (|| {
+            if parts.len() != 5 {
+                return None;
+            }
+            let run = parts[0].parse::<u64>().ok()?;
+            let status = match parts[1] {
+                "ok" => RunStatus::Ok,
+                "failed" => RunStatus::Failed,
+                _ => return None,
+            };
+            let end = [
+                parts[2].parse().ok()?,
+                parts[3].parse().ok()?,
+                parts[4].parse().ok()?,
+            ];
+            Some((run, status, end))
+        })();
+        let Some((run, status, end)) = parsed else {
+            break;
+        };
+        let start = match entries.last() {
+            Some(prev) => prev.end,
+            None => [
+                headers[0].len() as u64,
+                headers[1].len() as u64,
+                headers[2].len() as u64,
+            ],
+        };
+        if (0..3).any(|k| end[k] < start[k]) {
+            break;
+        }
+        entries.push(Entry {
+            run,
+            status,
+            start,
+            end,
+        });
+        valid_len += n as u64;
+    }
+    Ok((entries, valid_len))
+}
+
+/// The manifest of a finished sweep directory. It holds no times or thread
+/// counts, so that the same sweep gives the same bytes however it was run
+/// (the timings are in `timing.json`).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct SweepManifest {
+    /// migflow's version.
+    pub migflow_version: String,
+    /// The git commit of the build, when known.
+    pub git_commit: Option<String>,
+    /// The sweep file as resolved.
+    pub sweep_toml: String,
+    /// Hex SHA-256 of the resolved sweep (file, base scenario, points).
+    pub sweep_sha256: String,
+    /// The base scenario, every key.
+    pub base_scenario_toml: String,
+    /// The design kind.
+    pub design: String,
+    /// Master seed.
+    pub seed: u64,
+    /// Replicates per point.
+    pub replicates: u32,
+    /// Factor paths.
+    pub factors: Vec<String>,
+    /// Design points.
+    pub points: u64,
+    /// Runs in the whole sweep.
+    pub runs: u64,
+    /// The shard this directory holds, or none for a whole sweep.
+    pub shard: Option<Shard>,
+    /// Runs completed with results.
+    pub completed: u64,
+    /// Runs that failed.
+    pub failed: u64,
+    /// Every run of this directory and its status, in run order.
+    pub run_status: Vec<(u64, RunStatus)>,
+    /// SHA-256 of each output file.
+    pub files: Vec<output::manifest::FileEntry>,
+}
+
+/// Read a finished sweep directory's manifest.
+pub fn read_sweep_manifest(dir: &Path) -> Result<SweepManifest> {
+    let path = dir.join("manifest.json");
+    let text = std::fs::read_to_string(&path).map_err(|source| Error::Read {
+        path: path.clone(),
+        source,
+    })?;
+    serde_json::from_str(&text).map_err(|e| Error::Input {
+        path,
+        message: format!("not a finished migflow sweep: {e}"),
+    })
+}
+
+/// Copy `[start, end)` of `src` to `dst`.
+fn copy_range(
+    src: &mut File,
+    src_path: &Path,
+    dst: &mut impl Write,
+    dst_path: &Path,
+    start: u64,
+    end: u64,
+) -> Result<()> {
+    src.seek(SeekFrom::Start(start))
+        .map_err(|source| Error::Read {
+            path: src_path.to_path_buf(),
+            source,
+        })?;
+    let mut limited = src.take(end - start);
+    std::io::copy(&mut limited, dst).map_err(io_err(dst_path))?;
+    Ok(())
+}
+
+/// Write the final, run-ordered files of a directory whose runs are all
+/// committed: `runs.csv`, `trajectories.csv`, `failures.csv`, `points.csv`,
+/// and for a whole sweep `points_summary.csv`; then `manifest.json`.
+pub fn finalize(dir: &Path, plan: &SweepPlan, shard: Option<Shard>) -> Result<SweepManifest> {
+    let stream = dir.join(STREAM_DIR);
+    let headers = headers(plan);
+    let (mut entries, _) = read_journal(&stream.join(JOURNAL), &headers)?;
+    entries.sort_by_key(|e| e.run);
+    entries.dedup_by_key(|e| e.run);
+    let mut out = OutputDir::create(dir)?;
+    let mut files = Vec::new();
+    let mut staged_trajectories = PathBuf::new();
+    for (k, name) in STREAM_FILES.iter().enumerate() {
+        let src_path = stream.join(name);
+        let mut src = File::open(&src_path).map_err(|source| Error::Read {
+            path: src_path.clone(),
+            source,
+        })?;
+        let (w, tmp) = out.stage(name)?;
+        let mut w = HashingWriter::new(w);
+        w.write_all(&headers[k]).map_err(io_err(&tmp))?;
+        for e in &entries {
+            copy_range(&mut src, &src_path, &mut w, &tmp, e.start[k], e.end[k])?;
+        }
+        let (w, digest) = w.finish();
+        output::atomic::finish(w, &tmp)?;
+        if k == 1 {
+            staged_trajectories = tmp.clone();
+        }
+        files.push(output::manifest::FileEntry {
+            name: name.to_string(),
+            sha256: digest,
+        });
+    }
+    files.push(write_points(&mut out, plan)?);
+    if shard.is_none() {
+        // Summaries read the run-ordered trajectories just staged.
+        let paths: Vec<String> = plan.factor_paths().iter().map(|s| s.to_string()).collect();
+        files.push(write_points_summary(
+            &mut out,
+            &paths,
+            &staged_trajectories,
+        )?);
+    }
+    let manifest = sweep_manifest(
+        plan,
+        shard,
+        entries.iter().map(|e| (e.run, e.status)).collect(),
+        files,
+    );
+    let (mut w, tmp) = out.stage("manifest.json")?;
+    w.write_all(&serde_json::to_vec_pretty(&manifest).unwrap_or_default())
+        .map_err(io_err(&tmp))?;
+    output::atomic::finish(w, &tmp)?;
+    out.commit()?;
+    Ok(manifest)
+}
+
+fn sweep_manifest(
+    plan: &SweepPlan,
+    shard: Option<Shard>,
+    run_status: Vec<(u64, RunStatus)>,
+    files: Vec<output::manifest::FileEntry>,
+) -> SweepManifest {
+    let template = SweepManifest {
+        migflow_version: env!("CARGO_PKG_VERSION").to_string(),
+        git_commit: crate::runner::git_commit(),
+        sweep_toml: plan.resolved_toml(),
+        sweep_sha256: plan.hash.clone(),
+        base_scenario_toml: crate::scenario::to_toml(&plan.base.scenario),
+        design: super::sweep::design_kind(&plan.sweep.design).to_string(),
+        seed: plan.sweep.seed,
+        replicates: plan.sweep.replicates,
+        factors: plan.factor_paths().iter().map(|s| s.to_string()).collect(),
+        points: plan.points.len() as u64,
+        runs: plan.runs(),
+        shard: None,
+        completed: 0,
+        failed: 0,
+        run_status: Vec::new(),
+        files: Vec::new(),
+    };
+    manifest_from(&template, shard, run_status, files)
+}
+
+/// A manifest like `template` (same sweep) for another set of runs.
+fn manifest_from(
+    template: &SweepManifest,
+    shard: Option<Shard>,
+    run_status: Vec<(u64, RunStatus)>,
+    files: Vec<output::manifest::FileEntry>,
+) -> SweepManifest {
+    let failed = run_status
+        .iter()
+        .filter(|(_, s)| *s == RunStatus::Failed)
+        .count() as u64;
+    SweepManifest {
+        shard,
+        completed: run_status.len() as u64 - failed,
+        failed,
+        run_status,
+        files,
+        ..template.clone()
+    }
+}
+
+/// `points.csv`: every design point with its factor values and its role in
+/// the design.
+fn write_points(out: &mut OutputDir, plan: &SweepPlan) -> Result<output::manifest::FileEntry> {
+    let (w, tmp) = out.stage("points.csv")?;
+    let mut w = HashingWriter::new(w);
+    let mut header: Vec<String> = vec!["point_id".into()];
+    header.extend(plan.factor_paths().iter().map(|s| s.to_string()));
+    header.extend(
+        super::design::role_columns(&plan.sweep.design)
+            .iter()
+            .map(|s| s.to_string()),
+    );
+    w.write_all(&csv_line(&header)).map_err(io_err(&tmp))?;
+    for (i, p) in plan.points.iter().enumerate() {
+        let mut row = vec![i.to_string()];
+        row.extend(plan.point_cells(i as u64));
+        row.extend(super::design::role_values(&p.role, &plan.sweep.factors));
+        w.write_all(&csv_line(&row)).map_err(io_err(&tmp))?;
+    }
+    let (w, digest) = w.finish();
+    output::atomic::finish(w, &tmp)?;
+    Ok(output::manifest::FileEntry {
+        name: "points.csv".into(),
+        sha256: digest,
+    })
+}
+
+/// `points_summary.csv` from run-ordered trajectories: per point × year ×
+/// livelihood × metric, the mean, sd and 95% CI over replicates. Reads one
+/// point at a time.
+fn write_points_summary(
+    out: &mut OutputDir,
+    factor_paths: &[String],
+    trajectories: &Path,
+) -> Result<output::manifest::FileEntry> {
+    let factors = factor_paths.len();
+    let (w, tmp) = out.stage("points_summary.csv")?;
+    let mut w = HashingWriter::new(w);
+    let mut header: Vec<String> = vec!["point_id".into()];
+    header.extend(factor_paths.iter().cloned());
+    header.extend(
+        [
+            "year",
+            "livelihood",
+            "metric",
+            "mean",
+            "sd",
+            "ci95_low",
+            "ci95_high",
+            "n",
+        ]
+        .map(String::from),
+    );
+    w.write_all(&csv_line(&header)).map_err(io_err(&tmp))?;
+    let mut reader = csv::Reader::from_path(trajectories).map_err(|e| Error::Input {
+        path: trajectories.to_path_buf(),
+        message: e.to_string(),
+    })?;
+    // Rows of the current point: (run, key cells, metric values).
+    let mut current: Option<String> = None;
+    let mut rows: Vec<(String, Vec<String>, Vec<Option<f64>>)> = Vec::new();
+    let metric_start = 3 + factors + 2;
+    let flush = |point: &str,
+                 rows: &mut Vec<(String, Vec<String>, Vec<Option<f64>>)>,
+                 w: &mut HashingWriter<std::io::BufWriter<File>>|
+     -> Result<()> {
+        let Some(first_run) = rows.first().map(|r| r.0.clone()) else {
+            return Ok(());
+        };
+        // Keys (factor cells, year, livelihood) in the first run's order;
+        // each run contributes one row per key, in the same order.
+        let keys: Vec<&Vec<String>> = rows
+            .iter()
+            .filter(|r| r.0 == first_run)
+            .map(|r| &r.1)
+            .collect();
+        let per_key = keys.len();
+        let runs = rows.len() / per_key.max(1);
+        for (j, key) in keys.iter().enumerate() {
+            for (m, metric) in output::SUMMARY_METRICS.iter().enumerate() {
+                let values: Vec<f64> = (0..runs)
+                    .filter_map(|r| rows.get(r * per_key + j).and_then(|row| row.2[m]))
+                    .collect();
+                let (mean, sd, lo, hi, n) = output::summarize(&values);
+                let mut cells = vec![point.to_string()];
+                cells.extend(key.iter().cloned());
+                cells.push(metric.to_string());
+                for v in [mean, sd, lo, hi] {
+                    cells.push(output::format_float(v));
+                }
+                cells.push(n.to_string());
+                w.write_all(&csv_line(&cells)).map_err(io_err(&tmp))?;
+            }
+        }
+        rows.clear();
+        Ok(())
+    };
+    for record in reader.records() {
+        let record = record.map_err(|e| Error::Input {
+            path: trajectories.to_path_buf(),
+            message: e.to_string(),
+        })?;
+        let point = record.get(1).unwrap_or("").to_string();
+        if current.as_deref() != Some(point.as_str()) {
+            if let Some(prev) = current.take() {
+                flush(&prev, &mut rows, &mut w)?;
+            }
+            current = Some(point);
+        }
+        let key: Vec<String> = (3..metric_start)
+            .filter_map(|c| record.get(c).map(str::to_string))
+            .collect();
+        let values: Vec<Option<f64>> = (metric_start..metric_start + output::SUMMARY_METRICS.len())
+            .map(|c| record.get(c).and_then(|v| v.parse::<f64>().ok()))
+            .collect();
+        rows.push((record.get(0).unwrap_or("").to_string(), key, values));
+    }
+    if let Some(prev) = current.take() {
+        flush(&prev, &mut rows, &mut w)?;
+    }
+    let (w, digest) = w.finish();
+    output::atomic::finish(w, &tmp)?;
+    Ok(output::manifest::FileEntry {
+        name: "points_summary.csv".into(),
+        sha256: digest,
+    })
+}
+
+/// A writer that hashes what passes through it.
+struct HashingWriter<W: Write> {
+    inner: W,
+    hasher: sha2::Sha256,
+}
+
+impl<W: Write> HashingWriter<W> {
+    fn new(inner: W) -> Self {
+        use sha2::Digest;
+        HashingWriter {
+            inner,
+            hasher: sha2::Sha256::new(),
+        }
+    }
+
+    fn finish(self) -> (W, String) {
+        use sha2::Digest;
+        let digest = self.hasher.finalize();
+        (
+            self.inner,
+            digest.iter().map(|b| format!("{b:02x}")).collect(),
+        )
+    }
+}
+
+impl<W: Write> Write for HashingWriter<W> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        use sha2::Digest;
+        let n = self.inner.write(buf)?;
+        self.hasher.update(&buf[..n]);
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.inner.flush()
+    }
+}
+
+/// Combine finished shard directories into the outputs of the whole sweep,
+/// from their files and manifests alone. Refuses shards of different sweeps
+/// (naming the hashes), and overlapping or missing runs (naming them).
+pub fn merge(shards: &[PathBuf], out_dir: &Path) -> Result<SweepManifest> {
+    let manifests: Vec<SweepManifest> = shards
+        .iter()
+        .map(|d| read_sweep_manifest(d))
+        .collect::<Result<_>>()?;
+    let Some(first) = manifests.first() else {
+        return Err(Error::Input {
+            path: out_dir.to_path_buf(),
+            message: "no shard directories to merge".into(),
+        });
+    };
+    for (m, d) in manifests.iter().zip(shards) {
+        if m.sweep_sha256 != first.sweep_sha256 {
+            return Err(Error::Input {
+                path: d.clone(),
+                message: format!(
+                    "is a shard of a different sweep (hash {}) from {} (hash {}): refusing to merge",
+                    m.sweep_sha256,
+                    shards[0].display(),
+                    first.sweep_sha256
+                ),
+            });
+        }
+    }
+    let total = first.runs;
+    let mut seen = vec![false; total as usize];
+    let mut overlaps = Vec::new();
+    for m in &manifests {
+        for (run, _) in &m.run_status {
+            match seen.get_mut(*run as usize) {
+                Some(slot) if !*slot => *slot = true,
+                _ => overlaps.push(*run),
+            }
+        }
+    }
+    let name_runs = |runs: &[u64]| {
+        let shown: Vec<String> = runs.iter().take(20).map(|r| r.to_string()).collect();
+        let more = if runs.len() > 20 {
+            format!(" and {} more", runs.len() - 20)
+        } else {
+            String::new()
+        };
+        format!("{}{more}", shown.join(", "))
+    };
+    if !overlaps.is_empty() {
+        overlaps.sort_unstable();
+        return Err(Error::Input {
+            path: out_dir.to_path_buf(),
+            message: format!(
+                "the shards overlap: runs {} appear more than once",
+                name_runs(&overlaps)
+            ),
+        });
+    }
+    let missing: Vec<u64> = (0..total).filter(|r| !seen[*r as usize]).collect();
+    if !missing.is_empty() {
+        return Err(Error::Input {
+            path: out_dir.to_path_buf(),
+            message: format!(
+                "runs {} are missing from the shards ({} of {total} runs)",
+                name_runs(&missing),
+                missing.len()
+            ),
+        });
+    }
+    let mut out = OutputDir::create(out_dir)?;
+    let mut files = Vec::new();
+    let mut staged_trajectories = PathBuf::new();
+    for (k, name) in STREAM_FILES.iter().enumerate() {
+        let mut readers: Vec<csv::Reader<File>> = shards
+            .iter()
+            .map(|d| {
+                let p = d.join(name);
+                csv::Reader::from_path(&p).map_err(|e| Error::Input {
+                    path: p,
+                    message: e.to_string(),
+                })
+            })
+            .collect::<Result<_>>()?;
+        let header = readers[0]
+            .byte_headers()
+            .map(|h| csv_line(&h.iter().collect::<Vec<_>>()))
+            .map_err(|e| Error::Input {
+                path: shards[0].join(name),
+                message: e.to_string(),
+            })?;
+        let (w, tmp) = out.stage(name)?;
+        let mut w = HashingWriter::new(w);
+        w.write_all(&header).map_err(io_err(&tmp))?;
+        let mut heads: Vec<Option<csv::ByteRecord>> = Vec::new();
+        for (r, d) in readers.iter_mut().zip(shards) {
+            heads.push(next_record(r, &d.join(name))?);
+        }
+        loop {
+            let best = heads
+                .iter()
+                .enumerate()
+                .filter_map(|(i, h)| h.as_ref().map(|rec| (run_of(rec), i)))
+                .min();
+            let Some((_, i)) = best else { break };
+            if let Some(rec) = heads[i].take() {
+                w.write_all(&csv_line(&rec.iter().collect::<Vec<_>>()))
+                    .map_err(io_err(&tmp))?;
+            }
+            heads[i] = next_record(&mut readers[i], &shards[i].join(name))?;
+        }
+        let (w, digest) = w.finish();
+        output::atomic::finish(w, &tmp)?;
+        if k == 1 {
+            staged_trajectories = tmp.clone();
+        }
+        files.push(output::manifest::FileEntry {
+            name: name.to_string(),
+            sha256: digest,
+        });
+    }
+    // Every shard wrote the same points.csv (same sweep hash).
+    let points_src = shards[0].join("points.csv");
+    let points = std::fs::read(&points_src).map_err(|source| Error::Read {
+        path: points_src.clone(),
+        source,
+    })?;
+    let (mut w, tmp) = out.stage("points.csv")?;
+    w.write_all(&points).map_err(io_err(&tmp))?;
+    output::atomic::finish(w, &tmp)?;
+    files.push(output::manifest::FileEntry {
+        name: "points.csv".into(),
+        sha256: sha256_hex(&points),
+    });
+    files.push(write_points_summary(
+        &mut out,
+        &first.factors,
+        &staged_trajectories,
+    )?);
+    let mut run_status: Vec<(u64, RunStatus)> = manifests
+        .iter()
+        .flat_map(|m| m.run_status.iter().copied())
+        .collect();
+    run_status.sort_by_key(|(r, _)| *r);
+    let manifest = manifest_from(first, None, run_status, files);
+    let (mut w, tmp) = out.stage("manifest.json")?;
+    w.write_all(&serde_json::to_vec_pretty(&manifest).unwrap_or_default())
+        .map_err(io_err(&tmp))?;
+    output::atomic::finish(w, &tmp)?;
+    out.commit()?;
+    Ok(manifest)
+}
+
+fn next_record(r: &mut csv::Reader<File>, path: &Path) -> Result<Option<csv::ByteRecord>> {
+    let mut rec = csv::ByteRecord::new();
+    match r.read_byte_record(&mut rec) {
+        Ok(true) => Ok(Some(rec)),
+        Ok(false) => Ok(None),
+        Err(e) => Err(Error::Input {
+            path: path.to_path_buf(),
+            message: e.to_string(),
+        }),
+    }
+}
+
+fn run_of(rec: &csv::ByteRecord) -> u64 {
+    rec.get(0)
+        .and_then(|b| std::str::from_utf8(b).ok())
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(u64::MAX)
+}
+
+/// Remove the streamed copies once the final files are in place (they
+/// would double the disk a sweep uses).
+pub fn remove_stream(dir: &Path) {
+    let _ = std::fs::remove_dir_all(dir.join(STREAM_DIR));
+}
+
+/// Hex SHA-256 of a file (for checks in tests and tools).
+pub fn file_sha256(path: &Path) -> Result<String> {
+    let bytes = std::fs::read(path).map_err(|source| Error::Read {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    Ok(sha256_hex(&bytes))
+}
