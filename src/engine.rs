@@ -99,6 +99,7 @@ struct SiteOutcome {
 }
 
 /// One replicate's simulation state.
+#[derive(Clone)]
 pub struct Engine<'s> {
     scenario: &'s Scenario,
     seed: u64,
@@ -195,9 +196,9 @@ impl<'s> Engine<'s> {
 
     /// Run one year and return its aggregates.
     pub fn step(&mut self) -> YearRecord {
-        let ys = YearSettings::resolve(self.scenario, self.t);
-        self.prepare_surroundings(&ys);
-        self.demography_and_decision(&ys);
+        let ys = self.begin_year();
+        self.demography(&ys);
+        self.decide(&ys);
         self.clear_markets(&ys);
         self.earn(&ys);
         self.train(&ys);
@@ -205,6 +206,16 @@ impl<'s> Engine<'s> {
         let record = self.aggregate(&ys);
         self.t += 1;
         record
+    }
+
+    /// Phase 0 of [`step`](Self::step): this year's settings, last year's
+    /// village outbound shares and this year's harvests. The phases are
+    /// public so that benchmarks can time each alone; [`step`](Self::step)
+    /// runs them in order.
+    pub fn begin_year(&mut self) -> YearSettings {
+        let ys = YearSettings::resolve(self.scenario, self.t);
+        self.prepare_surroundings(&ys);
+        ys
     }
 
     fn stream(&self, entity: u64, purpose: Purpose) -> Stream {
@@ -229,19 +240,14 @@ impl<'s> Engine<'s> {
             .collect();
     }
 
-    /// §3.1 and §3.2, a household at a time.
-    fn demography_and_decision(&mut self, ys: &YearSettings) {
-        let s = self.scenario;
+    /// §3.1: ageing, sickness and medical costs, a household at a time.
+    pub fn demography(&mut self, ys: &YearSettings) {
         let (seed, replicate, t) = (self.seed, self.replicate, self.t);
-        let village_outbound = &self.village_outbound;
-        let village_households = &self.village_households;
-        let village_distance = &self.village_distance;
         self.households
             .par_iter_mut()
             .zip(self.year.par_iter_mut())
             .enumerate()
             .for_each(|(i, (h, y))| {
-                let i = i as u64;
                 y.last_state = h.state;
                 y.poor_last_year = h.poor;
                 y.skill_start = h.skill;
@@ -249,24 +255,39 @@ impl<'s> Engine<'s> {
                 y.placed = false;
                 y.trained = false;
                 demography::age_one_year(h);
-                let mut rng = Stream::new(seed, replicate, i, t, Purpose::Sickness);
+                let mut rng = Stream::new(seed, replicate, i as u64, t, Purpose::Sickness);
                 let (sick, oop) = demography::sickness(h, ys, &mut rng);
                 y.members = demography::members(h, ys.work_age, sick);
                 y.medical_oop = oop;
+            });
+    }
+
+    /// §3.2: every household ranks its open livelihoods.
+    pub fn decide(&mut self, ys: &YearSettings) {
+        let s = self.scenario;
+        let (seed, replicate, t) = (self.seed, self.replicate, self.t);
+        let village_outbound = &self.village_outbound;
+        let village_households = &self.village_households;
+        let village_distance = &self.village_distance;
+        self.households
+            .par_iter()
+            .zip(self.year.par_iter_mut())
+            .enumerate()
+            .for_each(|(i, (h, y))| {
                 let v = h.village as usize;
                 let around = Surroundings {
                     village_outbound_share: f64::from(village_outbound[v])
                         / f64::from(village_households[v].max(1)),
                     distance_km: village_distance[v],
                 };
-                let mut rng = Stream::new(seed, replicate, i, t, Purpose::Choice);
+                let mut rng = Stream::new(seed, replicate, i as u64, t, Purpose::Choice);
                 y.ranking = decision::decide(h, &y.members, &around, s, ys, &mut rng);
                 y.choice = y.ranking.first();
             });
     }
 
     /// §3.3 steps 1 and 2, per site; then the outcomes written back.
-    fn clear_markets(&mut self, ys: &YearSettings) {
+    pub fn clear_markets(&mut self, ys: &YearSettings) {
         let outcomes: Vec<SiteOutcome> = self
             .sites
             .par_iter()
@@ -372,7 +393,7 @@ impl<'s> Engine<'s> {
     }
 
     /// §3.3 step 3 (job search), §3.4 (income) and §3.5 (poverty).
-    fn earn(&mut self, ys: &YearSettings) {
+    pub fn earn(&mut self, ys: &YearSettings) {
         let s = self.scenario;
         let (seed, replicate, t) = (self.seed, self.replicate, self.t);
         let harvest = &self.harvest;
@@ -445,7 +466,7 @@ impl<'s> Engine<'s> {
     /// §3.5 training: a simple random sample of the site's local and none
     /// households is offered the slots (the smallest offer keys), and each
     /// takes it up or declines.
-    fn train(&mut self, ys: &YearSettings) {
+    pub fn train(&mut self, ys: &YearSettings) {
         if ys.training_share <= 0.0 {
             return;
         }
@@ -498,7 +519,8 @@ impl<'s> Engine<'s> {
         }
     }
 
-    fn learn(&mut self) {
+    /// §3.5 skill learning, from the skill at the start of the year.
+    pub fn learn(&mut self) {
         let s = self.scenario;
         self.households
             .par_iter_mut()
@@ -508,7 +530,8 @@ impl<'s> Engine<'s> {
             });
     }
 
-    fn aggregate(&mut self, ys: &YearSettings) -> YearRecord {
+    /// The year's aggregates (MODEL.md §6), summed in a fixed order.
+    pub fn aggregate(&mut self, ys: &YearSettings) -> YearRecord {
         let observe = |h: &Household, y: &HouseholdYear| Observation {
             state: h.state,
             last_state: y.last_state,
