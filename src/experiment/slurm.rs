@@ -96,9 +96,11 @@ pub fn write_scripts(sweep_file: &Path, out: &Path, o: &SlurmOptions) -> Result<
 {partition}#SBATCH --output={logs}/shard-%a.out
 set -euo pipefail
 # --resume makes a requeued or restarted task finish its shard instead of
-# starting over.
+# starting over. The shard count is written here, not read from
+# SLURM_ARRAY_TASK_COUNT, so that resubmitting some tasks (sbatch --array=2)
+# still runs shard 2 of {tasks}.
 exec {migflow} sweep {sweep} --out {shards}/shard-\"${{SLURM_ARRAY_TASK_ID}}\" \\
-  --shard slurm --resume --threads \"${{SLURM_CPUS_PER_TASK:-1}}\" --quiet
+  --shard \"${{SLURM_ARRAY_TASK_ID}}/{tasks}\" --resume --threads \"${{SLURM_CPUS_PER_TASK:-1}}\" --quiet
 ",
         tasks = o.tasks,
         submit = quote(&dir.join("submit.sh")),
@@ -166,6 +168,31 @@ echo \"results will be in {out}\"
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn array_script_names_the_shard_count() {
+        let dir = std::env::temp_dir().join(format!("migflow-slurm-test-{}", std::process::id()));
+        let sweep = dir.join("s.toml");
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(&sweep, "").unwrap();
+        let o = SlurmOptions {
+            tasks: 4,
+            partition: Some("short".into()),
+            time: "00:10:00".into(),
+            cpus: 2,
+            migflow: PathBuf::from("/opt/migflow"),
+        };
+        let submit = write_scripts(&sweep, &dir, &o).unwrap();
+        let array = std::fs::read_to_string(submit.with_file_name("array.sbatch")).unwrap();
+        assert!(array.contains("#SBATCH --array=0-3"), "{array}");
+        assert!(array.contains("--shard \"${SLURM_ARRAY_TASK_ID}/4\""), "{array}");
+        assert!(array.contains("#SBATCH --partition=short"));
+        let merge = std::fs::read_to_string(submit.with_file_name("merge.sbatch")).unwrap();
+        assert!(merge.contains("shard-3'"), "{merge}");
+        let submit = std::fs::read_to_string(submit).unwrap();
+        assert!(submit.contains("--dependency=afterok:"), "{submit}");
+        let _ = std::fs::remove_dir_all(&dir);
+    }
 
     #[test]
     fn shards_parse_and_range_check() {
