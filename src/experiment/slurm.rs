@@ -185,7 +185,10 @@ mod tests {
         let submit = write_scripts(&sweep, &dir, &o).unwrap();
         let array = std::fs::read_to_string(submit.with_file_name("array.sbatch")).unwrap();
         assert!(array.contains("#SBATCH --array=0-3"), "{array}");
-        assert!(array.contains("--shard \"${SLURM_ARRAY_TASK_ID}/4\""), "{array}");
+        assert!(
+            array.contains("--shard \"${SLURM_ARRAY_TASK_ID}/4\""),
+            "{array}"
+        );
         assert!(array.contains("#SBATCH --partition=short"));
         let merge = std::fs::read_to_string(submit.with_file_name("merge.sbatch")).unwrap();
         assert!(merge.contains("shard-3'"), "{merge}");

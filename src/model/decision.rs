@@ -83,7 +83,8 @@ pub fn open_options(h: &Household, m: &Members) -> [bool; 5] {
     [true, true, land, land, true]
 }
 
-/// The systematic utilities `V_k` (output order).
+/// The systematic utilities `V_k` (output order) of the `open` options
+/// (closed ones are left at −∞).
 pub fn utilities(
     h: &Household,
     m: &Members,
@@ -91,6 +92,7 @@ pub fn utilities(
     last: Livelihood,
     s: &Scenario,
     ys: &YearSettings,
+    open: &[bool; 5],
 ) -> [f64; 5] {
     let d = &s.decision;
     let size = f64::from(h.size);
@@ -113,8 +115,8 @@ pub fn utilities(
         d.beta_attach * h.attachment,
         0.0,
     ];
-    let mut v = [0.0; 5];
-    for k in 0..5 {
+    let mut v = [f64::NEG_INFINITY; 5];
+    for k in (0..5).filter(|&k| open[k]) {
         let switching = if k == last.index() { 0.0 } else { d.kappa };
         v[k] = d.beta_income * (incomes[k] / size).ln() + alpha[k] + push_pull[k] - switching;
     }
@@ -196,15 +198,14 @@ pub fn decide(
     if m.laborers == 0 {
         return Ranking::NONE_ONLY;
     }
-    let v = utilities(h, m, around, h.state, s, ys);
-    let eps = [
-        rng.gumbel(),
-        rng.gumbel(),
-        rng.gumbel(),
-        rng.gumbel(),
-        rng.gumbel(),
-    ];
-    Ranking::new(&v, &eps, &open_options(h, m))
+    let open = open_options(h, m);
+    let v = utilities(h, m, around, h.state, s, ys, &open);
+    // One shock per open option, in livelihood order.
+    let mut eps = [0.0; 5];
+    for (e, _) in eps.iter_mut().zip(open).filter(|(_, o)| *o) {
+        *e = rng.gumbel();
+    }
+    Ranking::new(&v, &eps, &open)
 }
 
 #[cfg(test)]
@@ -282,8 +283,9 @@ mod tests {
             village_outbound_share: 0.0,
             distance_km: 50.0,
         };
-        let stay = utilities(&h, &m, &around, Livelihood::Local, &s, &ys);
-        let moved = utilities(&h, &m, &around, Livelihood::Farm, &s, &ys);
+        let all = [true; 5];
+        let stay = utilities(&h, &m, &around, Livelihood::Local, &s, &ys, &all);
+        let moved = utilities(&h, &m, &around, Livelihood::Farm, &s, &ys, &all);
         assert!((stay[1] - moved[1] - s.decision.kappa).abs() < 1e-12);
     }
 }

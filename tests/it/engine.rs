@@ -296,6 +296,6 @@ fn default_scenario_first_year_values_are_pinned() {
 
 /// Pinned from the run above (seed 42, 2,000 households); do not edit to
 /// make a failing test pass without knowing why results changed.
-const MEAN_INCOME_PC_2021: f64 = 13007.667791677808;
-/// 81 poor households of 2,000.
-const POOR_SHARE_2021: f64 = 0.0405;
+const MEAN_INCOME_PC_2021: f64 = 12913.336100267583;
+/// 90 poor households of 2,000.
+const POOR_SHARE_2021: f64 = 0.045;
