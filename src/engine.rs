@@ -307,25 +307,31 @@ impl<'s> Engine<'s> {
 
     fn clear_site(&self, site: &Site, ys: &YearSettings) -> SiteOutcome {
         let targeting = ys.target_at_risk;
-        let mut local: Vec<JobApplicant> = site
-            .members
-            .iter()
-            .filter(|&&i| self.year[i as usize].choice == Livelihood::Local)
-            .map(|&i| {
-                let h = &self.households[i as usize];
-                let y = &self.year[i as usize];
-                JobApplicant {
-                    household: i,
-                    laborers: y.members.laborers,
-                    firm_qualified: y.skill_start >= ys.s_min_firm,
-                    held: h.jobs,
-                    incumbent: y.last_state == Livelihood::Local && !h.local_job_lost,
-                    poor_last_year: y.poor_last_year,
-                    key: self.stream(u64::from(i), Purpose::LocalLottery).uniform(),
-                    assigned: [0; 3],
+        let placements = capacity(ys.placements_share, site.laborers0);
+        // One pass over the site: local applicants, and (when there are
+        // placements) the households that chose outbound work.
+        let mut local: Vec<JobApplicant> = Vec::new();
+        let mut outbound: Vec<u32> = Vec::new();
+        for &i in &site.members {
+            let y = &self.year[i as usize];
+            match y.choice {
+                Livelihood::Local => {
+                    let h = &self.households[i as usize];
+                    local.push(JobApplicant {
+                        household: i,
+                        laborers: y.members.laborers,
+                        firm_qualified: y.skill_start >= ys.s_min_firm,
+                        held: h.jobs,
+                        incumbent: y.last_state == Livelihood::Local && !h.local_job_lost,
+                        poor_last_year: y.poor_last_year,
+                        key: self.stream(u64::from(i), Purpose::LocalLottery).uniform(),
+                        assigned: [0; 3],
+                    });
                 }
-            })
-            .collect();
+                Livelihood::Outbound if placements > 0 => outbound.push(i),
+                _ => {}
+            }
+        }
         let local_capacity = [
             capacity(ys.firm_jobs_share, site.laborers0),
             capacity(ys.workshop_jobs_share, site.laborers0),
@@ -350,19 +356,14 @@ impl<'s> Engine<'s> {
             })
             .collect();
 
-        let placements = capacity(ys.placements_share, site.laborers0);
         let mut placed = Vec::new();
         if placements > 0 {
             let fallbacks = assignments
                 .iter()
                 .filter(|a| a.choice == Livelihood::Outbound)
                 .map(|a| a.household);
-            let chose_outbound = site
-                .members
-                .iter()
-                .copied()
-                .filter(|&i| self.year[i as usize].choice == Livelihood::Outbound);
-            let mut applicants: Vec<PlacementApplicant> = chose_outbound
+            let mut applicants: Vec<PlacementApplicant> = outbound
+                .into_iter()
                 .chain(fallbacks)
                 .map(|i| {
                     let h = &self.households[i as usize];

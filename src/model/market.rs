@@ -4,7 +4,6 @@
 //! allocate nothing.
 
 use super::{JobType, Jobs};
-use std::cmp::Ordering;
 
 /// A household applying for local jobs at its site.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -28,14 +27,13 @@ pub struct JobApplicant {
     pub assigned: Jobs,
 }
 
-/// Lottery order: with targeting, last year's poor first; then by key.
-pub fn lottery_order(targeting: bool, a: (bool, f64, u32), b: (bool, f64, u32)) -> Ordering {
-    let priority = if targeting {
-        b.0.cmp(&a.0)
-    } else {
-        Ordering::Equal
-    };
-    priority.then(a.1.total_cmp(&b.1)).then(a.2.cmp(&b.2))
+/// A sort key that orders applicants by the lottery: with targeting, last
+/// year's poor first; then by key (a Uniform(0, 1) draw, whose IEEE bits
+/// order like its value since it is never negative); exact ties by
+/// household. One integer comparison per step keeps the sort cheap.
+pub fn lottery_key(targeting: bool, poor_last_year: bool, key: f64, household: u32) -> u128 {
+    let later = u128::from(targeting && !poor_last_year);
+    (later << 96) | (u128::from(key.to_bits()) << 32) | u128::from(household)
 }
 
 /// Clear the site's local job market. `capacity` is indexed by [`JobType`].
@@ -43,13 +41,8 @@ pub fn lottery_order(targeting: bool, a: (bool, f64, u32), b: (bool, f64, u32)) 
 /// fall back to its next-best livelihood. Reorders `applicants` into lottery
 /// order.
 pub fn clear_local_jobs(applicants: &mut [JobApplicant], capacity: [u32; 3], targeting: bool) {
-    applicants.sort_unstable_by(|a, b| {
-        lottery_order(
-            targeting,
-            (a.poor_last_year, a.key, a.household),
-            (b.poor_last_year, b.key, b.household),
-        )
-    });
+    applicants
+        .sort_unstable_by_key(|a| lottery_key(targeting, a.poor_last_year, a.key, a.household));
     let mut left = capacity;
     // 1. Incumbents keep what they held, best type first, at most L in all.
     for a in applicants.iter_mut() {
@@ -106,12 +99,9 @@ pub struct PlacementApplicant {
 /// Clear the site's placements: incumbents first, then the others, each
 /// group in lottery order; a household takes `L` places or none.
 pub fn clear_placements(applicants: &mut [PlacementApplicant], capacity: u32, targeting: bool) {
-    applicants.sort_unstable_by(|a, b| {
-        b.incumbent.cmp(&a.incumbent).then(lottery_order(
-            targeting,
-            (a.poor_last_year, a.key, a.household),
-            (b.poor_last_year, b.key, b.household),
-        ))
+    applicants.sort_unstable_by_key(|a| {
+        (u128::from(!a.incumbent) << 97)
+            | lottery_key(targeting, a.poor_last_year, a.key, a.household)
     });
     let mut left = capacity;
     for a in applicants.iter_mut() {

@@ -4,4 +4,5 @@ mod cli;
 mod engine;
 mod levers;
 mod sweep;
+mod sweep_input;
 mod util;
