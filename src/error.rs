@@ -48,7 +48,7 @@ pub enum Error {
         message: String,
     },
     /// A scenario's values break the model's constraints.
-    #[error("{}: invalid scenario:\n{}", path.display(), problems.iter().map(|p| format!("  - {p}")).collect::<Vec<_>>().join("\n"))]
+    #[error("{}: invalid settings:\n{}", path.display(), problems.iter().map(|p| format!("  - {p}")).collect::<Vec<_>>().join("\n"))]
     Invalid {
         /// The file (or `<built-in default>`).
         path: PathBuf,

@@ -313,7 +313,7 @@ fn sweep(args: SweepArgs) -> Result<ExitCode> {
         println!("sweep {} (hash {})", args.sweep.display(), plan.hash);
         println!(
             "design {}: {} points × {} replicates = {} runs{}",
-            migflow::experiment::sweep::design_kind(&plan.sweep.design),
+            plan.sweep.design.name(),
             e.points,
             plan.replicates(),
             plan.runs(),

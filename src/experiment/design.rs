@@ -67,9 +67,91 @@ fn default_morris_levels() -> usize {
     4
 }
 
+/// The `[design]` table as written: every key any design takes, so that an
+/// unknown key is reported at its own line, and a key of another design is
+/// refused by name (serde does not enforce `deny_unknown_fields` on a
+/// field-less variant such as `grid`).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct DesignTable {
+    kind: String,
+    points: Option<usize>,
+    base_points: Option<usize>,
+    trajectories: Option<usize>,
+    levels: Option<usize>,
+    file: Option<String>,
+}
+
+impl TryFrom<DesignTable> for Design {
+    type Error = String;
+
+    fn try_from(t: DesignTable) -> Result<Design, String> {
+        let given: Vec<(&str, bool)> = vec![
+            ("points", t.points.is_some()),
+            ("base_points", t.base_points.is_some()),
+            ("trajectories", t.trajectories.is_some()),
+            ("levels", t.levels.is_some()),
+            ("file", t.file.is_some()),
+        ];
+        let (design, takes): (Design, &[&str]) = match t.kind.as_str() {
+            "grid" => (Design::Grid, &[]),
+            "lhs" => (
+                Design::Lhs {
+                    points: t.points.ok_or("design `lhs` needs `design.points`")?,
+                },
+                &["points"],
+            ),
+            "sobol" => (
+                Design::Sobol {
+                    base_points: t
+                        .base_points
+                        .ok_or("design `sobol` needs `design.base_points`")?,
+                },
+                &["base_points"],
+            ),
+            "morris" => (
+                Design::Morris {
+                    trajectories: t
+                        .trajectories
+                        .ok_or("design `morris` needs `design.trajectories`")?,
+                    levels: t.levels.unwrap_or_else(default_morris_levels),
+                },
+                &["trajectories", "levels"],
+            ),
+            "table" => (
+                Design::Table {
+                    file: t.file.ok_or("design `table` needs `design.file`")?,
+                },
+                &["file"],
+            ),
+            other => {
+                return Err(format!(
+                    "`design.kind` = {other:?}: expected one of grid, lhs, sobol, morris, table"
+                ));
+            }
+        };
+        if let Some((key, _)) = given.iter().find(|(k, set)| *set && !takes.contains(k)) {
+            let allowed = if takes.is_empty() {
+                "no other key".to_string()
+            } else {
+                takes
+                    .iter()
+                    .map(|k| format!("`{k}`"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            };
+            return Err(format!(
+                "`design.{key}` does not apply to design `{}`, which takes {allowed}",
+                t.kind
+            ));
+        }
+        Ok(design)
+    }
+}
+
 /// The `[design]` table.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
+#[serde(tag = "kind", rename_all = "snake_case", try_from = "DesignTable")]
 pub enum Design {
     /// Full factorial over the factors' levels.
     Grid,

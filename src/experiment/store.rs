@@ -192,6 +192,23 @@ impl Store {
                 });
             }
         } else {
+            // Never mix a sweep into other results (a `migflow run`'s
+            // manifest would be overwritten).
+            let foreign = std::fs::read_dir(dir)
+                .map(|entries| {
+                    entries
+                        .filter_map(|e| e.ok())
+                        .any(|e| e.file_name() != STREAM_DIR)
+                })
+                .unwrap_or(false);
+            if foreign {
+                return Err(Error::Input {
+                    path: dir.to_path_buf(),
+                    message:
+                        "is not empty and holds no sweep: choose a new or empty --out directory"
+                            .into(),
+                });
+            }
             if dir.join(STREAM_DIR).exists() {
                 let _ = std::fs::remove_dir_all(&stream);
             }
@@ -538,7 +555,7 @@ fn sweep_manifest(
         sweep_toml: plan.resolved_toml(),
         sweep_sha256: plan.hash.clone(),
         base_scenario_toml: crate::scenario::to_toml(&plan.base.scenario),
-        design: super::sweep::design_kind(&plan.sweep.design).to_string(),
+        design: plan.sweep.design.name().to_string(),
         seed: plan.sweep.seed,
         replicates: plan.sweep.replicates,
         factors: plan.factor_paths().iter().map(|s| s.to_string()).collect(),

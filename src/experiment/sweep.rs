@@ -113,7 +113,19 @@ impl SweepPlan {
             LoadedScenario::builtin_default()
         } else {
             let p = PathBuf::from(&sweep.base);
-            scenario::load(&if p.is_absolute() { p } else { dir.join(p) })?
+            let p = if p.is_absolute() { p } else { dir.join(p) };
+            scenario::load(&p).map_err(|e| match e {
+                Error::Read { source, .. } => invalid(
+                    file,
+                    "base".into(),
+                    format!("{:?}", sweep.base),
+                    format!(
+                        "`default` or a scenario file (cannot read {}: {source})",
+                        p.display()
+                    ),
+                ),
+                other => other,
+            })?
         };
         if !(1..=crate::scenario::validate::MAX_REPLICATES).contains(&sweep.replicates) {
             return Err(invalid(
@@ -246,16 +258,5 @@ impl SweepPlan {
             scenario,
             source: self.base.source.clone(),
         })
-    }
-}
-
-/// The name of a design kind, as written in the sweep file.
-pub fn design_kind(d: &Design) -> &'static str {
-    match d {
-        Design::Grid => "grid",
-        Design::Lhs { .. } => "lhs",
-        Design::Sobol { .. } => "sobol",
-        Design::Morris { .. } => "morris",
-        Design::Table { .. } => "table",
     }
 }

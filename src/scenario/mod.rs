@@ -86,11 +86,17 @@ pub fn to_toml(scenario: &Scenario) -> String {
 }
 
 fn parse_error(text: &str, path: &Path, err: &toml::de::Error) -> Error {
-    let (line, column) = match err.span() {
-        Some(span) => line_column(text, span.start),
+    let message = err.message().to_string();
+    // A check on a whole table reports the table's span; when the message
+    // names a key of it (`design.points`), point at that key's line.
+    let start = err
+        .span()
+        .map(|span| named_key_offset(text, span.clone(), &message).unwrap_or(span.start));
+    let (line, column) = match start {
+        Some(offset) => line_column(text, offset),
         None => (1, 1),
     };
-    let mut message = err.message().to_string();
+    let mut message = message;
     if let Some(key) = err.span().and_then(|span| key_at(text, span.start))
         && !message.starts_with("unknown field")
     {
@@ -105,6 +111,33 @@ fn parse_error(text: &str, path: &Path, err: &toml::de::Error) -> Error {
         column,
         message,
     }
+}
+
+/// The offset of the line `key = …`, in the table that starts at `span`, of
+/// a backticked key named in `message` (its last dotted segment).
+fn named_key_offset(text: &str, span: std::ops::Range<usize>, message: &str) -> Option<usize> {
+    if span.is_empty() {
+        return None;
+    }
+    // The table runs from the span's start to the next table header.
+    let region = text.get(span.start..)?;
+    message.split('`').skip(1).step_by(2).find_map(|token| {
+        let key = token.rsplit('.').next()?;
+        let mut offset = span.start;
+        for (n, line) in region.split_inclusive('\n').enumerate() {
+            let trimmed = line.trim_start();
+            if n > 0 && trimmed.starts_with('[') {
+                break;
+            }
+            if let Some(rest) = trimmed.strip_prefix(key)
+                && rest.trim_start().starts_with('=')
+            {
+                return Some(offset + (line.len() - trimmed.len()));
+            }
+            offset += line.len();
+        }
+        None
+    })
 }
 
 /// The dotted path of the `key = value` line holding byte `offset`: the
