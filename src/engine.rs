@@ -17,7 +17,7 @@ use crate::model::income::{self, Earnings};
 use crate::model::market::{self, JobApplicant, PlacementApplicant};
 use crate::model::{Household, Jobs, Livelihood, poverty};
 use crate::record::{GROUPS, Observation, Tally, YearRecord, median};
-use crate::rng::{Purpose, SETUP_YEAR, Stream};
+use crate::rng::{EntityKey, Purpose, RunKey, SETUP_YEAR, Stream};
 use crate::scenario::Scenario;
 use rand_distr::{Distribution, StandardNormal};
 use rayon::prelude::*;
@@ -74,6 +74,45 @@ impl Default for HouseholdYear {
     }
 }
 
+/// What a household sees of the villages when it decides.
+struct Villages<'a> {
+    outbound: &'a [u32],
+    households: &'a [u32],
+    distance: &'a [f64],
+}
+
+/// §3.1 for one household: age, fall sick, count the members' roles.
+fn household_demography(h: &mut Household, y: &mut HouseholdYear, entity: EntityKey, ys: &YearSettings) {
+    y.last_state = h.state;
+    y.poor_last_year = h.poor;
+    y.skill_start = h.skill;
+    y.jobs = [0; 3];
+    y.placed = false;
+    y.trained = false;
+    demography::age_one_year(h);
+    let (sick, oop) = demography::sickness(h, ys, &mut entity.stream(Purpose::Sickness));
+    y.members = demography::members(h, ys.work_age, sick);
+    y.medical_oop = oop;
+}
+
+/// §3.2 for one household: rank its open livelihoods.
+fn household_decision(
+    h: &Household,
+    y: &mut HouseholdYear,
+    entity: EntityKey,
+    villages: &Villages,
+    s: &Scenario,
+    ys: &YearSettings,
+) {
+    let v = h.village as usize;
+    let around = Surroundings {
+        village_outbound_share: f64::from(villages.outbound[v]) / f64::from(villages.households[v].max(1)),
+        distance_km: villages.distance[v],
+    };
+    y.ranking = decision::decide(h, &y.members, &around, s, ys, &mut entity.stream(Purpose::Choice));
+    y.choice = y.ranking.first();
+}
+
 /// A resettlement site: its households and its laborers at the start.
 #[derive(Debug, Clone, Default)]
 pub struct Site {
@@ -102,8 +141,7 @@ struct SiteOutcome {
 #[derive(Clone)]
 pub struct Engine<'s> {
     scenario: &'s Scenario,
-    seed: u64,
-    replicate: u32,
+    key: RunKey,
     households: Vec<Household>,
     year: Vec<HouseholdYear>,
     sites: Vec<Site>,
@@ -155,8 +193,7 @@ impl<'s> Engine<'s> {
         let n = households.len();
         Engine {
             scenario,
-            seed,
-            replicate,
+            key: RunKey::new(seed, replicate),
             year: vec![HouseholdYear::default(); n],
             households,
             sites,
@@ -197,8 +234,7 @@ impl<'s> Engine<'s> {
     /// Run one year and return its aggregates.
     pub fn step(&mut self) -> YearRecord {
         let ys = self.begin_year();
-        self.demography(&ys);
-        self.decide(&ys);
+        self.demography_and_decision(&ys);
         self.clear_markets(&ys);
         self.earn(&ys);
         self.train(&ys);
@@ -219,7 +255,7 @@ impl<'s> Engine<'s> {
     }
 
     fn stream(&self, entity: u64, purpose: Purpose) -> Stream {
-        Stream::new(self.seed, self.replicate, entity, self.t, purpose)
+        self.key.entity(entity, self.t).stream(purpose)
     }
 
     /// Village outbound shares of last year, and this year's harvests.
@@ -241,48 +277,50 @@ impl<'s> Engine<'s> {
     }
 
     /// §3.1: ageing, sickness and medical costs, a household at a time.
+    /// ([`step`](Self::step) fuses this pass with [`decide`](Self::decide).)
     pub fn demography(&mut self, ys: &YearSettings) {
-        let (seed, replicate, t) = (self.seed, self.replicate, self.t);
+        let (key, t) = (self.key, self.t);
+        self.households
+            .par_iter_mut()
+            .zip(self.year.par_iter_mut())
+            .enumerate()
+            .for_each(|(i, (h, y))| household_demography(h, y, key.entity(i as u64, t), ys));
+    }
+
+    /// §3.2: every household ranks its open livelihoods.
+    pub fn decide(&mut self, ys: &YearSettings) {
+        let (key, t) = (self.key, self.t);
+        let villages = Villages {
+            outbound: &self.village_outbound,
+            households: &self.village_households,
+            distance: &self.village_distance,
+        };
+        let s = self.scenario;
+        self.households
+            .par_iter()
+            .zip(self.year.par_iter_mut())
+            .enumerate()
+            .for_each(|(i, (h, y))| household_decision(h, y, key.entity(i as u64, t), &villages, s, ys));
+    }
+
+    /// §3.1 then §3.2 in one pass over the households (one sweep through
+    /// memory instead of two).
+    pub fn demography_and_decision(&mut self, ys: &YearSettings) {
+        let (key, t) = (self.key, self.t);
+        let villages = Villages {
+            outbound: &self.village_outbound,
+            households: &self.village_households,
+            distance: &self.village_distance,
+        };
+        let s = self.scenario;
         self.households
             .par_iter_mut()
             .zip(self.year.par_iter_mut())
             .enumerate()
             .for_each(|(i, (h, y))| {
-                y.last_state = h.state;
-                y.poor_last_year = h.poor;
-                y.skill_start = h.skill;
-                y.jobs = [0; 3];
-                y.placed = false;
-                y.trained = false;
-                demography::age_one_year(h);
-                let mut rng = Stream::new(seed, replicate, i as u64, t, Purpose::Sickness);
-                let (sick, oop) = demography::sickness(h, ys, &mut rng);
-                y.members = demography::members(h, ys.work_age, sick);
-                y.medical_oop = oop;
-            });
-    }
-
-    /// §3.2: every household ranks its open livelihoods.
-    pub fn decide(&mut self, ys: &YearSettings) {
-        let s = self.scenario;
-        let (seed, replicate, t) = (self.seed, self.replicate, self.t);
-        let village_outbound = &self.village_outbound;
-        let village_households = &self.village_households;
-        let village_distance = &self.village_distance;
-        self.households
-            .par_iter()
-            .zip(self.year.par_iter_mut())
-            .enumerate()
-            .for_each(|(i, (h, y))| {
-                let v = h.village as usize;
-                let around = Surroundings {
-                    village_outbound_share: f64::from(village_outbound[v])
-                        / f64::from(village_households[v].max(1)),
-                    distance_km: village_distance[v],
-                };
-                let mut rng = Stream::new(seed, replicate, i as u64, t, Purpose::Choice);
-                y.ranking = decision::decide(h, &y.members, &around, s, ys, &mut rng);
-                y.choice = y.ranking.first();
+                let entity = key.entity(i as u64, t);
+                household_demography(h, y, entity, ys);
+                household_decision(h, y, entity, &villages, s, ys);
             });
     }
 
@@ -396,7 +434,7 @@ impl<'s> Engine<'s> {
     /// §3.3 step 3 (job search), §3.4 (income) and §3.5 (poverty).
     pub fn earn(&mut self, ys: &YearSettings) {
         let s = self.scenario;
-        let (seed, replicate, t) = (self.seed, self.replicate, self.t);
+        let (key, t) = (self.key, self.t);
         let harvest = &self.harvest;
         let village_distance = &self.village_distance;
         self.households
@@ -405,7 +443,8 @@ impl<'s> Engine<'s> {
             .enumerate()
             .for_each(|(i, (h, y))| {
                 let i = i as u64;
-                let stream = |purpose| Stream::new(seed, replicate, i, t, purpose);
+                let entity = key.entity(i, t);
+                let stream = |purpose| entity.stream(purpose);
                 let laborers = y.members.laborers;
                 let mut state = y.choice;
                 if state == Livelihood::Outbound

@@ -55,6 +55,43 @@ pub enum Purpose {
 /// Year component used for draws made before the first step.
 pub const SETUP_YEAR: u32 = u32::MAX;
 
+/// The (seed, replicate) prefix of stream keys. The key is folded one
+/// component at a time, so the prefixes can be computed once and reused:
+/// a run computes this once, a household its [`EntityKey`] once a year,
+/// and each purpose then costs one more fold.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RunKey(u64);
+
+impl RunKey {
+    /// The prefix of a (seed, replicate).
+    #[inline]
+    pub fn new(seed: u64, replicate: u32) -> RunKey {
+        let key = mix(seed ^ GOLDEN);
+        RunKey(mix(key ^ u64::from(replicate).wrapping_mul(0xD6E8_FEB8_6659_FD93)))
+    }
+
+    /// The prefix of one entity in one year.
+    #[inline]
+    pub fn entity(self, entity: u64, year: u32) -> EntityKey {
+        let key = mix(self.0 ^ entity.wrapping_mul(0xA076_1D64_78BD_642F));
+        EntityKey(mix(key ^ u64::from(year).wrapping_mul(0xE703_7ED1_A0B4_28DB)))
+    }
+}
+
+/// The (seed, replicate, entity, year) prefix of stream keys.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct EntityKey(u64);
+
+impl EntityKey {
+    /// The stream for one purpose.
+    #[inline]
+    pub fn stream(self, purpose: Purpose) -> Stream {
+        Stream {
+            state: mix(self.0 ^ (purpose as u64).wrapping_mul(0x8EBC_6AF0_9C88_C6E3)),
+        }
+    }
+}
+
 /// The SplitMix64 finaliser: a bijective 64-bit mixer.
 #[inline]
 fn mix(mut z: u64) -> u64 {
@@ -75,12 +112,7 @@ impl Stream {
     /// (`t`, 0-based, or [`SETUP_YEAR`]) and purpose.
     #[inline]
     pub fn new(seed: u64, replicate: u32, entity: u64, year: u32, purpose: Purpose) -> Self {
-        let mut key = mix(seed ^ GOLDEN);
-        key = mix(key ^ u64::from(replicate).wrapping_mul(0xD6E8_FEB8_6659_FD93));
-        key = mix(key ^ entity.wrapping_mul(0xA076_1D64_78BD_642F));
-        key = mix(key ^ u64::from(year).wrapping_mul(0xE703_7ED1_A0B4_28DB));
-        key = mix(key ^ (purpose as u64).wrapping_mul(0x8EBC_6AF0_9C88_C6E3));
-        Stream { state: key }
+        RunKey::new(seed, replicate).entity(entity, year).stream(purpose)
     }
 
     /// A uniform draw in [0, 1) with 53 bits of precision.
