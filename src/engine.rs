@@ -45,8 +45,6 @@ pub struct HouseholdYear {
     pub last_state: Livelihood,
     /// Poor last year.
     pub poor_last_year: bool,
-    /// Skill at the start of the year.
-    pub skill_start: f64,
     /// Below the monitoring line this year.
     pub at_risk: bool,
     /// Enrolled in dibao this year.
@@ -66,7 +64,6 @@ impl Default for HouseholdYear {
             placed: false,
             last_state: Livelihood::None,
             poor_last_year: false,
-            skill_start: 0.0,
             at_risk: false,
             dibao: false,
             trained: false,
@@ -82,10 +79,14 @@ struct Villages<'a> {
 }
 
 /// §3.1 for one household: age, fall sick, count the members' roles.
-fn household_demography(h: &mut Household, y: &mut HouseholdYear, entity: EntityKey, ys: &YearSettings) {
+fn household_demography(
+    h: &mut Household,
+    y: &mut HouseholdYear,
+    entity: EntityKey,
+    ys: &YearSettings,
+) {
     y.last_state = h.state;
     y.poor_last_year = h.poor;
-    y.skill_start = h.skill;
     y.jobs = [0; 3];
     y.placed = false;
     y.trained = false;
@@ -106,10 +107,18 @@ fn household_decision(
 ) {
     let v = h.village as usize;
     let around = Surroundings {
-        village_outbound_share: f64::from(villages.outbound[v]) / f64::from(villages.households[v].max(1)),
+        village_outbound_share: f64::from(villages.outbound[v])
+            / f64::from(villages.households[v].max(1)),
         distance_km: villages.distance[v],
     };
-    y.ranking = decision::decide(h, &y.members, &around, s, ys, &mut entity.stream(Purpose::Choice));
+    y.ranking = decision::decide(
+        h,
+        &y.members,
+        &around,
+        s,
+        ys,
+        &mut entity.stream(Purpose::Choice),
+    );
     y.choice = y.ranking.first();
 }
 
@@ -149,7 +158,7 @@ pub struct Engine<'s> {
     village_households: Vec<u32>,
     village_outbound: Vec<u32>,
     harvest: Vec<f64>,
-    median_buffers: [Vec<f64>; GROUPS],
+    median_buffer: Vec<f64>,
     t: u32,
 }
 
@@ -201,7 +210,7 @@ impl<'s> Engine<'s> {
             village_households,
             village_outbound: vec![0; villages],
             harvest: Vec::new(),
-            median_buffers: Default::default(),
+            median_buffer: Vec::new(),
             t: 0,
         }
     }
@@ -300,7 +309,9 @@ impl<'s> Engine<'s> {
             .par_iter()
             .zip(self.year.par_iter_mut())
             .enumerate()
-            .for_each(|(i, (h, y))| household_decision(h, y, key.entity(i as u64, t), &villages, s, ys));
+            .for_each(|(i, (h, y))| {
+                household_decision(h, y, key.entity(i as u64, t), &villages, s, ys)
+            });
     }
 
     /// §3.1 then §3.2 in one pass over the households (one sweep through
@@ -358,7 +369,7 @@ impl<'s> Engine<'s> {
                     local.push(JobApplicant {
                         household: i,
                         laborers: y.members.laborers,
-                        firm_qualified: y.skill_start >= ys.s_min_firm,
+                        firm_qualified: h.skill >= ys.s_min_firm,
                         held: h.jobs,
                         incumbent: y.last_state == Livelihood::Local && !h.local_job_lost,
                         poor_last_year: y.poor_last_year,
@@ -455,7 +466,9 @@ impl<'s> Engine<'s> {
                     state = Livelihood::None;
                 }
                 let mut rng = stream(Purpose::IncomeRisk);
-                let skill = y.skill_start;
+                // Skill changes only in `learn`, the last phase: this is
+                // the skill at the start of the year.
+                let skill = h.skill;
                 let harvest = harvest[h.site as usize];
                 let earnings = match state {
                     Livelihood::Outbound => {
@@ -546,7 +559,7 @@ impl<'s> Engine<'s> {
                     .into_iter()
                     .filter(|&(_, i)| {
                         let p =
-                            poverty::take_up_probability(self.year[i as usize].skill_start, s, ys);
+                            poverty::take_up_probability(self.households[i as usize].skill, s, ys);
                         self.stream(u64::from(i), Purpose::TrainingTakeUp)
                             .bernoulli(p)
                     })
@@ -566,7 +579,7 @@ impl<'s> Engine<'s> {
             .par_iter_mut()
             .zip(self.year.par_iter())
             .for_each(|(h, y)| {
-                h.skill = poverty::learn(y.skill_start, h.state.is_wage_work(), y.trained, s)
+                h.skill = poverty::learn(h.skill, h.state.is_wage_work(), y.trained, s)
             });
     }
 
@@ -599,17 +612,27 @@ impl<'s> Engine<'s> {
         for tally in &tallies {
             total.merge(tally);
         }
-        let mut medians = [None; GROUPS];
-        for buffer in &mut self.median_buffers {
-            buffer.clear();
+        // One buffer of incomes laid out livelihood by livelihood (a
+        // counting sort by state): each livelihood's median is a selection
+        // in its own range, and the median of all one over the whole buffer.
+        let mut start = [0usize; 6];
+        for (k, stats) in total.households_by_group().iter().take(5).enumerate() {
+            start[k + 1] = start[k] + *stats as usize;
         }
+        let mut fill = start;
+        let buffer = &mut self.median_buffer;
+        buffer.clear();
+        buffer.resize(self.households.len(), 0.0);
         for h in &self.households {
-            self.median_buffers[h.state.index()].push(h.income_pc);
-            self.median_buffers[crate::record::ALL_GROUP].push(h.income_pc);
+            let k = h.state.index();
+            buffer[fill[k]] = h.income_pc;
+            fill[k] += 1;
         }
-        for (m, buffer) in medians.iter_mut().zip(&mut self.median_buffers) {
-            *m = median(buffer);
+        let mut medians = [None; GROUPS];
+        for k in 0..5 {
+            medians[k] = median(&mut buffer[start[k]..start[k + 1]]);
         }
+        medians[crate::record::ALL_GROUP] = median(buffer);
         total.finish(ys.year, medians)
     }
 }

@@ -109,6 +109,11 @@ impl Tally {
         self.flows[o.last_state.index()][o.state.index()] += 1;
     }
 
+    /// Households per group (the five livelihoods, then all).
+    pub fn households_by_group(&self) -> [u64; GROUPS] {
+        self.households
+    }
+
     /// Add a later slice's tally (callers merge in household order).
     pub fn merge(&mut self, other: &Tally) {
         for g in 0..GROUPS {

@@ -67,14 +67,18 @@ impl RunKey {
     #[inline]
     pub fn new(seed: u64, replicate: u32) -> RunKey {
         let key = mix(seed ^ GOLDEN);
-        RunKey(mix(key ^ u64::from(replicate).wrapping_mul(0xD6E8_FEB8_6659_FD93)))
+        RunKey(mix(
+            key ^ u64::from(replicate).wrapping_mul(0xD6E8_FEB8_6659_FD93)
+        ))
     }
 
     /// The prefix of one entity in one year.
     #[inline]
     pub fn entity(self, entity: u64, year: u32) -> EntityKey {
         let key = mix(self.0 ^ entity.wrapping_mul(0xA076_1D64_78BD_642F));
-        EntityKey(mix(key ^ u64::from(year).wrapping_mul(0xE703_7ED1_A0B4_28DB)))
+        EntityKey(mix(
+            key ^ u64::from(year).wrapping_mul(0xE703_7ED1_A0B4_28DB)
+        ))
     }
 }
 
@@ -112,7 +116,9 @@ impl Stream {
     /// (`t`, 0-based, or [`SETUP_YEAR`]) and purpose.
     #[inline]
     pub fn new(seed: u64, replicate: u32, entity: u64, year: u32, purpose: Purpose) -> Self {
-        RunKey::new(seed, replicate).entity(entity, year).stream(purpose)
+        RunKey::new(seed, replicate)
+            .entity(entity, year)
+            .stream(purpose)
     }
 
     /// A uniform draw in [0, 1) with 53 bits of precision.

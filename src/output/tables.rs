@@ -283,8 +283,8 @@ pub const PANEL_HEADER: [&str; 21] = [
     "trained",
 ];
 
-/// One row of the panel. `skill` is the skill at the start of the year
-/// (the one this year's incomes used).
+/// One row of the panel. `skill` is the skill at the end of the year
+/// (after this year's learning and training).
 pub fn panel_row(
     replicate: u32,
     year: i32,
@@ -307,7 +307,7 @@ pub fn panel_row(
         h.jobs[1].to_string(),
         h.jobs[2].to_string(),
         flag(h.placed),
-        format!("{}", y.skill_start),
+        format!("{}", h.skill),
         format!("{}", h.land_mu),
         format!("{}", h.income_pc),
         flag(h.poor),
