@@ -17,7 +17,7 @@ use crate::model::income::{self, Earnings};
 use crate::model::market::{self, JobApplicant, PlacementApplicant};
 use crate::model::{Household, Jobs, Livelihood, poverty};
 use crate::record::{GROUPS, Observation, Tally, YearRecord, median};
-use crate::rng::{EntityKey, Purpose, RunKey, SETUP_YEAR, Stream};
+use crate::rng::{EntityKey, Purpose, RunKey, SETUP_YEAR, Stream, YearKey};
 use crate::scenario::Scenario;
 use rand_distr::{Distribution, StandardNormal};
 use rayon::prelude::*;
@@ -125,25 +125,99 @@ fn household_decision(
 /// A resettlement site: its households and its laborers at the start.
 #[derive(Debug, Clone, Default)]
 pub struct Site {
-    /// Its households, in id order.
-    pub members: Vec<u32>,
+    /// Its households' positions in the engine (site by site, so a site's
+    /// households are contiguous, in id order).
+    pub range: std::ops::Range<usize>,
     /// Laborers at the initial ages, nobody sick: the base of capacities.
     pub laborers0: u64,
 }
 
-/// Local-market outcome of one applicant.
-#[derive(Debug, Clone, Copy)]
-struct Assignment {
-    household: u32,
-    choice: Livelihood,
-    jobs: Jobs,
+/// Each site with its block of households and their year records.
+fn site_blocks<'a>(
+    sites: &'a [Site],
+    households: &'a [Household],
+    year: &'a mut [HouseholdYear],
+) -> Vec<(&'a Site, &'a [Household], &'a mut [HouseholdYear])> {
+    let mut blocks = Vec::with_capacity(sites.len());
+    let mut rest = year;
+    let mut offset = 0;
+    for site in sites {
+        let (block, tail) = std::mem::take(&mut rest).split_at_mut(site.range.end - offset);
+        blocks.push((site, &households[site.range.clone()], block));
+        rest = tail;
+        offset = site.range.end;
+    }
+    blocks
 }
 
-/// A site's market outcome.
-#[derive(Debug, Default)]
-struct SiteOutcome {
-    local: Vec<Assignment>,
-    placed: Vec<u32>,
+/// Clear one site's local jobs, then its placements (MODEL.md §3.3), and
+/// write the outcomes into its households' year records.
+fn clear_site(
+    site: &Site,
+    hs: &[Household],
+    yrs: &mut [HouseholdYear],
+    key: YearKey,
+    ys: &YearSettings,
+) {
+    let targeting = ys.target_at_risk;
+    let placements = capacity(ys.placements_share, site.laborers0);
+    let mut local: Vec<JobApplicant> = Vec::new();
+    let mut outbound: Vec<PlacementApplicant> = Vec::new();
+    let placement = |j: usize, h: &Household, y: &HouseholdYear| PlacementApplicant {
+        household: h.id,
+        slot: j as u32,
+        laborers: y.members.laborers,
+        incumbent: h.placed && !h.placement_lost,
+        poor_last_year: y.poor_last_year,
+        key: key
+            .entity(u64::from(h.id))
+            .stream(Purpose::PlacementLottery)
+            .uniform(),
+        placed: false,
+    };
+    for (j, (h, y)) in hs.iter().zip(yrs.iter()).enumerate() {
+        match y.choice {
+            Livelihood::Local => local.push(JobApplicant {
+                household: h.id,
+                slot: j as u32,
+                laborers: y.members.laborers,
+                firm_qualified: h.skill >= ys.s_min_firm,
+                held: h.jobs,
+                incumbent: y.last_state == Livelihood::Local && !h.local_job_lost,
+                poor_last_year: y.poor_last_year,
+                key: key
+                    .entity(u64::from(h.id))
+                    .stream(Purpose::LocalLottery)
+                    .uniform(),
+                assigned: [0; 3],
+            }),
+            Livelihood::Outbound if placements > 0 => outbound.push(placement(j, h, y)),
+            _ => {}
+        }
+    }
+    let local_capacity = [
+        capacity(ys.firm_jobs_share, site.laborers0),
+        capacity(ys.workshop_jobs_share, site.laborers0),
+        capacity(ys.informal_jobs_share, site.laborers0),
+    ];
+    market::clear_local_jobs(&mut local, local_capacity, targeting);
+    for a in &local {
+        let j = a.slot as usize;
+        let y = &mut yrs[j];
+        y.jobs = a.assigned;
+        if a.assigned == [0; 3] {
+            y.choice = y.ranking.best_except(Livelihood::Local);
+            if y.choice == Livelihood::Outbound && placements > 0 {
+                outbound.push(placement(j, &hs[j], y));
+            }
+        }
+    }
+    if placements > 0 {
+        market::clear_placements(&mut outbound, placements, targeting);
+        for a in outbound.iter().filter(|a| a.placed) {
+            yrs[a.slot as usize].placed = true;
+        }
+    }
 }
 
 /// One replicate's simulation state.
@@ -153,6 +227,8 @@ pub struct Engine<'s> {
     key: RunKey,
     households: Vec<Household>,
     year: Vec<HouseholdYear>,
+    /// Position of household `id` in `households`.
+    position: Vec<u32>,
     sites: Vec<Site>,
     village_distance: Vec<f64>,
     village_households: Vec<u32>,
@@ -163,15 +239,26 @@ pub struct Engine<'s> {
 }
 
 impl<'s> Engine<'s> {
-    /// Set up a replicate with its households at relocation. Households'
-    /// sites and villages must be within the scenario's counts (the
-    /// population builders guarantee it).
+    /// Set up a replicate with its households at relocation, given in id
+    /// order (household `i` gets id `i`). Households' sites and villages
+    /// must be within the scenario's counts (the population builders
+    /// guarantee it). The engine keeps them site by site, so that each
+    /// site's market reads and writes one contiguous block of memory.
     pub fn new(
         scenario: &'s Scenario,
-        households: Vec<Household>,
+        mut households: Vec<Household>,
         seed: u64,
         replicate: u32,
     ) -> Self {
+        for (i, h) in households.iter_mut().enumerate() {
+            h.id = i as u32;
+        }
+        // Stable: ids stay ascending within a site.
+        households.sort_by_key(|h| h.site);
+        let mut position = vec![0u32; households.len()];
+        for (pos, h) in households.iter().enumerate() {
+            position[h.id as usize] = pos as u32;
+        }
         let p = &scenario.population;
         let villages = (p.sites * p.villages_per_site) as usize;
         let village_distance = (0..villages)
@@ -189,10 +276,18 @@ impl<'s> Engine<'s> {
         let mut village_households = vec![0u32; villages];
         let mut sites = vec![Site::default(); p.sites as usize];
         let work_age = scenario.economy.work_age as u8;
-        for (i, h) in households.iter().enumerate() {
+        let mut pos = 0;
+        for (k, site) in sites.iter_mut().enumerate() {
+            let len = households[pos..]
+                .iter()
+                .take_while(|h| h.site as usize == k)
+                .count();
+            site.range = pos..pos + len;
+            pos += len;
+        }
+        for h in &households {
             village_households[h.village as usize] += 1;
             let site = &mut sites[h.site as usize];
-            site.members.push(i as u32);
             site.laborers0 += h
                 .member_ages()
                 .iter()
@@ -205,6 +300,7 @@ impl<'s> Engine<'s> {
             key: RunKey::new(seed, replicate),
             year: vec![HouseholdYear::default(); n],
             households,
+            position,
             sites,
             village_distance,
             village_households,
@@ -215,14 +311,30 @@ impl<'s> Engine<'s> {
         }
     }
 
-    /// The households, in id order (after a step: that year's states).
+    /// The households (after a step: that year's states), site by site;
+    /// `household_years()` is in the same order. Use [`household`](Self::household)
+    /// or [`by_id`](Self::by_id) for id order.
     pub fn households(&self) -> &[Household] {
         &self.households
     }
 
-    /// What happened to each household in the last step, in id order.
+    /// What happened to each household in the last step, in the order of
+    /// [`households`](Self::households).
     pub fn household_years(&self) -> &[HouseholdYear] {
         &self.year
+    }
+
+    /// Household `id` and what happened to it in the last step.
+    pub fn household(&self, id: u32) -> Option<(&Household, &HouseholdYear)> {
+        let pos = *self.position.get(id as usize)? as usize;
+        Some((&self.households[pos], &self.year[pos]))
+    }
+
+    /// Every household with its year, in id order.
+    pub fn by_id(&self) -> impl Iterator<Item = (&Household, &HouseholdYear)> {
+        self.position
+            .iter()
+            .map(|&pos| (&self.households[pos as usize], &self.year[pos as usize]))
     }
 
     /// The sites.
@@ -263,10 +375,6 @@ impl<'s> Engine<'s> {
         ys
     }
 
-    fn stream(&self, entity: u64, purpose: Purpose) -> Stream {
-        self.key.entity(entity, self.t).stream(purpose)
-    }
-
     /// Village outbound shares of last year, and this year's harvests.
     fn prepare_surroundings(&mut self, ys: &YearSettings) {
         self.village_outbound.fill(0);
@@ -278,7 +386,10 @@ impl<'s> Engine<'s> {
         let sd = self.scenario.economy.harvest_sd;
         self.harvest = (0..self.sites.len() as u32)
             .map(|site| {
-                let mut rng = self.stream(u64::from(site), Purpose::Harvest);
+                let mut rng = self
+                    .key
+                    .entity(u64::from(site), self.t)
+                    .stream(Purpose::Harvest);
                 let z: f64 = StandardNormal.sample(&mut rng);
                 ((1.0 + sd * z) * ys.drought_factor(site)).max(0.0)
             })
@@ -292,8 +403,7 @@ impl<'s> Engine<'s> {
         self.households
             .par_iter_mut()
             .zip(self.year.par_iter_mut())
-            .enumerate()
-            .for_each(|(i, (h, y))| household_demography(h, y, key.entity(i as u64, t), ys));
+            .for_each(|(h, y)| household_demography(h, y, key.entity(u64::from(h.id), t), ys));
     }
 
     /// §3.2: every household ranks its open livelihoods.
@@ -308,9 +418,8 @@ impl<'s> Engine<'s> {
         self.households
             .par_iter()
             .zip(self.year.par_iter_mut())
-            .enumerate()
-            .for_each(|(i, (h, y))| {
-                household_decision(h, y, key.entity(i as u64, t), &villages, s, ys)
+            .for_each(|(h, y)| {
+                household_decision(h, y, key.entity(u64::from(h.id), t), &villages, s, ys)
             });
     }
 
@@ -327,119 +436,21 @@ impl<'s> Engine<'s> {
         self.households
             .par_iter_mut()
             .zip(self.year.par_iter_mut())
-            .enumerate()
-            .for_each(|(i, (h, y))| {
-                let entity = key.entity(i as u64, t);
+            .for_each(|(h, y)| {
+                let entity = key.entity(u64::from(h.id), t);
                 household_demography(h, y, entity, ys);
                 household_decision(h, y, entity, &villages, s, ys);
             });
     }
 
-    /// §3.3 steps 1 and 2, per site; then the outcomes written back.
+    /// §3.3 steps 1 and 2: each site's markets, sites in parallel, each
+    /// reading and writing only its own block of households.
     pub fn clear_markets(&mut self, ys: &YearSettings) {
-        let outcomes: Vec<SiteOutcome> = self
-            .sites
-            .par_iter()
-            .map(|site| self.clear_site(site, ys))
-            .collect();
-        for outcome in outcomes {
-            for a in outcome.local {
-                let y = &mut self.year[a.household as usize];
-                y.choice = a.choice;
-                y.jobs = a.jobs;
-            }
-            for i in outcome.placed {
-                self.year[i as usize].placed = true;
-            }
-        }
-    }
-
-    fn clear_site(&self, site: &Site, ys: &YearSettings) -> SiteOutcome {
-        let targeting = ys.target_at_risk;
-        let placements = capacity(ys.placements_share, site.laborers0);
-        // One pass over the site: local applicants, and (when there are
-        // placements) the households that chose outbound work.
-        let mut local: Vec<JobApplicant> = Vec::new();
-        let mut outbound: Vec<u32> = Vec::new();
-        for &i in &site.members {
-            let y = &self.year[i as usize];
-            match y.choice {
-                Livelihood::Local => {
-                    let h = &self.households[i as usize];
-                    local.push(JobApplicant {
-                        household: i,
-                        laborers: y.members.laborers,
-                        firm_qualified: h.skill >= ys.s_min_firm,
-                        held: h.jobs,
-                        incumbent: y.last_state == Livelihood::Local && !h.local_job_lost,
-                        poor_last_year: y.poor_last_year,
-                        key: self.stream(u64::from(i), Purpose::LocalLottery).uniform(),
-                        assigned: [0; 3],
-                    });
-                }
-                Livelihood::Outbound if placements > 0 => outbound.push(i),
-                _ => {}
-            }
-        }
-        let local_capacity = [
-            capacity(ys.firm_jobs_share, site.laborers0),
-            capacity(ys.workshop_jobs_share, site.laborers0),
-            capacity(ys.informal_jobs_share, site.laborers0),
-        ];
-        market::clear_local_jobs(&mut local, local_capacity, targeting);
-        let assignments: Vec<Assignment> = local
-            .iter()
-            .map(|a| {
-                let choice = if a.assigned == [0; 3] {
-                    self.year[a.household as usize]
-                        .ranking
-                        .best_except(Livelihood::Local)
-                } else {
-                    Livelihood::Local
-                };
-                Assignment {
-                    household: a.household,
-                    choice,
-                    jobs: a.assigned,
-                }
-            })
-            .collect();
-
-        let mut placed = Vec::new();
-        if placements > 0 {
-            let fallbacks = assignments
-                .iter()
-                .filter(|a| a.choice == Livelihood::Outbound)
-                .map(|a| a.household);
-            let mut applicants: Vec<PlacementApplicant> = outbound
-                .into_iter()
-                .chain(fallbacks)
-                .map(|i| {
-                    let h = &self.households[i as usize];
-                    let y = &self.year[i as usize];
-                    PlacementApplicant {
-                        household: i,
-                        laborers: y.members.laborers,
-                        incumbent: h.placed && !h.placement_lost,
-                        poor_last_year: y.poor_last_year,
-                        key: self
-                            .stream(u64::from(i), Purpose::PlacementLottery)
-                            .uniform(),
-                        placed: false,
-                    }
-                })
-                .collect();
-            market::clear_placements(&mut applicants, placements, targeting);
-            placed = applicants
-                .iter()
-                .filter(|a| a.placed)
-                .map(|a| a.household)
-                .collect();
-        }
-        SiteOutcome {
-            local: assignments,
-            placed,
-        }
+        let (key, t) = (self.key, self.t);
+        let blocks = site_blocks(&self.sites, &self.households, &mut self.year);
+        blocks
+            .into_par_iter()
+            .for_each(|(site, hs, yrs)| clear_site(site, hs, yrs, key.at_year(t), ys));
     }
 
     /// §3.3 step 3 (job search), §3.4 (income) and §3.5 (poverty).
@@ -451,10 +462,8 @@ impl<'s> Engine<'s> {
         self.households
             .par_iter_mut()
             .zip(self.year.par_iter_mut())
-            .enumerate()
-            .for_each(|(i, (h, y))| {
-                let i = i as u64;
-                let entity = key.entity(i, t);
+            .for_each(|(h, y)| {
+                let entity = key.entity(u64::from(h.id), t);
                 let stream = |purpose| entity.stream(purpose);
                 let laborers = y.members.laborers;
                 let mut state = y.choice;
@@ -524,52 +533,42 @@ impl<'s> Engine<'s> {
             return;
         }
         let s = self.scenario;
-        let trained: Vec<Vec<u32>> = self
-            .sites
-            .par_iter()
-            .map(|site| {
-                let slots = poverty::training_slots(site.members.len(), ys);
-                if slots == 0 {
-                    return Vec::new();
-                }
-                let mut eligible: Vec<(f64, u32)> = site
-                    .members
-                    .iter()
-                    .filter(|&&i| {
-                        matches!(
-                            self.households[i as usize].state,
-                            Livelihood::Local | Livelihood::None
-                        )
-                    })
-                    .map(|&i| {
-                        (
-                            self.stream(u64::from(i), Purpose::TrainingOffer).uniform(),
-                            i,
-                        )
-                    })
-                    .collect();
-                if eligible.len() > slots {
-                    eligible.select_nth_unstable_by(slots, |a, b| {
-                        a.0.total_cmp(&b.0).then(a.1.cmp(&b.1))
-                    });
-                    eligible.truncate(slots);
-                    eligible.sort_unstable_by_key(|&(_, i)| i);
-                }
+        let (key, t) = (self.key, self.t);
+        let blocks = site_blocks(&self.sites, &self.households, &mut self.year);
+        blocks.into_par_iter().for_each(|(site, hs, yrs)| {
+            let slots = poverty::training_slots(site.range.len(), ys);
+            if slots == 0 {
+                return;
+            }
+            let mut eligible: Vec<(f64, u32)> = hs
+                .iter()
+                .enumerate()
+                .filter(|(_, h)| matches!(h.state, Livelihood::Local | Livelihood::None))
+                .map(|(j, h)| {
+                    let offer = key
+                        .entity(u64::from(h.id), t)
+                        .stream(Purpose::TrainingOffer);
+                    (offer.clone().uniform(), j as u32)
+                })
+                .collect();
+            if eligible.len() > slots {
+                // Ids ascend with positions in a block, so ties go by id.
                 eligible
-                    .into_iter()
-                    .filter(|&(_, i)| {
-                        let p =
-                            poverty::take_up_probability(self.households[i as usize].skill, s, ys);
-                        self.stream(u64::from(i), Purpose::TrainingTakeUp)
-                            .bernoulli(p)
-                    })
-                    .map(|(_, i)| i)
-                    .collect()
-            })
-            .collect();
-        for i in trained.into_iter().flatten() {
-            self.year[i as usize].trained = true;
-        }
+                    .select_nth_unstable_by(slots, |a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+                eligible.truncate(slots);
+            }
+            for (_, j) in eligible {
+                let h = &hs[j as usize];
+                let p = poverty::take_up_probability(h.skill, s, ys);
+                if key
+                    .entity(u64::from(h.id), t)
+                    .stream(Purpose::TrainingTakeUp)
+                    .bernoulli(p)
+                {
+                    yrs[j as usize].trained = true;
+                }
+            }
+        });
     }
 
     /// §3.5 skill learning, from the skill at the start of the year.

@@ -75,9 +75,30 @@ impl RunKey {
     /// The prefix of one entity in one year.
     #[inline]
     pub fn entity(self, entity: u64, year: u32) -> EntityKey {
-        let key = mix(self.0 ^ entity.wrapping_mul(0xA076_1D64_78BD_642F));
+        self.at_year(year).entity(entity)
+    }
+
+    /// The keys of one year's entities.
+    #[inline]
+    pub fn at_year(self, year: u32) -> YearKey {
+        YearKey { run: self, year }
+    }
+}
+
+/// A run's keys for one year.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct YearKey {
+    run: RunKey,
+    year: u32,
+}
+
+impl YearKey {
+    /// The prefix of one entity in this year.
+    #[inline]
+    pub fn entity(self, entity: u64) -> EntityKey {
+        let key = mix(self.run.0 ^ entity.wrapping_mul(0xA076_1D64_78BD_642F));
         EntityKey(mix(
-            key ^ u64::from(year).wrapping_mul(0xE703_7ED1_A0B4_28DB)
+            key ^ u64::from(self.year).wrapping_mul(0xE703_7ED1_A0B4_28DB)
         ))
     }
 }

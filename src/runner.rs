@@ -251,14 +251,8 @@ impl YearObserver for PanelObserver<'_> {
         if self.error.is_some() {
             return;
         }
-        for (i, (h, y)) in engine
-            .households()
-            .iter()
-            .zip(engine.household_years())
-            .enumerate()
-        {
-            if let Err(e) = w.write_record(output::panel_row(self.replicate, record.year, i, h, y))
-            {
+        for (h, y) in engine.by_id() {
+            if let Err(e) = w.write_record(output::panel_row(self.replicate, record.year, h, y)) {
                 self.error = Some(Error::Write {
                     path: path.clone(),
                     source: std::io::Error::other(e.to_string()),

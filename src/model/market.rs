@@ -8,8 +8,11 @@ use super::{JobType, Jobs};
 /// A household applying for local jobs at its site.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct JobApplicant {
-    /// Household index (breaks exact key ties).
+    /// Household id (breaks exact key ties).
     pub household: u32,
+    /// The caller's index of this applicant (not used by the rules: lets
+    /// the caller write the outcome back without a search).
+    pub slot: u32,
     /// Laborers this year: the most places it can take.
     pub laborers: u8,
     /// Skill at least `s_min_firm`.
@@ -82,8 +85,10 @@ pub fn clear_local_jobs(applicants: &mut [JobApplicant], capacity: [u32; 3], tar
 /// An outbound household competing for its site's placements.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct PlacementApplicant {
-    /// Household index (breaks exact key ties).
+    /// Household id (breaks exact key ties).
     pub household: u32,
+    /// The caller's index of this applicant (not used by the rules).
+    pub slot: u32,
     /// Laborers: it takes exactly this many places or none.
     pub laborers: u8,
     /// Placed last year without losing the job.
@@ -120,6 +125,7 @@ mod tests {
     fn applicant(household: u32, laborers: u8, key: f64) -> JobApplicant {
         JobApplicant {
             household,
+            slot: household,
             laborers,
             firm_qualified: true,
             held: [0; 3],
@@ -195,6 +201,7 @@ mod tests {
     fn placements_take_l_places_or_none() {
         let mk = |household, laborers, key, incumbent| PlacementApplicant {
             household,
+            slot: household,
             laborers,
             incumbent,
             poor_last_year: false,

@@ -97,6 +97,9 @@ pub type Jobs = [u8; 3];
 /// (before the first step: the initial state, no jobs, not poor).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Household {
+    /// Household number: its place in the population (the engine sets it).
+    /// Every random stream of the household is keyed by it.
+    pub id: u32,
     /// Members' ages; only the first `size` are used.
     pub ages: [u8; MAX_MEMBERS],
     /// Number of members, 1 to 8.
@@ -144,6 +147,7 @@ impl Household {
         let size = ages.len().min(MAX_MEMBERS);
         all[..size].copy_from_slice(&ages[..size]);
         Household {
+            id: 0,
             ages: all,
             size: size as u8,
             site,

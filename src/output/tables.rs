@@ -285,18 +285,12 @@ pub const PANEL_HEADER: [&str; 21] = [
 
 /// One row of the panel. `skill` is the skill at the end of the year
 /// (after this year's learning and training).
-pub fn panel_row(
-    replicate: u32,
-    year: i32,
-    id: usize,
-    h: &Household,
-    y: &HouseholdYear,
-) -> [String; 21] {
+pub fn panel_row(replicate: u32, year: i32, h: &Household, y: &HouseholdYear) -> [String; 21] {
     let flag = |b: bool| if b { "1" } else { "0" }.to_string();
     [
         replicate.to_string(),
         year.to_string(),
-        id.to_string(),
+        h.id.to_string(),
         h.site.to_string(),
         h.village.to_string(),
         h.size.to_string(),
