@@ -254,7 +254,7 @@ impl<'s> Engine<'s> {
             h.id = i as u32;
         }
         // Stable: ids stay ascending within a site.
-        households.sort_by_key(|h| h.site);
+        households.par_sort_by_key(|h| h.site);
         let mut position = vec![0u32; households.len()];
         for (pos, h) in households.iter().enumerate() {
             position[h.id as usize] = pos as u32;
@@ -377,12 +377,29 @@ impl<'s> Engine<'s> {
 
     /// Village outbound shares of last year, and this year's harvests.
     fn prepare_surroundings(&mut self, ys: &YearSettings) {
-        self.village_outbound.fill(0);
-        for h in &self.households {
-            if h.state == Livelihood::Outbound {
-                self.village_outbound[h.village as usize] += 1;
-            }
-        }
+        // Integer counts: any summation order gives the same result.
+        let households = &self.households;
+        let sites = &self.sites;
+        let counts = sites
+            .par_iter()
+            .fold(
+                || vec![0u32; self.village_outbound.len()],
+                |mut counts, site| {
+                    for h in &households[site.range.clone()] {
+                        if h.state == Livelihood::Outbound {
+                            counts[h.village as usize] += 1;
+                        }
+                    }
+                    counts
+                },
+            )
+            .reduce_with(|mut a, b| {
+                for (x, y) in a.iter_mut().zip(b) {
+                    *x += y;
+                }
+                a
+            });
+        self.village_outbound = counts.unwrap_or_else(|| vec![0; self.village_outbound.len()]);
         let sd = self.scenario.economy.harvest_sd;
         self.harvest = (0..self.sites.len() as u32)
             .map(|site| {
@@ -612,24 +629,60 @@ impl<'s> Engine<'s> {
             total.merge(tally);
         }
         // One buffer of incomes laid out livelihood by livelihood (a
-        // counting sort by state): each livelihood's median is a selection
-        // in its own range, and the median of all one over the whole buffer.
-        let mut start = [0usize; 6];
-        for (k, stats) in total.households_by_group().iter().take(5).enumerate() {
-            start[k + 1] = start[k] + *stats as usize;
-        }
-        let mut fill = start;
+        // counting sort by state, filled chunk by chunk in parallel from the
+        // tallies' counts): each livelihood's median is a selection in its
+        // own range, and the median of all one over the whole buffer.
         let buffer = &mut self.median_buffer;
         buffer.clear();
         buffer.resize(self.households.len(), 0.0);
-        for h in &self.households {
-            let k = h.state.index();
-            buffer[fill[k]] = h.income_pc;
-            fill[k] += 1;
+        let mut group_slices: Vec<&mut [f64]> = Vec::with_capacity(5);
+        let mut rest: &mut [f64] = buffer;
+        for k in 0..5 {
+            let (group, tail) =
+                std::mem::take(&mut rest).split_at_mut(total.households_by_group()[k] as usize);
+            group_slices.push(group);
+            rest = tail;
+        }
+        // Per chunk, its share of each group's slice, in chunk order.
+        let mut chunk_slices: Vec<[&mut [f64]; 5]> = Vec::with_capacity(tallies.len());
+        for tally in &tallies {
+            let counts = tally.households_by_group();
+            let mut parts: [&mut [f64]; 5] = Default::default();
+            for (k, part) in parts.iter_mut().enumerate() {
+                let (mine, tail) =
+                    std::mem::take(&mut group_slices[k]).split_at_mut(counts[k] as usize);
+                *part = mine;
+                group_slices[k] = tail;
+            }
+            chunk_slices.push(parts);
+        }
+        self.households
+            .par_chunks(CHUNK)
+            .zip(chunk_slices.into_par_iter())
+            .for_each(|(hs, parts)| {
+                let mut fill = [0usize; 5];
+                for h in hs {
+                    let k = h.state.index();
+                    parts[k][fill[k]] = h.income_pc;
+                    fill[k] += 1;
+                }
+            });
+        let mut start = [0usize; 6];
+        for k in 0..5 {
+            start[k + 1] = start[k] + total.households_by_group()[k] as usize;
         }
         let mut medians = [None; GROUPS];
-        for k in 0..5 {
-            medians[k] = median(&mut buffer[start[k]..start[k + 1]]);
+        {
+            let mut slices: Vec<&mut [f64]> = Vec::with_capacity(5);
+            let mut rest: &mut [f64] = buffer;
+            for k in 0..5 {
+                let (group, tail) = std::mem::take(&mut rest).split_at_mut(start[k + 1] - start[k]);
+                slices.push(group);
+                rest = tail;
+            }
+            let group_medians: Vec<Option<f64>> =
+                slices.into_par_iter().map(|g| median(g)).collect();
+            medians[..5].copy_from_slice(&group_medians);
         }
         medians[crate::record::ALL_GROUP] = median(buffer);
         total.finish(ys.year, medians)
