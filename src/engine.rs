@@ -253,8 +253,9 @@ impl<'s> Engine<'s> {
         for (i, h) in households.iter_mut().enumerate() {
             h.id = i as u32;
         }
-        // Stable: ids stay ascending within a site.
-        households.par_sort_by_key(|h| h.site);
+        // (site, id) is unique, so the unstable sort is deterministic and
+        // needs no scratch buffer; ids ascend within a site.
+        households.par_sort_unstable_by_key(|h| (h.site, h.id));
         let mut position = vec![0u32; households.len()];
         for (pos, h) in households.iter().enumerate() {
             position[h.id as usize] = pos as u32;
