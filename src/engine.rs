@@ -71,11 +71,15 @@ impl Default for HouseholdYear {
     }
 }
 
-/// What a household sees of the villages when it decides.
-struct Villages<'a> {
-    outbound: &'a [u32],
-    households: &'a [u32],
-    distance: &'a [f64],
+/// The origin villages (global village order).
+#[derive(Debug, Clone)]
+struct Villages {
+    /// Households last year in outbound work.
+    outbound: Vec<u32>,
+    /// Households of the village.
+    households: Vec<u32>,
+    /// Distance to the village's site, km.
+    distance: Vec<f64>,
 }
 
 /// §3.1 for one household: age, fall sick, count the members' roles.
@@ -230,9 +234,7 @@ pub struct Engine<'s> {
     /// Position of household `id` in `households`.
     position: Vec<u32>,
     sites: Vec<Site>,
-    village_distance: Vec<f64>,
-    village_households: Vec<u32>,
-    village_outbound: Vec<u32>,
+    villages: Villages,
     harvest: Vec<f64>,
     median_buffer: Vec<f64>,
     t: u32,
@@ -303,9 +305,11 @@ impl<'s> Engine<'s> {
             households,
             position,
             sites,
-            village_distance,
-            village_households,
-            village_outbound: vec![0; villages],
+            villages: Villages {
+                outbound: vec![0; villages],
+                households: village_households,
+                distance: village_distance,
+            },
             harvest: Vec::new(),
             median_buffer: Vec::new(),
             t: 0,
@@ -350,7 +354,7 @@ impl<'s> Engine<'s> {
 
     /// Distance of each village to its site, km (global village order).
     pub fn village_distances(&self) -> &[f64] {
-        &self.village_distance
+        &self.villages.distance
     }
 
     /// Run one year and return its aggregates.
@@ -384,7 +388,7 @@ impl<'s> Engine<'s> {
         let counts = sites
             .par_iter()
             .fold(
-                || vec![0u32; self.village_outbound.len()],
+                || vec![0u32; self.villages.outbound.len()],
                 |mut counts, site| {
                     for h in &households[site.range.clone()] {
                         if h.state == Livelihood::Outbound {
@@ -400,7 +404,7 @@ impl<'s> Engine<'s> {
                 }
                 a
             });
-        self.village_outbound = counts.unwrap_or_else(|| vec![0; self.village_outbound.len()]);
+        self.villages.outbound = counts.unwrap_or_else(|| vec![0; self.villages.outbound.len()]);
         let sd = self.scenario.economy.harvest_sd;
         self.harvest = (0..self.sites.len() as u32)
             .map(|site| {
@@ -427,17 +431,13 @@ impl<'s> Engine<'s> {
     /// §3.2: every household ranks its open livelihoods.
     pub fn decide(&mut self, ys: &YearSettings) {
         let (key, t) = (self.key, self.t);
-        let villages = Villages {
-            outbound: &self.village_outbound,
-            households: &self.village_households,
-            distance: &self.village_distance,
-        };
+        let villages = &self.villages;
         let s = self.scenario;
         self.households
             .par_iter()
             .zip(self.year.par_iter_mut())
             .for_each(|(h, y)| {
-                household_decision(h, y, key.entity(u64::from(h.id), t), &villages, s, ys)
+                household_decision(h, y, key.entity(u64::from(h.id), t), villages, s, ys)
             });
     }
 
@@ -445,11 +445,7 @@ impl<'s> Engine<'s> {
     /// memory instead of two).
     pub fn demography_and_decision(&mut self, ys: &YearSettings) {
         let (key, t) = (self.key, self.t);
-        let villages = Villages {
-            outbound: &self.village_outbound,
-            households: &self.village_households,
-            distance: &self.village_distance,
-        };
+        let villages = &self.villages;
         let s = self.scenario;
         self.households
             .par_iter_mut()
@@ -457,7 +453,7 @@ impl<'s> Engine<'s> {
             .for_each(|(h, y)| {
                 let entity = key.entity(u64::from(h.id), t);
                 household_demography(h, y, entity, ys);
-                household_decision(h, y, entity, &villages, s, ys);
+                household_decision(h, y, entity, villages, s, ys);
             });
     }
 
@@ -476,7 +472,7 @@ impl<'s> Engine<'s> {
         let s = self.scenario;
         let (key, t) = (self.key, self.t);
         let harvest = &self.harvest;
-        let village_distance = &self.village_distance;
+        let village_distance = &self.villages.distance;
         self.households
             .par_iter_mut()
             .zip(self.year.par_iter_mut())

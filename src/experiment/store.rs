@@ -503,21 +503,17 @@ pub fn finalize(dir: &Path, plan: &SweepPlan, shard: Option<Shard>) -> Result<Sw
             path: src_path.clone(),
             source,
         })?;
-        let (w, tmp) = out.stage(name)?;
-        let mut w = HashingWriter::new(w);
-        w.write_all(&headers[k]).map_err(io_err(&tmp))?;
-        for e in &entries {
-            copy_range(&mut src, &src_path, &mut w, &tmp, e.start[k], e.end[k])?;
-        }
-        let (w, digest) = w.finish();
-        output::atomic::finish(w, &tmp)?;
+        let (entry, tmp) = stage_hashed(&mut out, name, |w, tmp| {
+            w.write_all(&headers[k]).map_err(io_err(tmp))?;
+            for e in &entries {
+                copy_range(&mut src, &src_path, w, tmp, e.start[k], e.end[k])?;
+            }
+            Ok(())
+        })?;
         if k == 1 {
-            staged_trajectories = tmp.clone();
+            staged_trajectories = tmp;
         }
-        files.push(output::manifest::FileEntry {
-            name: name.to_string(),
-            sha256: digest,
-        });
+        files.push(entry);
     }
     files.push(write_points(&mut out, plan)?);
     if shard.is_none() {
@@ -535,11 +531,7 @@ pub fn finalize(dir: &Path, plan: &SweepPlan, shard: Option<Shard>) -> Result<Sw
         entries.iter().map(|e| (e.run, e.status)).collect(),
         files,
     );
-    let (mut w, tmp) = out.stage("manifest.json")?;
-    w.write_all(&serde_json::to_vec_pretty(&manifest).unwrap_or_default())
-        .map_err(io_err(&tmp))?;
-    output::atomic::finish(w, &tmp)?;
-    out.commit()?;
+    commit_with_manifest(out, &manifest)?;
     Ok(manifest)
 }
 
@@ -594,8 +586,6 @@ fn manifest_from(
 /// `points.csv`: every design point with its factor values and its role in
 /// the design.
 fn write_points(out: &mut OutputDir, plan: &SweepPlan) -> Result<output::manifest::FileEntry> {
-    let (w, tmp) = out.stage("points.csv")?;
-    let mut w = HashingWriter::new(w);
     let mut header: Vec<String> = vec!["point_id".into()];
     header.extend(plan.factor_paths().iter().map(|s| s.to_string()));
     header.extend(
@@ -603,19 +593,17 @@ fn write_points(out: &mut OutputDir, plan: &SweepPlan) -> Result<output::manifes
             .iter()
             .map(|s| s.to_string()),
     );
-    w.write_all(&csv_line(&header)).map_err(io_err(&tmp))?;
-    for (i, p) in plan.points.iter().enumerate() {
-        let mut row = vec![i.to_string()];
-        row.extend(plan.point_cells(i as u64));
-        row.extend(super::design::role_values(&p.role, &plan.sweep.factors));
-        w.write_all(&csv_line(&row)).map_err(io_err(&tmp))?;
-    }
-    let (w, digest) = w.finish();
-    output::atomic::finish(w, &tmp)?;
-    Ok(output::manifest::FileEntry {
-        name: "points.csv".into(),
-        sha256: digest,
-    })
+    let (entry, _) = stage_hashed(out, "points.csv", |w, tmp| {
+        w.write_all(&csv_line(&header)).map_err(io_err(tmp))?;
+        for (i, p) in plan.points.iter().enumerate() {
+            let mut row = vec![i.to_string()];
+            row.extend(plan.point_cells(i as u64));
+            row.extend(super::design::role_values(&p.role, &plan.sweep.factors));
+            w.write_all(&csv_line(&row)).map_err(io_err(tmp))?;
+        }
+        Ok(())
+    })?;
+    Ok(entry)
 }
 
 /// `points_summary.csv` from run-ordered trajectories: per point × year ×
@@ -627,96 +615,118 @@ fn write_points_summary(
     trajectories: &Path,
 ) -> Result<output::manifest::FileEntry> {
     let factors = factor_paths.len();
-    let (w, tmp) = out.stage("points_summary.csv")?;
-    let mut w = HashingWriter::new(w);
-    let mut header: Vec<String> = vec!["point_id".into()];
-    header.extend(factor_paths.iter().cloned());
-    header.extend(
-        [
-            "year",
-            "livelihood",
-            "metric",
-            "mean",
-            "sd",
-            "ci95_low",
-            "ci95_high",
-            "n",
-        ]
-        .map(String::from),
-    );
-    w.write_all(&csv_line(&header)).map_err(io_err(&tmp))?;
-    let mut reader = csv::Reader::from_path(trajectories).map_err(|e| Error::Input {
-        path: trajectories.to_path_buf(),
-        message: e.to_string(),
-    })?;
-    // Rows of the current point: (run, key cells, metric values).
-    let mut current: Option<String> = None;
-    let mut rows: Vec<(String, Vec<String>, Vec<Option<f64>>)> = Vec::new();
-    let metric_start = 3 + factors + 2;
-    let flush = |point: &str,
-                 rows: &mut Vec<(String, Vec<String>, Vec<Option<f64>>)>,
-                 w: &mut HashingWriter<std::io::BufWriter<File>>|
-     -> Result<()> {
-        let Some(first_run) = rows.first().map(|r| r.0.clone()) else {
-            return Ok(());
-        };
-        // Keys (factor cells, year, livelihood) in the first run's order;
-        // each run contributes one row per key, in the same order.
-        let keys: Vec<&Vec<String>> = rows
-            .iter()
-            .filter(|r| r.0 == first_run)
-            .map(|r| &r.1)
-            .collect();
-        let per_key = keys.len();
-        let runs = rows.len() / per_key.max(1);
-        for (j, key) in keys.iter().enumerate() {
-            for (m, metric) in output::SUMMARY_METRICS.iter().enumerate() {
-                let values: Vec<f64> = (0..runs)
-                    .filter_map(|r| rows.get(r * per_key + j).and_then(|row| row.2[m]))
-                    .collect();
-                let (mean, sd, lo, hi, n) = output::summarize(&values);
-                let mut cells = vec![point.to_string()];
-                cells.extend(key.iter().cloned());
-                cells.push(metric.to_string());
-                for v in [mean, sd, lo, hi] {
-                    cells.push(output::format_float(v));
-                }
-                cells.push(n.to_string());
-                w.write_all(&csv_line(&cells)).map_err(io_err(&tmp))?;
-            }
-        }
-        rows.clear();
-        Ok(())
-    };
-    for record in reader.records() {
-        let record = record.map_err(|e| Error::Input {
+    let (entry, _) = stage_hashed(out, "points_summary.csv", |w, tmp| {
+        let mut header: Vec<String> = vec!["point_id".into()];
+        header.extend(factor_paths.iter().cloned());
+        header.extend(
+            ["year", "livelihood", "metric"]
+                .iter()
+                .chain(output::tables::SUMMARY_STATS.iter())
+                .map(|s| s.to_string()),
+        );
+        w.write_all(&csv_line(&header)).map_err(io_err(tmp))?;
+        let mut reader = csv::Reader::from_path(trajectories).map_err(|e| Error::Input {
             path: trajectories.to_path_buf(),
             message: e.to_string(),
         })?;
-        let point = record.get(1).unwrap_or("").to_string();
-        if current.as_deref() != Some(point.as_str()) {
-            if let Some(prev) = current.take() {
-                flush(&prev, &mut rows, &mut w)?;
+        // Rows of the current point: (run, key cells, metric values).
+        let mut current: Option<String> = None;
+        let mut rows: Vec<(String, Vec<String>, Vec<Option<f64>>)> = Vec::new();
+        let metric_start = 3 + factors + 2;
+        let flush = |point: &str,
+                     rows: &mut Vec<(String, Vec<String>, Vec<Option<f64>>)>,
+                     w: &mut StagedWriter|
+         -> Result<()> {
+            let Some(first_run) = rows.first().map(|r| r.0.clone()) else {
+                return Ok(());
+            };
+            // Keys (factor cells, year, livelihood) in the first run's order;
+            // each run contributes one row per key, in the same order.
+            let keys: Vec<&Vec<String>> = rows
+                .iter()
+                .filter(|r| r.0 == first_run)
+                .map(|r| &r.1)
+                .collect();
+            let per_key = keys.len();
+            let runs = rows.len() / per_key.max(1);
+            for (j, key) in keys.iter().enumerate() {
+                for (m, metric) in output::SUMMARY_METRICS.iter().enumerate() {
+                    let values: Vec<f64> = (0..runs)
+                        .filter_map(|r| rows.get(r * per_key + j).and_then(|row| row.2[m]))
+                        .collect();
+                    let (mean, sd, lo, hi, n) = output::summarize(&values);
+                    let mut cells = vec![point.to_string()];
+                    cells.extend(key.iter().cloned());
+                    cells.push(metric.to_string());
+                    for v in [mean, sd, lo, hi] {
+                        cells.push(output::format_float(v));
+                    }
+                    cells.push(n.to_string());
+                    w.write_all(&csv_line(&cells)).map_err(io_err(tmp))?;
+                }
             }
-            current = Some(point);
+            rows.clear();
+            Ok(())
+        };
+        for record in reader.records() {
+            let record = record.map_err(|e| Error::Input {
+                path: trajectories.to_path_buf(),
+                message: e.to_string(),
+            })?;
+            let point = record.get(1).unwrap_or("").to_string();
+            if current.as_deref() != Some(point.as_str()) {
+                if let Some(prev) = current.take() {
+                    flush(&prev, &mut rows, w)?;
+                }
+                current = Some(point);
+            }
+            let key: Vec<String> = (3..metric_start)
+                .filter_map(|c| record.get(c).map(str::to_string))
+                .collect();
+            let values: Vec<Option<f64>> = (metric_start
+                ..metric_start + output::SUMMARY_METRICS.len())
+                .map(|c| record.get(c).and_then(|v| v.parse::<f64>().ok()))
+                .collect();
+            rows.push((record.get(0).unwrap_or("").to_string(), key, values));
         }
-        let key: Vec<String> = (3..metric_start)
-            .filter_map(|c| record.get(c).map(str::to_string))
-            .collect();
-        let values: Vec<Option<f64>> = (metric_start..metric_start + output::SUMMARY_METRICS.len())
-            .map(|c| record.get(c).and_then(|v| v.parse::<f64>().ok()))
-            .collect();
-        rows.push((record.get(0).unwrap_or("").to_string(), key, values));
-    }
-    if let Some(prev) = current.take() {
-        flush(&prev, &mut rows, &mut w)?;
-    }
+        if let Some(prev) = current.take() {
+            flush(&prev, &mut rows, w)?;
+        }
+        Ok(())
+    })?;
+    Ok(entry)
+}
+
+/// Stage the manifest, then rename every staged file into place.
+fn commit_with_manifest(mut out: OutputDir, manifest: &SweepManifest) -> Result<()> {
+    let json = serde_json::to_vec_pretty(manifest).unwrap_or_default();
+    stage_hashed(&mut out, "manifest.json", |w, tmp| {
+        w.write_all(&json).map_err(io_err(tmp))
+    })?;
+    out.commit()?;
+    Ok(())
+}
+
+/// The writer of a staged output file: buffered, and hashing what passes.
+type StagedWriter = HashingWriter<std::io::BufWriter<File>>;
+
+/// Stage `name` in `out`, let `write` fill it (given the writer and the
+/// staged path, for errors), and return its manifest entry and staged path.
+fn stage_hashed(
+    out: &mut OutputDir,
+    name: &str,
+    write: impl FnOnce(&mut StagedWriter, &Path) -> Result<()>,
+) -> Result<(output::manifest::FileEntry, PathBuf)> {
+    let (w, tmp) = out.stage(name)?;
+    let mut w = HashingWriter::new(w);
+    write(&mut w, &tmp)?;
     let (w, digest) = w.finish();
     output::atomic::finish(w, &tmp)?;
-    Ok(output::manifest::FileEntry {
-        name: "points_summary.csv".into(),
+    let entry = output::manifest::FileEntry {
+        name: name.to_string(),
         sha256: digest,
-    })
+    };
+    Ok((entry, tmp))
 }
 
 /// A writer that hashes what passes through it.
@@ -846,35 +856,31 @@ pub fn merge(shards: &[PathBuf], out_dir: &Path) -> Result<SweepManifest> {
                 path: shards[0].join(name),
                 message: e.to_string(),
             })?;
-        let (w, tmp) = out.stage(name)?;
-        let mut w = HashingWriter::new(w);
-        w.write_all(&header).map_err(io_err(&tmp))?;
-        let mut heads: Vec<Option<csv::ByteRecord>> = Vec::new();
-        for (r, d) in readers.iter_mut().zip(shards) {
-            heads.push(next_record(r, &d.join(name))?);
-        }
-        loop {
-            let best = heads
-                .iter()
-                .enumerate()
-                .filter_map(|(i, h)| h.as_ref().map(|rec| (run_of(rec), i)))
-                .min();
-            let Some((_, i)) = best else { break };
-            if let Some(rec) = heads[i].take() {
-                w.write_all(&csv_line(&rec.iter().collect::<Vec<_>>()))
-                    .map_err(io_err(&tmp))?;
+        let (entry, tmp) = stage_hashed(&mut out, name, |w, tmp| {
+            w.write_all(&header).map_err(io_err(tmp))?;
+            let mut heads: Vec<Option<csv::ByteRecord>> = Vec::new();
+            for (r, d) in readers.iter_mut().zip(shards) {
+                heads.push(next_record(r, &d.join(name))?);
             }
-            heads[i] = next_record(&mut readers[i], &shards[i].join(name))?;
-        }
-        let (w, digest) = w.finish();
-        output::atomic::finish(w, &tmp)?;
+            loop {
+                let best = heads
+                    .iter()
+                    .enumerate()
+                    .filter_map(|(i, h)| h.as_ref().map(|rec| (run_of(rec), i)))
+                    .min();
+                let Some((_, i)) = best else { break };
+                if let Some(rec) = heads[i].take() {
+                    w.write_all(&csv_line(&rec.iter().collect::<Vec<_>>()))
+                        .map_err(io_err(tmp))?;
+                }
+                heads[i] = next_record(&mut readers[i], &shards[i].join(name))?;
+            }
+            Ok(())
+        })?;
         if k == 1 {
-            staged_trajectories = tmp.clone();
+            staged_trajectories = tmp;
         }
-        files.push(output::manifest::FileEntry {
-            name: name.to_string(),
-            sha256: digest,
-        });
+        files.push(entry);
     }
     // Every shard wrote the same points.csv (same sweep hash).
     let points_src = shards[0].join("points.csv");
@@ -882,13 +888,10 @@ pub fn merge(shards: &[PathBuf], out_dir: &Path) -> Result<SweepManifest> {
         path: points_src.clone(),
         source,
     })?;
-    let (mut w, tmp) = out.stage("points.csv")?;
-    w.write_all(&points).map_err(io_err(&tmp))?;
-    output::atomic::finish(w, &tmp)?;
-    files.push(output::manifest::FileEntry {
-        name: "points.csv".into(),
-        sha256: sha256_hex(&points),
-    });
+    let (entry, _) = stage_hashed(&mut out, "points.csv", |w, tmp| {
+        w.write_all(&points).map_err(io_err(tmp))
+    })?;
+    files.push(entry);
     files.push(write_points_summary(
         &mut out,
         &first.factors,
@@ -900,11 +903,7 @@ pub fn merge(shards: &[PathBuf], out_dir: &Path) -> Result<SweepManifest> {
         .collect();
     run_status.sort_by_key(|(r, _)| *r);
     let manifest = manifest_from(first, None, run_status, files);
-    let (mut w, tmp) = out.stage("manifest.json")?;
-    w.write_all(&serde_json::to_vec_pretty(&manifest).unwrap_or_default())
-        .map_err(io_err(&tmp))?;
-    output::atomic::finish(w, &tmp)?;
-    out.commit()?;
+    commit_with_manifest(out, &manifest)?;
     Ok(manifest)
 }
 

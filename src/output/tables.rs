@@ -224,20 +224,18 @@ pub fn summary_rows(runs: &[Vec<YearRecord>]) -> Vec<SummaryRow> {
     rows
 }
 
+/// The statistics columns of every summary over replicates.
+pub const SUMMARY_STATS: [&str; 5] = ["mean", "sd", "ci95_low", "ci95_high", "n"];
+
 /// Write `summary.csv`.
 pub fn write_summary<W: Write>(w: W, path: &Path, runs: &[Vec<YearRecord>]) -> Result<()> {
     let err = csv_err(path);
     let mut out = csv::Writer::from_writer(w);
-    out.write_record([
-        "year",
-        "livelihood",
-        "metric",
-        "mean",
-        "sd",
-        "ci95_low",
-        "ci95_high",
-        "n",
-    ])
+    out.write_record(
+        ["year", "livelihood", "metric"]
+            .iter()
+            .chain(SUMMARY_STATS.iter()),
+    )
     .map_err(&err)?;
     for row in summary_rows(runs) {
         out.write_record([
