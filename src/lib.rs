@@ -51,6 +51,7 @@ pub mod model;
 pub mod output;
 pub mod population;
 pub mod record;
+pub mod report;
 pub mod rng;
 pub mod runner;
 pub mod scenario;

@@ -1,0 +1,1 @@
+//! Chart primitives (being written).

@@ -1,0 +1,5 @@
+//! Seeing results: charts (SVG, and PNG on request) and a self-contained
+//! HTML report, built from the files of `migflow run` and `migflow sweep`
+//! so that they work on results made earlier or elsewhere.
+
+pub mod charts;
