@@ -149,7 +149,7 @@ fn replicates_share_streams_across_points_and_differ_between_each_other() {
 /// committed runs), resume it, and compare with an uninterrupted sweep.
 fn kill_and_resume(kill_when_committed: bool, kill_after: Duration, tag: &str) {
     let tmp = tempfile::tempdir().unwrap();
-    let sweep = write_sweep(tmp.path(), 30, 3000);
+    let sweep = write_sweep(tmp.path(), 30, 6000);
     let reference = tmp.path().join("reference");
     run_sweep(&sweep, &reference, &[]);
     let out = tmp.path().join(format!("killed-{tag}"));
