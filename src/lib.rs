@@ -31,8 +31,8 @@
 //! - every random draw comes from a [`rng::Stream`] keyed by (seed,
 //!   replicate, entity, year, purpose), never from an OS-seeded or
 //!   thread-local generator, so a draw does not depend on scheduling;
-//! - no worker writes shared state; per-site market outcomes are written
-//!   back in site order;
+//! - no worker writes shared state; each site's market writes only its own
+//!   block of households (the engine keeps households site by site);
 //! - floating-point sums are taken over fixed chunks of
 //!   [`engine::CHUNK`] households and the chunk sums added in order;
 //! - no hash-map iteration reaches an output;
