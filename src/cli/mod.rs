@@ -87,6 +87,38 @@ Exit codes: 0 all runs succeeded; 1 some runs failed (see failures.csv); 2 bad i
         #[arg(long)]
         migflow: Option<PathBuf>,
     },
+    /// Draw every chart the results of a run or a sweep allow (SVG, and PNG
+    /// with --png).
+    #[command(after_help = "Examples:
+  migflow plot results                           # charts into results/charts/
+  migflow plot results --png --out figures       # SVG and PNG into figures/
+  migflow plot results --years 2021,2026         # flow and income charts for these years
+  migflow plot results/sweep --outcome all_final_poor_share
+
+Charts the files do not allow (e.g. income distributions without
+households.csv, from `migflow run --households-out`) are skipped with a note.
+Exit codes: 0 written; 2 missing or malformed results.")]
+    Plot(PlotArgs),
+    /// Compare two runs (policy − base, paired by replicate): charts and
+    /// differences.csv with 95% CIs.
+    #[command(after_help = "Examples:
+  migflow run --replicates 8 --quiet --out results/base
+  migflow run scenarios/workshops_expanded.toml --replicates 8 --quiet --out results/workshops
+  migflow compare results/base results/workshops --out results/workshops-vs-base
+
+The runs must have the same replicates and years; use the same seed so that
+replicate r of both shares its random streams (paired differences).
+Exit codes: 0 written; 2 missing, malformed or incomparable results.")]
+    Compare(CompareArgs),
+    /// Write one self-contained HTML report (inline SVG and CSS, no network,
+    /// no script) of a run or a sweep.
+    #[command(after_help = "Examples:
+  migflow run --replicates 4 --households-out --quiet && migflow report results -o report.html
+  migflow report results/base --compare results/workshops -o workshops.html
+  migflow report results/sweep -o sweep.html
+
+Exit codes: 0 written; 2 missing or malformed results.")]
+    Report(ReportArgs),
     /// Print the default scenario, every key commented.
     #[command(after_help = "Examples:
   migflow scenario --print-default > my_scenario.toml")]
@@ -120,6 +152,57 @@ struct SweepArgs {
     /// No progress bar.
     #[arg(long, short)]
     quiet: bool,
+}
+
+#[derive(Debug, clap::Args)]
+struct PlotArgs {
+    /// Results directory of `migflow run`, `migflow sweep` or `migflow merge`.
+    results: PathBuf,
+    /// Output directory (default: RESULTS/charts).
+    #[arg(long, short)]
+    out: Option<PathBuf>,
+    /// Also write each chart as PNG.
+    #[arg(long)]
+    png: bool,
+    /// Years of the flow and income charts, e.g. 2021,2026 (default: the
+    /// first year and the first year after the levers end).
+    #[arg(long, value_delimiter = ',')]
+    years: Option<Vec<i32>>,
+    /// A sweep's outcome column of runs.csv (default: all_mean_poor_share).
+    #[arg(long)]
+    outcome: Option<String>,
+}
+
+#[derive(Debug, clap::Args)]
+struct CompareArgs {
+    /// Results directory of the base run.
+    base: PathBuf,
+    /// Results directory of the policy run.
+    policy: PathBuf,
+    /// Output directory for the charts and differences.csv.
+    #[arg(long, short)]
+    out: PathBuf,
+    /// Also write each chart as PNG.
+    #[arg(long)]
+    png: bool,
+}
+
+#[derive(Debug, clap::Args)]
+struct ReportArgs {
+    /// Results directory of `migflow run`, `migflow sweep` or `migflow merge`.
+    results: PathBuf,
+    /// Another run's results to compare with (this one is the base).
+    #[arg(long)]
+    compare: Option<PathBuf>,
+    /// The HTML file to write.
+    #[arg(long = "out", short = 'o')]
+    out: PathBuf,
+    /// Years of the flow and income charts, e.g. 2021,2026.
+    #[arg(long, value_delimiter = ',')]
+    years: Option<Vec<i32>>,
+    /// A sweep's outcome column of runs.csv (default: all_mean_poor_share).
+    #[arg(long)]
+    outcome: Option<String>,
 }
 
 #[derive(Debug, clap::Args)]
@@ -165,6 +248,9 @@ pub fn main() -> Result<ExitCode> {
             cpus,
             migflow,
         } => ok(slurm(&sweep, &out, tasks, partition, time, cpus, migflow)),
+        Command::Plot(args) => ok(plot(args)),
+        Command::Compare(args) => ok(compare(args)),
+        Command::Report(args) => ok(report(args)),
         Command::Scenario { print_default } => {
             if !print_default {
                 anyhow::bail!("nothing to do: try `migflow scenario --print-default`");
@@ -438,5 +524,98 @@ fn slurm(
         plan.runs(),
         submit.display()
     );
+    Ok(())
+}
+
+/// Render figures into `dir` (SVG, and PNG with `png`), atomically; returns
+/// the paths written.
+fn write_figures(
+    dir: &Path,
+    figures: &[migflow::report::build::Figure],
+    png: bool,
+    extra: &[(&str, &[u8])],
+) -> Result<Vec<PathBuf>> {
+    let mut out = migflow::output::OutputDir::create(dir)?;
+    let mut stage = |name: &str, bytes: &[u8]| -> Result<()> {
+        let (mut w, tmp) = out.stage(name)?;
+        w.write_all(bytes)
+            .with_context(|| format!("writing {}", tmp.display()))?;
+        migflow::output::atomic::finish(w, &tmp)?;
+        Ok(())
+    };
+    for f in figures {
+        stage(&format!("{}.svg", f.name), f.svg()?.as_bytes())?;
+        if png {
+            stage(&format!("{}.png", f.name), &f.png()?)?;
+        }
+    }
+    for (name, bytes) in extra {
+        stage(name, bytes)?;
+    }
+    Ok(out.commit()?)
+}
+
+fn print_notes(notes: &[String]) {
+    for note in notes {
+        println!("note: {note}");
+    }
+}
+
+fn plot(args: PlotArgs) -> Result<()> {
+    use migflow::report::{build, results::Results};
+    let results = Results::read(&args.results, args.years.as_deref())?;
+    let figures = build::charts(&results, args.outcome.as_deref())?;
+    let dir = args.out.unwrap_or_else(|| args.results.join("charts"));
+    for path in write_figures(&dir, &figures.figures, args.png, &[])? {
+        println!("wrote {}", path.display());
+    }
+    print_notes(&figures.notes);
+    Ok(())
+}
+
+fn compare(args: CompareArgs) -> Result<()> {
+    use migflow::report::{build, results};
+    let read_run = |dir: &Path| -> Result<Box<results::RunResults>> {
+        match results::Results::read(dir, None)? {
+            results::Results::Run(r) => Ok(r),
+            results::Results::Sweep(_) => anyhow::bail!(
+                "{}: is a sweep; `migflow compare` takes the results of two `migflow run`s",
+                dir.display()
+            ),
+        }
+    };
+    let base = read_run(&args.base)?;
+    let policy = read_run(&args.policy)?;
+    let diffs = results::differences(&base, &policy)?;
+    let figures = build::comparison_charts(&base, &policy, &diffs);
+    let csv = results::differences_csv(&diffs);
+    let written = write_figures(
+        &args.out,
+        &figures.figures,
+        args.png,
+        &[("differences.csv", csv.as_bytes())],
+    )?;
+    for path in written {
+        println!("wrote {}", path.display());
+    }
+    print_notes(&figures.notes);
+    Ok(())
+}
+
+fn report(args: ReportArgs) -> Result<()> {
+    use migflow::report::html;
+    let (text, notes) = html::report(
+        &args.results,
+        args.compare.as_deref(),
+        args.years.as_deref(),
+        args.outcome.as_deref(),
+    )?;
+    if let Some(parent) = args.out.parent().filter(|p| !p.as_os_str().is_empty()) {
+        std::fs::create_dir_all(parent)
+            .with_context(|| format!("cannot create {}", parent.display()))?;
+    }
+    html::write_atomic(&args.out, text.as_bytes())?;
+    println!("wrote {}", args.out.display());
+    print_notes(&notes);
     Ok(())
 }

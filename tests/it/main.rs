@@ -3,6 +3,7 @@
 mod cli;
 mod engine;
 mod levers;
+mod report;
 mod sweep;
 mod sweep_input;
 mod util;
