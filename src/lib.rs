@@ -43,6 +43,7 @@
 //! the same seed shares its streams: comparisons between scenarios are paired
 //! (common random numbers).
 
+pub mod analysis;
 pub mod engine;
 pub mod error;
 pub mod experiment;

@@ -1,0 +1,1 @@
+//! Calibration by approximate Bayesian computation (being written).

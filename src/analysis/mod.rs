@@ -1,0 +1,5 @@
+//! Analysis of sweeps and fitting to data: global sensitivity (Sobol,
+//! Morris) and calibration by approximate Bayesian computation.
+
+pub mod calibrate;
+pub mod sensitivity;
