@@ -119,6 +119,38 @@ Exit codes: 0 written; 2 missing, malformed or incomparable results.")]
 
 Exit codes: 0 written; 2 missing or malformed results.")]
     Report(ReportArgs),
+    /// Global sensitivity of a finished `sobol` or `morris` sweep: Sobol
+    /// indices (S1, ST) or Morris measures (μ*, μ, σ) with bootstrap 95% CIs.
+    #[command(after_help = "Examples:
+  migflow sweep scenarios/sweeps/sensitivity_sobol.toml --out results/sobol --quiet
+  migflow sensitivity results/sobol                       # sensitivity.csv and charts into results/sobol/sensitivity/
+  migflow sensitivity results/sobol --metric all_mean_poor_share --metric farm_cum_returned
+  migflow sensitivity results/morris --year 2025 --out results/morris-2025
+  migflow sensitivity --selftest                          # the estimators on Ishigami and a linear model
+
+Metrics are runs.csv outcome columns (`<livelihood>_<outcome>`), averaged over
+each point's replicates; default: `<livelihood>_mean_poor_share` and
+`<livelihood>_cum_returned` for the five livelihoods and `all`. With --year
+they are taken up to that year from trajectories.csv, where any trajectory
+metric (e.g. `all_poor_share`) may be named too. Morris values are in units
+of the output per full range (max − min) of the factor.
+Exit codes: 0 written (or self-test passed); 1 self-test out of tolerance;
+2 missing or malformed results, or not a sobol or morris sweep.")]
+    Sensitivity(SensitivityArgs),
+    /// Fit free parameters to observed targets by approximate Bayesian
+    /// computation (rejection or ABC-SMC): posterior, fit table, best-fit scenario.
+    #[command(after_help = "Examples:
+  migflow calibrate scenarios/calibration/relocated_2021_2022.toml --out results/calibration --method smc --samples 1500 --generations 6
+  migflow calibrate CALIB.toml --out results/calib --samples 2000 --accept 0.05
+  migflow calibrate CALIB.toml --out results/calib --method smc --samples 500 --generations 4
+  migflow calibrate CALIB.toml --out results/calib --resume   # finish an interrupted calibration
+  migflow run results/calibration/best_fit.toml --out results/best-fit
+
+Writes samples.csv, posterior.csv, fit.csv, best_fit.toml and manifest.json.
+A target the model cannot reach is reported with a WARNING on stderr and in
+fit.csv's `warning` column.
+Exit codes: 0 written (warnings included); 2 bad input.")]
+    Calibrate(CalibrateArgs),
     /// Print the default scenario, every key commented.
     #[command(after_help = "Examples:
   migflow scenario --print-default > my_scenario.toml")]
@@ -206,6 +238,60 @@ struct ReportArgs {
 }
 
 #[derive(Debug, clap::Args)]
+struct SensitivityArgs {
+    /// Results directory of a finished `sobol` or `morris` sweep.
+    #[arg(required_unless_present = "selftest")]
+    sweep_dir: Option<PathBuf>,
+    /// An output metric (repeatable); default: every livelihood's
+    /// mean_poor_share and cum_returned.
+    #[arg(long = "metric", short = 'm')]
+    metrics: Vec<String>,
+    /// Take the metrics up to this calendar year from trajectories.csv.
+    #[arg(long)]
+    year: Option<i32>,
+    /// Output directory (default: SWEEP_DIR/sensitivity).
+    #[arg(long, short)]
+    out: Option<PathBuf>,
+    /// Bootstrap resamples for the 95% CIs (0: none).
+    #[arg(long, default_value_t = migflow::analysis::sensitivity::DEFAULT_BOOTSTRAP)]
+    bootstrap: usize,
+    /// Check the estimators on Ishigami and a linear model against their
+    /// exact indices, then exit.
+    #[arg(long, conflicts_with_all = ["sweep_dir", "metrics", "year", "out"])]
+    selftest: bool,
+}
+
+#[derive(Debug, clap::Args)]
+struct CalibrateArgs {
+    /// The calibration file (CALIB.toml).
+    calibration: PathBuf,
+    /// Results directory.
+    #[arg(long, short)]
+    out: PathBuf,
+    /// Parameter sets simulated (per generation with --method smc).
+    #[arg(long, default_value_t = 1000)]
+    samples: u64,
+    /// `rejection` (from the prior) or `smc` (ABC-SMC, decreasing tolerances).
+    #[arg(long, default_value = "rejection", value_parser = ["rejection", "smc"])]
+    method: String,
+    /// Rejection: the fraction of samples accepted, closest first.
+    #[arg(long, default_value_t = 0.1)]
+    accept: f64,
+    /// ABC-SMC: generations.
+    #[arg(long, default_value_t = 4)]
+    generations: u32,
+    /// Finish an interrupted calibration in OUT.
+    #[arg(long)]
+    resume: bool,
+    /// Worker threads (default: all cores). Results do not depend on it.
+    #[arg(long, short = 'j')]
+    threads: Option<usize>,
+    /// No progress bar and no summary (warnings are still printed).
+    #[arg(long, short)]
+    quiet: bool,
+}
+
+#[derive(Debug, clap::Args)]
 struct RunArgs {
     /// Scenario TOML file, or a manifest.json to repeat a run. Without it,
     /// the built-in T County default.
@@ -251,6 +337,8 @@ pub fn main() -> Result<ExitCode> {
         Command::Plot(args) => ok(plot(args)),
         Command::Compare(args) => ok(compare(args)),
         Command::Report(args) => ok(report(args)),
+        Command::Sensitivity(args) => sensitivity(args),
+        Command::Calibrate(args) => ok(calibrate(args)),
         Command::Scenario { print_default } => {
             if !print_default {
                 anyhow::bail!("nothing to do: try `migflow scenario --print-default`");
@@ -617,5 +705,139 @@ fn report(args: ReportArgs) -> Result<()> {
     html::write_atomic(&args.out, text.as_bytes())?;
     println!("wrote {}", args.out.display());
     print_notes(&notes);
+    Ok(())
+}
+
+fn sensitivity(args: SensitivityArgs) -> Result<ExitCode> {
+    use migflow::analysis::sensitivity as sa;
+    if args.selftest {
+        let lines = sa::selftest()?;
+        println!(
+            "{:<22} {:>10} {:>10} {:>10}  {:<22} ok",
+            "check", "estimate", "exact", "tolerance", "95% CI"
+        );
+        for l in &lines {
+            let ci = l
+                .ci95
+                .map_or(String::new(), |(lo, hi)| format!("[{lo:.4}, {hi:.4}]"));
+            let tolerance = if l.tolerance >= 1e-4 {
+                format!("{:.4}", l.tolerance)
+            } else {
+                format!("{:.0e}", l.tolerance)
+            };
+            println!(
+                "{:<22} {:>10.4} {:>10.4} {:>10}  {:<22} {}",
+                l.name,
+                l.estimate,
+                l.exact,
+                tolerance,
+                ci,
+                if l.ok() { "yes" } else { "NO" }
+            );
+        }
+        let failed = lines.iter().filter(|l| !l.ok()).count();
+        if failed > 0 {
+            eprintln!("error: {failed} estimate(s) out of tolerance");
+            return Ok(ExitCode::from(1));
+        }
+        println!(
+            "all {} estimates within tolerance (Ishigami: {} base points)",
+            lines.len(),
+            sa::SELFTEST_BASE_POINTS
+        );
+        return Ok(ExitCode::SUCCESS);
+    }
+    let Some(dir) = args.sweep_dir else {
+        anyhow::bail!("nothing to do: give a sweep directory, or --selftest");
+    };
+    let opts = sa::Options {
+        metrics: args.metrics,
+        year: args.year,
+        bootstrap: args.bootstrap,
+    };
+    let analysis = sa::analyze(&dir, &opts)?;
+    let out = args.out.unwrap_or_else(|| dir.join("sensitivity"));
+    let (written, chart_notes) = sa::write(&analysis, &out)?;
+    print!("{}", sa::summary(&analysis));
+    for path in written {
+        println!("wrote {}", path.display());
+    }
+    print_notes(&analysis.notes);
+    print_notes(&chart_notes);
+    Ok(ExitCode::SUCCESS)
+}
+
+fn calibrate(args: CalibrateArgs) -> Result<()> {
+    use migflow::analysis::calibrate::{self as calib, CalibrateOptions, CalibrationPlan};
+    let plan = CalibrationPlan::load(&args.calibration)?;
+    if args.threads == Some(0) {
+        anyhow::bail!("--threads 0: expected at least 1 thread");
+    }
+    let opts = CalibrateOptions {
+        out: args.out.clone(),
+        method: args.method.parse().map_err(anyhow::Error::msg)?,
+        samples: args.samples,
+        accept: args.accept,
+        generations: args.generations,
+        resume: args.resume,
+        threads: args.threads.unwrap_or(0),
+    };
+    for t in &plan.targets {
+        if let Some(w) = &t.range_warning {
+            eprintln!("WARNING: target {} ({}): {w}", t.label(), t.origin);
+        }
+    }
+    let bar = progress_bar(args.quiet, opts.samples, "samples");
+    let started = |done: u64, total: u64| {
+        bar.set_length(total);
+        bar.set_position(done);
+        bar.reset_eta();
+    };
+    let tick = || bar.inc(1);
+    let report = calib::calibrate(&plan, &opts, &started, &tick)?;
+    bar.finish_and_clear();
+    let m = &report.manifest;
+    if !args.quiet {
+        let g = m.generation_summaries.get(m.posterior_generation as usize);
+        eprintln!(
+            "{} samples ({} simulated now) in {:.1} s; posterior: {} particles of generation {} (tolerance {:.4}); results in {}",
+            m.generation_summaries
+                .iter()
+                .map(|g| g.proposals)
+                .sum::<u64>(),
+            report.executed,
+            report.wall_seconds,
+            g.map_or(0, |g| g.accepted),
+            m.posterior_generation,
+            g.map_or(f64::NAN, |g| g.tolerance),
+            args.out.display()
+        );
+        println!("parameter\tprior\tposterior mean\tsd\t95% interval");
+        for p in &m.parameters {
+            println!(
+                "{}\t{} to {}\t{}\t{:.4}\t{:.4} to {:.4}",
+                p.path, p.prior_min, p.prior_max, p.mean, p.sd, p.q025, p.q975
+            );
+        }
+        println!("\ntarget\tobserved\tsimulated (95% CI)\tz");
+        for f in report.fit.iter().filter(|f| f.year.is_some()) {
+            let num = |x: Option<f64>| x.map_or("–".to_string(), |v| format!("{v:.4}"));
+            println!(
+                "{}\t{}\t{} ({} to {})\t{}",
+                f.label,
+                num(f.observed),
+                num(f.simulated_mean),
+                num(f.ci95_low),
+                num(f.ci95_high),
+                num(f.z)
+            );
+        }
+        for note in &m.notes {
+            eprintln!("note: {note}");
+        }
+    }
+    for f in report.fit.iter().filter(|f| !f.warning.is_empty()) {
+        eprintln!("WARNING: target {}: {}", f.label, f.warning);
+    }
     Ok(())
 }

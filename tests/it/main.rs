@@ -1,9 +1,11 @@
 //! Integration tests: one binary, modules by topic (see STYLE.md).
 
+mod calibrate;
 mod cli;
 mod engine;
 mod levers;
 mod report;
+mod sensitivity;
 mod sweep;
 mod sweep_input;
 mod util;
