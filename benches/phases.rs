@@ -15,7 +15,8 @@ const HOUSEHOLDS: u64 = 100_000;
 fn before(s: &migflow::Scenario, upto: usize) -> (Engine<'_>, YearSettings) {
     let mut e = common::warmed(s, 2);
     let ys = e.begin_year();
-    let phases: [&dyn Fn(&mut Engine, &YearSettings); 5] = [
+    type Phase<'a> = &'a dyn Fn(&mut Engine, &YearSettings);
+    let phases: [Phase; 5] = [
         &|e, ys| e.demography(ys),
         &|e, ys| e.decide(ys),
         &|e, ys| e.clear_markets(ys),

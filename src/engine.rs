@@ -677,8 +677,7 @@ impl<'s> Engine<'s> {
                 slices.push(group);
                 rest = tail;
             }
-            let group_medians: Vec<Option<f64>> =
-                slices.into_par_iter().map(|g| median(g)).collect();
+            let group_medians: Vec<Option<f64>> = slices.into_par_iter().map(median).collect();
             medians[..5].copy_from_slice(&group_medians);
         }
         medians[crate::record::ALL_GROUP] = median(buffer);

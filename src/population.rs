@@ -296,7 +296,8 @@ mod tests {
                 assert!(!matches!(h.state, Livelihood::Farm | Livelihood::Mixed));
             }
         }
-        assert_eq!(home_of(5, &s.population), (1, 1 * 20 + 2));
+        // Household 5 of 2 sites: site 1, village 2 of that site (global 20 + 2).
+        assert_eq!(home_of(5, &s.population), (1, 22));
     }
 
     #[test]

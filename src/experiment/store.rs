@@ -631,12 +631,9 @@ fn write_points_summary(
         })?;
         // Rows of the current point: (run, key cells, metric values).
         let mut current: Option<String> = None;
-        let mut rows: Vec<(String, Vec<String>, Vec<Option<f64>>)> = Vec::new();
+        let mut rows: Vec<PointRow> = Vec::new();
         let metric_start = 3 + factors + 2;
-        let flush = |point: &str,
-                     rows: &mut Vec<(String, Vec<String>, Vec<Option<f64>>)>,
-                     w: &mut StagedWriter|
-         -> Result<()> {
+        let flush = |point: &str, rows: &mut Vec<PointRow>, w: &mut StagedWriter| -> Result<()> {
             let Some(first_run) = rows.first().map(|r| r.0.clone()) else {
                 return Ok(());
             };
@@ -706,6 +703,10 @@ fn commit_with_manifest(mut out: OutputDir, manifest: &SweepManifest) -> Result<
     out.commit()?;
     Ok(())
 }
+
+/// A trajectory row of one point: run id, key cells (factors, year,
+/// livelihood), metric values.
+type PointRow = (String, Vec<String>, Vec<Option<f64>>);
 
 /// The writer of a staged output file: buffered, and hashing what passes.
 type StagedWriter = HashingWriter<std::io::BufWriter<File>>;

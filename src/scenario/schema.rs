@@ -380,7 +380,7 @@ impl Default for Learning {
 }
 
 /// The levers of MODEL.md §4, one table each.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct Levers {
     /// East–West labor cooperation: placements in the east.
@@ -399,21 +399,6 @@ pub struct Levers {
     pub social_protection: SocialProtection,
     /// Priority in the job lotteries for households poor last year.
     pub targeting: Targeting,
-}
-
-impl Default for Levers {
-    fn default() -> Self {
-        Levers {
-            labor_cooperation: LaborCooperation::default(),
-            industrial_cooperation: IndustrialCooperation::default(),
-            workshops: Workshops::default(),
-            agricultural_support: AgriculturalSupport::default(),
-            training: Training::default(),
-            asset_income: AssetIncome::default(),
-            social_protection: SocialProtection::default(),
-            targeting: Targeting::default(),
-        }
-    }
 }
 
 /// The year window every lever has: it acts in `start_year..=end_year` when
