@@ -4,6 +4,7 @@ mod calibrate;
 mod cli;
 mod engine;
 mod levers;
+mod properties;
 mod report;
 mod sensitivity;
 mod sweep;
