@@ -65,7 +65,7 @@ use rand_distr::{Distribution, StandardNormal};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use std::fs::{File, OpenOptions};
-use std::io::{BufRead, BufReader, Read, Seek, SeekFrom, Write};
+use std::io::{Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -755,15 +755,7 @@ impl CalibrationPlan {
                 .map(|t| t.replicate_mean(&runs))
                 .collect())
         };
-        let result =
-            std::panic::catch_unwind(std::panic::AssertUnwindSafe(run)).unwrap_or_else(|p| {
-                let msg = p
-                    .downcast_ref::<String>()
-                    .cloned()
-                    .or_else(|| p.downcast_ref::<&str>().map(|s| s.to_string()))
-                    .unwrap_or_else(|| "unknown panic".into());
-                Err(format!("internal error (please report): {msg}"))
-            });
+        let result = crate::experiment::execute::catch_run(run);
         match result {
             Ok(sims) => SampleRow {
                 generation,
@@ -1143,41 +1135,20 @@ type JournalEntry = (u32, u64, u64);
 /// The journal's complete entries `(generation, sample, end offset)` and
 /// the byte length they span. A torn last line ends the journal.
 fn read_journal(path: &Path) -> Result<(Vec<JournalEntry>, u64)> {
-    let file = File::open(path).map_err(|source| Error::Read {
-        path: path.to_path_buf(),
-        source,
-    })?;
-    let mut reader = BufReader::new(file);
-    let mut entries: Vec<JournalEntry> = Vec::new();
-    let mut valid = 0u64;
-    let mut line = String::new();
-    loop {
-        line.clear();
-        let n = reader.read_line(&mut line).map_err(|source| Error::Read {
-            path: path.to_path_buf(),
-            source,
-        })?;
-        if n == 0 || !line.ends_with('\n') {
-            break;
+    crate::experiment::store::read_journal_with(path, |parts, entries: &[JournalEntry]| {
+        if parts.len() != 3 {
+            return None;
         }
-        let parts: Vec<&str> = line.trim_end().split('\t').collect();
-        let parsed = (parts.len() == 3)
-            .then(|| {
-                Some((
-                    parts[0].parse().ok()?,
-                    parts[1].parse().ok()?,
-                    parts[2].parse().ok()?,
-                ))
-            })
-            .flatten();
-        let Some(entry) = parsed else { break };
+        let entry: JournalEntry = (
+            parts[0].parse().ok()?,
+            parts[1].parse().ok()?,
+            parts[2].parse().ok()?,
+        );
         if entries.last().is_some_and(|prev| entry.2 < prev.2) {
-            break;
+            return None;
         }
-        entries.push(entry);
-        valid += n as u64;
-    }
-    Ok((entries, valid))
+        Some(entry)
+    })
 }
 
 /// Recreate `stream/` from a finished directory's `samples.csv`.

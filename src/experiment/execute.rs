@@ -165,15 +165,7 @@ pub fn execute_run(plan: &SweepPlan, run: u64) -> RunRows {
             |_, _| {},
         ))
     };
-    let result =
-        std::panic::catch_unwind(std::panic::AssertUnwindSafe(simulate)).unwrap_or_else(|panic| {
-            let msg = panic
-                .downcast_ref::<String>()
-                .cloned()
-                .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
-                .unwrap_or_else(|| "unknown panic".into());
-            Err(format!("internal error (please report): {msg}"))
-        });
+    let result = catch_run(simulate);
     let mut lead = vec![
         run.to_string(),
         id.point.to_string(),
@@ -221,6 +213,21 @@ pub fn execute_run(plan: &SweepPlan, run: u64) -> RunRows {
             }
         }
     }
+}
+
+/// Run `f`, turning a panic into an error message, so that one run's bug
+/// fails that run and not the whole sweep or calibration.
+pub fn catch_run<T>(
+    f: impl FnOnce() -> std::result::Result<T, String>,
+) -> std::result::Result<T, String> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)).unwrap_or_else(|panic| {
+        let msg = panic
+            .downcast_ref::<String>()
+            .cloned()
+            .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
+            .unwrap_or_else(|| "unknown panic".into());
+        Err(format!("internal error (please report): {msg}"))
+    })
 }
 
 /// Per group: final-year share and poor share, mean poor share over the

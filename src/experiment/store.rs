@@ -351,15 +351,20 @@ fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
     std::fs::rename(&tmp, path).map_err(io_err(path))
 }
 
-/// The journal's complete, well-formed entries and the byte length they
-/// span. A torn last line (a crash mid-write) ends the journal.
-fn read_journal(path: &Path, headers: &[Vec<u8>; 3]) -> Result<(Vec<Entry>, u64)> {
+/// Read a journal of tab-separated lines: `accept` turns each complete
+/// line's fields into an entry (given the entries so far), or refuses it.
+/// The first torn line (a crash mid-write) or refused line ends the
+/// journal. Returns the entries and the byte length they span.
+pub fn read_journal_with<T>(
+    path: &Path,
+    mut accept: impl FnMut(&[&str], &[T]) -> Option<T>,
+) -> Result<(Vec<T>, u64)> {
     let file = File::open(path).map_err(|source| Error::Read {
         path: path.to_path_buf(),
         source,
     })?;
     let mut reader = BufReader::new(file);
-    let mut entries: Vec<Entry> = Vec::new();
+    let mut entries: Vec<T> = Vec::new();
     let mut valid_len = 0u64;
     let mut line = String::new();
     loop {
@@ -372,26 +377,33 @@ fn read_journal(path: &Path, headers: &[Vec<u8>; 3]) -> Result<(Vec<Entry>, u64)
             break;
         }
         let parts: Vec<&str> = line.trim_end().split('\t').collect();
-        let parsed = (|| {
-            if parts.len() != 5 {
-                return None;
-            }
-            let run = parts[0].parse::<u64>().ok()?;
-            let status = match parts[1] {
-                "ok" => RunStatus::Ok,
-                "failed" => RunStatus::Failed,
-                _ => return None,
-            };
-            let end = [
-                parts[2].parse().ok()?,
-                parts[3].parse().ok()?,
-                parts[4].parse().ok()?,
-            ];
-            Some((run, status, end))
-        })();
-        let Some((run, status, end)) = parsed else {
+        let Some(entry) = accept(&parts, &entries) else {
             break;
         };
+        entries.push(entry);
+        valid_len += n as u64;
+    }
+    Ok((entries, valid_len))
+}
+
+/// The sweep journal's complete, well-formed entries and the byte length
+/// they span.
+fn read_journal(path: &Path, headers: &[Vec<u8>; 3]) -> Result<(Vec<Entry>, u64)> {
+    read_journal_with(path, |parts, entries: &[Entry]| {
+        if parts.len() != 5 {
+            return None;
+        }
+        let run = parts[0].parse::<u64>().ok()?;
+        let status = match parts[1] {
+            "ok" => RunStatus::Ok,
+            "failed" => RunStatus::Failed,
+            _ => return None,
+        };
+        let end = [
+            parts[2].parse().ok()?,
+            parts[3].parse().ok()?,
+            parts[4].parse().ok()?,
+        ];
         let start = match entries.last() {
             Some(prev) => prev.end,
             None => [
@@ -401,17 +413,15 @@ fn read_journal(path: &Path, headers: &[Vec<u8>; 3]) -> Result<(Vec<Entry>, u64)
             ],
         };
         if (0..3).any(|k| end[k] < start[k]) {
-            break;
+            return None;
         }
-        entries.push(Entry {
+        Some(Entry {
             run,
             status,
             start,
             end,
-        });
-        valid_len += n as u64;
-    }
-    Ok((entries, valid_len))
+        })
+    })
 }
 
 /// The manifest of a finished sweep directory. It holds no times or thread
