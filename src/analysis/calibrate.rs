@@ -954,14 +954,7 @@ impl SampleStore {
             calibration_sha256: hash.to_string(),
         };
         if state_path.exists() {
-            let text = std::fs::read_to_string(&state_path).map_err(|source| Error::Read {
-                path: state_path.clone(),
-                source,
-            })?;
-            let found: State = serde_json::from_str(&text).map_err(|e| Error::Input {
-                path: state_path.clone(),
-                message: format!("not a migflow calibration state: {e}"),
-            })?;
+            let found: State = crate::experiment::store::read_state(&state_path, "calibration")?;
             if !resume {
                 return Err(Error::Input {
                     path: dir.to_path_buf(),

@@ -158,14 +158,7 @@ impl Store {
         };
         let headers = headers(plan);
         if state_path.exists() {
-            let text = std::fs::read_to_string(&state_path).map_err(|source| Error::Read {
-                path: state_path.clone(),
-                source,
-            })?;
-            let found: State = serde_json::from_str(&text).map_err(|e| Error::Input {
-                path: state_path.clone(),
-                message: format!("not a migflow sweep state: {e}"),
-            })?;
+            let found: State = read_state(&state_path, "sweep")?;
             if !resume {
                 return Err(Error::Input {
                     path: dir.to_path_buf(),
@@ -349,6 +342,19 @@ fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
     f.write_all(bytes).map_err(io_err(&tmp))?;
     f.sync_all().map_err(io_err(&tmp))?;
     std::fs::rename(&tmp, path).map_err(io_err(path))
+}
+
+/// Read the identity file (`sweep.json`, `calibration.json`) of a results
+/// directory; `what` names its kind in errors.
+pub fn read_state<T: serde::de::DeserializeOwned>(path: &Path, what: &str) -> Result<T> {
+    let text = std::fs::read_to_string(path).map_err(|source| Error::Read {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    serde_json::from_str(&text).map_err(|e| Error::Input {
+        path: path.to_path_buf(),
+        message: format!("not a migflow {what} state: {e}"),
+    })
 }
 
 /// Read a journal of tab-separated lines: `accept` turns each complete

@@ -273,6 +273,41 @@ impl Cells<'_> {
         s.parse::<T>().map_err(|_| self.error(col, s, expected))
     }
 
+    /// The replicate (column `rep_col`) and year index (column `year_col`)
+    /// of a run's row, checked against the manifest's replicates and years.
+    fn replicate_and_year(
+        &self,
+        rep_col: usize,
+        year_col: usize,
+        replicates: usize,
+        years: &[i32],
+    ) -> Result<(usize, usize)> {
+        let r: usize = self.int(rep_col, "a replicate number")?;
+        if r >= replicates {
+            return Err(self.error(
+                rep_col,
+                &r.to_string(),
+                &format!("a replicate below {replicates} (manifest.json)"),
+            ));
+        }
+        let y: i32 = self.int(year_col, "a year")?;
+        let t = usize::try_from(y - years[0])
+            .ok()
+            .filter(|&t| t < years.len())
+            .ok_or_else(|| {
+                self.error(
+                    year_col,
+                    &y.to_string(),
+                    &format!(
+                        "a year of the run, {}–{} (manifest.json)",
+                        years[0],
+                        years[years.len() - 1]
+                    ),
+                )
+            })?;
+        Ok((r, t))
+    }
+
     fn group(&self, col: usize) -> Result<usize> {
         let s = self.str(col)?;
         group_index(s).ok_or_else(|| {
@@ -503,38 +538,15 @@ fn read_trajectories(path: &Path, years: &[i32], replicates: usize) -> Result<Tr
     let metrics = csv.columns(&SUMMARY_METRICS)?;
     let mut out = vec![vec![[[None; 10]; GROUPS]; years.len()]; replicates];
     let mut seen = vec![vec![[false; GROUPS]; years.len()]; replicates];
-    let start = years[0];
     csv.for_each(|c| {
-        let r: usize = c.int(key[0], "a replicate number")?;
-        if r >= replicates {
-            return Err(c.error(
-                key[0],
-                &r.to_string(),
-                &format!("a replicate below {replicates} (manifest.json)"),
-            ));
-        }
-        let y: i32 = c.int(key[1], "a year")?;
-        let t = usize::try_from(y - start)
-            .ok()
-            .filter(|&t| t < years.len())
-            .ok_or_else(|| {
-                c.error(
-                    key[1],
-                    &y.to_string(),
-                    &format!(
-                        "a year of the run, {}–{} (manifest.json)",
-                        years[0],
-                        years[years.len() - 1]
-                    ),
-                )
-            })?;
+        let (r, t) = c.replicate_and_year(key[0], key[1], replicates, years)?;
         let g = c.group(key[2])?;
         if std::mem::replace(&mut seen[r][t][g], true) {
             return Err(Error::Input {
                 path: path.to_path_buf(),
                 message: format!(
-                    "line {}: a second row for replicate {r}, year {y}, livelihood {}",
-                    c.line, GROUP_NAMES[g]
+                    "line {}: a second row for replicate {r}, year {}, livelihood {}",
+                    c.line, years[t], GROUP_NAMES[g]
                 ),
             });
         }
@@ -570,31 +582,8 @@ fn read_flows(
     let cols = csv.columns(&["replicate", "year", "from", "to", "households"])?;
     let mut out = vec![vec![[[0.0; STATES]; STATES]; years.len()]; replicates];
     let mut seen = vec![vec![false; years.len()]; replicates];
-    let start = years[0];
     csv.for_each(|c| {
-        let r: usize = c.int(cols[0], "a replicate number")?;
-        if r >= replicates {
-            return Err(c.error(
-                cols[0],
-                &r.to_string(),
-                &format!("a replicate below {replicates} (manifest.json)"),
-            ));
-        }
-        let y: i32 = c.int(cols[1], "a year")?;
-        let t = usize::try_from(y - start)
-            .ok()
-            .filter(|&t| t < years.len())
-            .ok_or_else(|| {
-                c.error(
-                    cols[1],
-                    &y.to_string(),
-                    &format!(
-                        "a year of the run, {}–{} (manifest.json)",
-                        years[0],
-                        years[years.len() - 1]
-                    ),
-                )
-            })?;
+        let (r, t) = c.replicate_and_year(cols[0], cols[1], replicates, years)?;
         let from = c.state(cols[2])?;
         let to = c.state(cols[3])?;
         let n: u64 = c.int(cols[4], "a count of households")?;
