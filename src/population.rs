@@ -148,9 +148,15 @@ pub fn load_csv(path: &Path, s: &Scenario) -> Result<Vec<Household>> {
         path: path.to_path_buf(),
         source,
     })?;
+    read_csv(std::io::BufReader::new(file), path, s)
+}
+
+/// Read households in the format of [`load_csv`] from any reader; `path`
+/// only names the source in errors.
+pub fn read_csv<R: std::io::Read>(input: R, path: &Path, s: &Scenario) -> Result<Vec<Household>> {
     let mut reader = csv::ReaderBuilder::new()
         .trim(csv::Trim::All)
-        .from_reader(std::io::BufReader::new(file));
+        .from_reader(input);
     let bad = |row: usize, column: &str, value: &str, expected: &str| Error::PopulationRow {
         path: path.to_path_buf(),
         row,
