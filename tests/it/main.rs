@@ -7,6 +7,7 @@ mod levers;
 mod properties;
 mod report;
 mod sensitivity;
+mod shards;
 mod sweep;
 mod sweep_input;
 mod util;
