@@ -53,6 +53,7 @@
 
 use crate::engine::run_replicate;
 use crate::error::{Error, Problem, Result};
+use crate::experiment::store::{bytes_check, journal_prefix_len};
 use crate::output::{
     self, OutputDir, SUMMARY_METRICS, format_float, manifest::FileEntry, sha256_hex,
 };
@@ -999,22 +1000,35 @@ impl SampleStore {
                 &serde_json::to_vec_pretty(&state).unwrap_or_default(),
             )?;
         }
-        let (entries, journal_len) = read_journal(&journal_path)?;
-        let end = entries.last().map_or(header.len() as u64, |e| e.2);
-        let data = OpenOptions::new()
+        let (mut entries, mut journal_len) = read_journal(&journal_path)?;
+        let mut data = OpenOptions::new()
             .read(true)
             .write(true)
             .open(&data_path)
             .map_err(io_err(&data_path))?;
-        let len = data.metadata().map_err(io_err(&data_path))?.len();
-        if len < end {
-            return Err(Error::Input {
-                path: data_path,
-                message: format!(
-                    "shorter ({len} bytes) than its journal says ({end}): the directory is damaged"
-                ),
-            });
+        let mut bytes = Vec::new();
+        data.read_to_end(&mut bytes).map_err(|source| Error::Read {
+            path: data_path.clone(),
+            source,
+        })?;
+        // Keep the entries whose rows still have the bytes their checks
+        // record; the samples after the first damaged one are drawn again.
+        let mut start = header.len() as u64;
+        let intact = entries
+            .iter()
+            .position(|e| {
+                let ok = e.2 <= bytes.len() as u64
+                    && e.3 == bytes_check(&[&bytes[start as usize..e.2 as usize]]);
+                start = e.2;
+                !ok
+            })
+            .unwrap_or(entries.len());
+        if intact < entries.len() {
+            entries.truncate(intact);
+            journal_len = journal_prefix_len(&journal_path, intact)?;
         }
+        let end = entries.last().map_or(header.len() as u64, |e| e.2);
+        bytes.truncate(end as usize);
         data.set_len(end).map_err(io_err(&data_path))?;
         let journal = OpenOptions::new()
             .read(true)
@@ -1025,14 +1039,6 @@ impl SampleStore {
             .set_len(journal_len)
             .map_err(io_err(&journal_path))?;
 
-        // Read the committed rows back.
-        let mut bytes = Vec::new();
-        (&data)
-            .read_to_end(&mut bytes)
-            .map_err(|source| Error::Read {
-                path: data_path.clone(),
-                source,
-            })?;
         if !bytes.starts_with(header) {
             return Err(Error::Input {
                 path: data_path,
@@ -1079,8 +1085,11 @@ impl SampleStore {
         self.end += bytes.len() as u64;
         writeln!(
             self.pending,
-            "{}\t{}\t{}",
-            row.generation, row.sample, self.end
+            "{}\t{}\t{}\t{:016x}",
+            row.generation,
+            row.sample,
+            self.end,
+            bytes_check(&[&bytes])
         )
         .map_err(io_err(&self.journal_path))?;
         self.pending_rows += 1;
@@ -1123,19 +1132,20 @@ fn parse_rows(bytes: &[u8], k: usize, n: usize) -> Option<Vec<SampleRow>> {
 }
 
 /// A journal line: (generation, sample, end offset in the stream).
-type JournalEntry = (u32, u64, u64);
+type JournalEntry = (u32, u64, u64, u64);
 
 /// The journal's complete entries `(generation, sample, end offset)` and
 /// the byte length they span. A torn last line ends the journal.
 fn read_journal(path: &Path) -> Result<(Vec<JournalEntry>, u64)> {
     crate::experiment::store::read_journal_with(path, |parts, entries: &[JournalEntry]| {
-        if parts.len() != 3 {
+        if parts.len() != 4 {
             return None;
         }
         let entry: JournalEntry = (
             parts[0].parse().ok()?,
             parts[1].parse().ok()?,
             parts[2].parse().ok()?,
+            u64::from_str_radix(parts[3], 16).ok()?,
         );
         if entries.last().is_some_and(|prev| entry.2 < prev.2) {
             return None;
@@ -1147,6 +1157,17 @@ fn read_journal(path: &Path) -> Result<(Vec<JournalEntry>, u64)> {
 /// Recreate `stream/` from a finished directory's `samples.csv`.
 fn rebuild_stream(dir: &Path, header: &[u8], k: usize, n: usize) -> Result<()> {
     let final_path = dir.join(STREAM_FILE);
+    // The samples are the finished calibration's record: resume from them
+    // only while they are what it wrote.
+    let manifest_path = dir.join("manifest.json");
+    if let Ok(text) = std::fs::read_to_string(&manifest_path) {
+        let manifest: CalibrationManifest =
+            serde_json::from_str(&text).map_err(|e| Error::Input {
+                path: manifest_path.clone(),
+                message: format!("not a migflow calibration manifest: {e}"),
+            })?;
+        output::manifest::verify_file(dir, &manifest.files, STREAM_FILE)?;
+    }
     let bytes = std::fs::read(&final_path).map_err(|source| Error::Read {
         path: final_path.clone(),
         source,
@@ -1164,8 +1185,18 @@ fn rebuild_stream(dir: &Path, header: &[u8], k: usize, n: usize) -> Result<()> {
     let mut data = header.to_vec();
     let mut journal = Vec::new();
     for r in &rows {
-        data.extend(r.to_csv());
-        journal.extend(format!("{}\t{}\t{}\n", r.generation, r.sample, data.len()).into_bytes());
+        let row = r.to_csv();
+        data.extend(&row);
+        journal.extend(
+            format!(
+                "{}\t{}\t{}\t{:016x}\n",
+                r.generation,
+                r.sample,
+                data.len(),
+                bytes_check(&[&row])
+            )
+            .into_bytes(),
+        );
     }
     write_synced(&stream.join(STREAM_FILE), &data)?;
     write_synced(&stream.join(JOURNAL), &journal)

@@ -1089,6 +1089,9 @@ type Bar = (String, f64, Option<(f64, f64)>);
 /// Analyse a finished `sobol` or `morris` sweep directory.
 pub fn analyze(dir: &Path, opts: &Options) -> Result<Analysis> {
     let manifest = read_sweep_manifest(dir)?;
+    for name in ["runs.csv", "points.csv", "trajectories.csv"] {
+        crate::output::manifest::verify_file(dir, &manifest.files, name)?;
+    }
     let manifest_path = dir.join("manifest.json");
     let sobol = match manifest.design.as_str() {
         "sobol" => true,

@@ -71,7 +71,9 @@ pub fn run_sweep(
         && done.shard == opts.shard
         && done.run_status.len() as u64 == shard_runs(plan, opts.shard).count() as u64
     {
-        // Finished before: nothing to run, the outputs are complete.
+        // Finished before: nothing to run, if the outputs are still the
+        // ones the manifest records.
+        store::verify_finished(&opts.out, plan, &done)?;
         started(done.run_status.len() as u64, done.run_status.len() as u64);
         return Ok(SweepReport {
             manifest: done,

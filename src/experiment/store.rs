@@ -86,6 +86,81 @@ struct Entry {
     status: RunStatus,
     start: [u64; 3],
     end: [u64; 3],
+    check: u64,
+}
+
+/// The journal's check of a run's entry: a hash of its run number, status
+/// and the bytes it appended to each stream file, so that damage to
+/// committed rows is found on resume (and those runs run again) instead of
+/// reaching the final files.
+fn entry_check(run: u64, status: &str, segments: [&[u8]; 3]) -> u64 {
+    let run = run.to_le_bytes();
+    bytes_check(&[
+        &run,
+        status.as_bytes(),
+        segments[0],
+        segments[1],
+        segments[2],
+    ])
+}
+
+/// A 64-bit check of some byte strings (the first 8 bytes of the SHA-256 of
+/// their lengths and bytes), for journal entries that must detect damage
+/// to what they commit.
+pub fn bytes_check(chunks: &[&[u8]]) -> u64 {
+    use sha2::{Digest, Sha256};
+    let mut h = Sha256::new();
+    for chunk in chunks {
+        h.update((chunk.len() as u64).to_le_bytes());
+        h.update(chunk);
+    }
+    h.finalize()[..8]
+        .iter()
+        .fold(0u64, |acc, b| (acc << 8) | u64::from(*b))
+}
+
+/// How many of `entries`, from the first, still have the stream bytes their
+/// checks record.
+fn verified_prefix(stream: &Path, entries: &[Entry]) -> Result<usize> {
+    let mut readers = Vec::new();
+    for (k, name) in STREAM_FILES.iter().enumerate() {
+        let p = stream.join(name);
+        let mut f = File::open(&p).map_err(io_err(&p))?;
+        let start = entries.first().map_or(0, |e| e.start[k]);
+        f.seek(SeekFrom::Start(start)).map_err(io_err(&p))?;
+        readers.push(BufReader::new(f));
+    }
+    let mut bufs: [Vec<u8>; 3] = Default::default();
+    for (i, e) in entries.iter().enumerate() {
+        for k in 0..3 {
+            bufs[k].resize((e.end[k] - e.start[k]) as usize, 0);
+            if readers[k].read_exact(&mut bufs[k]).is_err() {
+                return Ok(i);
+            }
+        }
+        let status = match e.status {
+            RunStatus::Ok => "ok",
+            RunStatus::Failed => "failed",
+        };
+        if entry_check(e.run, status, [&bufs[0], &bufs[1], &bufs[2]]) != e.check {
+            return Ok(i);
+        }
+    }
+    Ok(entries.len())
+}
+
+/// Byte length of the first `lines` lines of a journal.
+pub fn journal_prefix_len(path: &Path, lines: usize) -> Result<u64> {
+    let bytes = std::fs::read(path).map_err(|source| Error::Read {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    Ok(bytes
+        .iter()
+        .enumerate()
+        .filter(|(_, b)| **b == b'\n')
+        .nth(lines.wrapping_sub(1))
+        .map_or(0, |(i, _)| i as u64 + 1))
 }
 
 /// Headers of the three streamed files.
@@ -221,7 +296,12 @@ impl Store {
                 &serde_json::to_vec_pretty(&state).unwrap_or_default(),
             )?;
         }
-        let (entries, journal_len) = read_journal(&stream.join(JOURNAL), &headers)?;
+        let (mut entries, mut journal_len) = read_journal(&stream.join(JOURNAL), &headers)?;
+        let intact = verified_prefix(&stream, &entries)?;
+        if intact < entries.len() {
+            entries.truncate(intact);
+            journal_len = journal_prefix_len(&stream.join(JOURNAL), intact)?;
+        }
         let mut ends = [0u64; 3];
         for (k, h) in headers.iter().enumerate() {
             ends[k] = entries.last().map_or(h.len() as u64, |e| e.end[k]);
@@ -299,9 +379,14 @@ impl Store {
             RunStatus::Ok => "ok",
             RunStatus::Failed => "failed",
         };
+        let check = entry_check(
+            rows.run,
+            status,
+            [&rows.bytes[0], &rows.bytes[1], &rows.bytes[2]],
+        );
         writeln!(
             self.pending,
-            "{}\t{status}\t{}\t{}\t{}",
+            "{}\t{status}\t{}\t{}\t{}\t{check:016x}",
             rows.run, self.ends[0], self.ends[1], self.ends[2]
         )
         .map_err(io_err(&stream.join(JOURNAL)))?;
@@ -396,7 +481,7 @@ pub fn read_journal_with<T>(
 /// they span.
 fn read_journal(path: &Path, headers: &[Vec<u8>; 3]) -> Result<(Vec<Entry>, u64)> {
     read_journal_with(path, |parts, entries: &[Entry]| {
-        if parts.len() != 5 {
+        if parts.len() != 6 {
             return None;
         }
         let run = parts[0].parse::<u64>().ok()?;
@@ -426,6 +511,7 @@ fn read_journal(path: &Path, headers: &[Vec<u8>; 3]) -> Result<(Vec<Entry>, u64)
             status,
             start,
             end,
+            check: u64::from_str_radix(parts[5], 16).ok()?,
         })
     })
 }
@@ -549,6 +635,50 @@ pub fn finalize(dir: &Path, plan: &SweepPlan, shard: Option<Shard>) -> Result<Sw
     );
     commit_with_manifest(out, &manifest)?;
     Ok(manifest)
+}
+
+/// Check a finished sweep directory before `--resume` declares it done:
+/// its manifest must be the one this sweep writes for its runs, and every
+/// file must still have the hash the manifest records.
+pub fn verify_finished(dir: &Path, plan: &SweepPlan, done: &SweepManifest) -> Result<()> {
+    let path = dir.join("manifest.json");
+    let on_disk = std::fs::read(&path).map_err(|source| Error::Read {
+        path: path.clone(),
+        source,
+    })?;
+    let expected = SweepManifest {
+        // A later build may finish the check; the build that wrote it stays.
+        migflow_version: done.migflow_version.clone(),
+        git_commit: done.git_commit.clone(),
+        ..sweep_manifest(
+            plan,
+            done.shard,
+            done.run_status.clone(),
+            done.files.clone(),
+        )
+    };
+    if serde_json::to_vec_pretty(&expected).unwrap_or_default() != on_disk {
+        return Err(Error::Input {
+            path,
+            message:
+                "changed since the sweep finished (it is not what this sweep writes for its runs): \
+                      run the sweep again into a new --out directory"
+                    .into(),
+        });
+    }
+    for file in &done.files {
+        let p = dir.join(&file.name);
+        if !p.exists() {
+            return Err(Error::Input {
+                path: p,
+                message: "missing from a finished sweep (manifest.json lists it): \
+                          run the sweep again into a new --out directory"
+                    .into(),
+            });
+        }
+        output::manifest::verify_file(dir, &done.files, &file.name)?;
+    }
+    Ok(())
 }
 
 fn sweep_manifest(
@@ -851,6 +981,11 @@ pub fn merge(shards: &[PathBuf], out_dir: &Path) -> Result<SweepManifest> {
                 missing.len()
             ),
         });
+    }
+    for (dir, m) in shards.iter().zip(&manifests) {
+        for name in STREAM_FILES.iter().chain(&["points.csv"]) {
+            crate::output::manifest::verify_file(dir, &m.files, name)?;
+        }
     }
     let mut out = OutputDir::create(out_dir)?;
     let mut files = Vec::new();

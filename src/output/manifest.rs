@@ -71,3 +71,53 @@ pub fn read_manifest(path: &Path) -> Result<Manifest> {
         message: format!("not a migflow manifest: {e}"),
     })
 }
+
+/// Hex SHA-256 of a file's bytes, read in blocks (results files can be
+/// gigabytes).
+pub fn sha256_file(path: &Path) -> std::io::Result<String> {
+    let mut file = std::fs::File::open(path)?;
+    let mut hasher = Sha256::new();
+    let mut buf = vec![0u8; 1 << 16];
+    loop {
+        let n = std::io::Read::read(&mut file, &mut buf)?;
+        if n == 0 {
+            break;
+        }
+        hasher.update(&buf[..n]);
+    }
+    Ok(hasher
+        .finalize()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect())
+}
+
+/// Check that `dir/name` still has the SHA-256 its manifest recorded, so
+/// that a file edited or damaged after migflow wrote it is never read as
+/// a result. A file the manifest does not list, or that is missing, is
+/// left to the reader (which names what it needs).
+pub fn verify_file(dir: &Path, files: &[FileEntry], name: &str) -> Result<()> {
+    let Some(entry) = files.iter().find(|f| f.name == name) else {
+        return Ok(());
+    };
+    let path = dir.join(name);
+    if !path.exists() {
+        return Ok(());
+    }
+    let found = sha256_file(&path).map_err(|source| Error::Read {
+        path: path.clone(),
+        source,
+    })?;
+    if found != entry.sha256 {
+        return Err(Error::Input {
+            path,
+            message: format!(
+                "changed since migflow wrote it: its SHA-256 is {found}, but {} records {}. \
+                 Restore it, or repeat the work that wrote it",
+                dir.join("manifest.json").display(),
+                entry.sha256
+            ),
+        });
+    }
+    Ok(())
+}

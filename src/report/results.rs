@@ -12,6 +12,7 @@
 
 use crate::error::{Error, Result};
 use crate::experiment::store::SweepManifest;
+use crate::output::manifest::verify_file;
 use crate::output::{Manifest, SUMMARY_METRICS, summarize};
 use crate::record::{ALL_GROUP, GROUPS, group_name};
 use crate::scenario::{self, Event, Scenario};
@@ -402,10 +403,14 @@ impl RunResults {
         let replicates = manifest.replicates as usize;
         let mut notes = Vec::new();
 
+        let verify = |name: &str| verify_file(dir, &manifest.files, name);
+        verify("trajectories.csv")?;
         let trajectories =
             read_trajectories(&dir.join("trajectories.csv"), &run_years, replicates)?;
+        verify("flows.csv")?;
         let flows = read_flows(&dir.join("flows.csv"), &run_years, replicates)?;
         let summary_path = dir.join("summary.csv");
+        verify("summary.csv")?;
         let summary = if summary_path.exists() {
             Some(read_summary(&summary_path, &run_years)?)
         } else {
@@ -444,6 +449,7 @@ impl RunResults {
         };
 
         let panel_path = dir.join("households.csv");
+        verify("households.csv")?;
         let incomes = if panel_path.exists() {
             Some(read_incomes(&panel_path, &chosen_years)?)
         } else {
@@ -1066,6 +1072,14 @@ impl SweepResults {
         let base = scenario::parse(&manifest.base_scenario_toml, &manifest_path)?;
         let factors = manifest.factors.clone();
         let mut notes = Vec::new();
+        for name in [
+            "runs.csv",
+            "trajectories.csv",
+            "points.csv",
+            "points_summary.csv",
+        ] {
+            verify_file(dir, &manifest.files, name)?;
+        }
 
         // runs.csv
         let path = dir.join("runs.csv");

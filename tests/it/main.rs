@@ -2,6 +2,7 @@
 
 mod calibrate;
 mod cli;
+mod corrupt_results;
 mod engine;
 mod levers;
 mod properties;

@@ -327,7 +327,7 @@ fn missing_or_malformed_results_exit_2_naming_the_file_and_what_is_missing() {
         std::fs::copy(run.join(f), bad.join(f)).unwrap();
     }
     let text = read(&run.join("trajectories.csv")).replace(",poor_share,", ",poverty,");
-    std::fs::write(bad.join("trajectories.csv"), text).unwrap();
+    crate::util::rewrite_output(&bad, "trajectories.csv", text);
     let err = fails_with_2(migflow().arg("plot").arg(&bad));
     assert!(
         err.contains("trajectories.csv") && err.contains("missing column `poor_share`"),
@@ -337,7 +337,7 @@ fn missing_or_malformed_results_exit_2_naming_the_file_and_what_is_missing() {
     // A bad value: the line and the column are named.
     let mut text = read(&run.join("trajectories.csv"));
     text = text.replacen("\n0,2022,local,", "\n0,2022,lokal,", 1);
-    std::fs::write(bad.join("trajectories.csv"), text).unwrap();
+    crate::util::rewrite_output(&bad, "trajectories.csv", text);
     let err = fails_with_2(migflow().arg("plot").arg(&bad));
     assert!(
         err.contains("line ") && err.contains("`livelihood`") && err.contains("lokal"),
@@ -345,19 +345,50 @@ fn missing_or_malformed_results_exit_2_naming_the_file_and_what_is_missing() {
     );
 
     // A truncated flows.csv: the missing replicate and year are named.
-    std::fs::copy(run.join("trajectories.csv"), bad.join("trajectories.csv")).unwrap();
+    crate::util::rewrite_output(
+        &bad,
+        "trajectories.csv",
+        read(&run.join("trajectories.csv")),
+    );
     let flows = read(&run.join("flows.csv"));
     let cut: String = flows
         .lines()
         .filter(|l| !l.starts_with("1,2024,"))
         .map(|l| format!("{l}\n"))
         .collect();
-    std::fs::write(bad.join("flows.csv"), cut).unwrap();
+    crate::util::rewrite_output(&bad, "flows.csv", cut);
     let err = fails_with_2(migflow().arg("plot").arg(&bad));
     assert!(
         err.contains("flows.csv") && err.contains("replicate 1, year 2024"),
         "{err}"
     );
+
+    // A file changed after migflow wrote it (its hash no longer matches
+    // the manifest's) is refused, naming the file.
+    let changed = tmp.path().join("changed");
+    std::fs::create_dir(&changed).unwrap();
+    for f in [
+        "manifest.json",
+        "trajectories.csv",
+        "flows.csv",
+        "summary.csv",
+    ] {
+        std::fs::copy(run.join(f), changed.join(f)).unwrap();
+    }
+    let text = read(&run.join("flows.csv")).replacen(",1", ",2", 1);
+    std::fs::write(changed.join("flows.csv"), text).unwrap();
+    for sub in ["plot", "report"] {
+        let mut cmd = migflow();
+        cmd.arg(sub).arg(&changed);
+        if sub == "report" {
+            cmd.arg("-o").arg(tmp.path().join("r.html"));
+        }
+        let err = fails_with_2(&mut cmd);
+        assert!(
+            err.contains("flows.csv") && err.contains("changed since migflow wrote it"),
+            "{sub}: {err}"
+        );
+    }
 
     // No manifest; not a directory; a year outside the run.
     let err = fails_with_2(migflow().arg("plot").arg(tmp.path().join("nowhere")));

@@ -448,7 +448,7 @@ fn a_missing_point_skips_its_base_point_with_a_note_and_no_values_is_an_error() 
             }
         })
         .collect();
-    std::fs::write(dir.join("runs.csv"), edited.join("\n") + "\n").expect("write");
+    crate::util::rewrite_output(&dir, "runs.csv", edited.join("\n") + "\n");
     let out = sensitivity(&dir, &["-m", "all_mean_poor_share"]);
     assert!(
         out.status.success(),
@@ -469,7 +469,7 @@ fn a_missing_point_skips_its_base_point_with_a_note_and_no_values_is_an_error() 
             }
         })
         .collect();
-    std::fs::write(dir.join("runs.csv"), all_failed.join("\n") + "\n").expect("write");
+    crate::util::rewrite_output(&dir, "runs.csv", all_failed.join("\n") + "\n");
     let out = sensitivity(&dir, &[]);
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("no metric has a single index"));
