@@ -53,6 +53,7 @@ pub mod output;
 pub mod population;
 pub mod record;
 pub mod report;
+pub mod resources;
 pub mod rng;
 pub mod runner;
 pub mod scenario;

@@ -154,6 +154,47 @@ pub fn load_csv(path: &Path, s: &Scenario) -> Result<Vec<Household>> {
 /// Read households in the format of [`load_csv`] from any reader; `path`
 /// only names the source in errors.
 pub fn read_csv<R: std::io::Read>(input: R, path: &Path, s: &Scenario) -> Result<Vec<Household>> {
+    read_csv_within(input, path, s, crate::resources::available_memory())
+}
+
+/// Make room for more households, refusing (with what was expected) when
+/// the larger buffer, next to the one it replaces, would not fit in the
+/// `available` bytes, or when the allocation fails: a file larger than
+/// memory is refused while it is read, not by an aborted allocation.
+fn grow_within_memory(
+    households: &mut Vec<Household>,
+    available: Option<u64>,
+) -> std::result::Result<(), String> {
+    let size = std::mem::size_of::<Household>() as u64;
+    let len = households.len() as u64;
+    let grow = len.max(1024).min(MAX_HOUSEHOLDS.saturating_sub(len).max(1));
+    let need = (2 * len + grow).saturating_mul(size);
+    let expected = |available: u64| {
+        format!(
+            "a population that fits in memory: {} households need about {} \
+             to load, and {} is available",
+            len + grow,
+            crate::resources::gigabytes(need),
+            crate::resources::gigabytes(available)
+        )
+    };
+    if let Some(available) = available
+        && need > available
+    {
+        return Err(expected(available));
+    }
+    households
+        .try_reserve_exact(grow as usize)
+        .map_err(|_| expected(available.unwrap_or(0)))
+}
+
+/// [`read_csv`] with the memory available given (for tests).
+pub fn read_csv_within<R: std::io::Read>(
+    input: R,
+    path: &Path,
+    s: &Scenario,
+    available: Option<u64>,
+) -> Result<Vec<Household>> {
     let mut reader = csv::ReaderBuilder::new()
         .trim(csv::Trim::All)
         .from_reader(input);
@@ -191,6 +232,10 @@ pub fn read_csv<R: std::io::Read>(input: R, path: &Path, s: &Scenario) -> Result
     let mut households = Vec::new();
     for (n, record) in reader.records().enumerate() {
         let row = n + 1;
+        if households.len() == households.capacity() {
+            grow_within_memory(&mut households, available)
+                .map_err(|need| bad(row, "(row)", "more rows", &need))?;
+        }
         let record =
             record.map_err(|e| bad(row, "(row)", &e.to_string(), "a well-formed CSV row"))?;
         if households.len() as u64 >= MAX_HOUSEHOLDS {
@@ -280,6 +325,25 @@ pub fn read_csv<R: std::io::Read>(input: R, path: &Path, s: &Scenario) -> Result
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_population_larger_than_memory_is_refused_while_read_naming_the_row() {
+        let s = Scenario::default();
+        let mut csv = String::from("site,village,ages,skill,land_mu,attachment,state\n");
+        for _ in 0..5000 {
+            csv.push_str("0,0,30;28;5,0.5,1,0.5,farm\n");
+        }
+        let path = Path::new("big.csv");
+        let err = read_csv_within(csv.as_bytes(), path, &s, Some(200_000))
+            .expect_err("refused")
+            .to_string();
+        assert!(
+            err.contains("big.csv") && err.contains("row ") && err.contains("fits in memory"),
+            "{err}"
+        );
+        let all = read_csv_within(csv.as_bytes(), path, &s, Some(u64::MAX)).expect("fits");
+        assert_eq!(all.len(), 5000);
+    }
 
     #[test]
     fn synthetic_population_matches_the_spec() {

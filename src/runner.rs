@@ -8,7 +8,7 @@ use crate::record::YearRecord;
 use crate::scenario::{self, LoadedScenario};
 use crate::simulate::{PopulationSource, YearObserver, run_replicates};
 use std::io::{BufRead, BufReader, Write};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 /// What to run and where to write it.
@@ -80,6 +80,15 @@ pub fn run_to_dir(opts: &RunOptions, progress: &(dyn Fn() + Sync)) -> Result<Run
     } else {
         opts.threads
     };
+    let in_flight = u64::from(opts.replicates).min(threads as u64);
+    crate::resources::ensure_memory(
+        opts.loaded
+            .source
+            .as_deref()
+            .unwrap_or(Path::new("the default scenario")),
+        &format!("a run of {households} households × {in_flight} replicate(s) at once"),
+        crate::resources::households_bytes(households, in_flight),
+    )?;
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(threads)
         .build()

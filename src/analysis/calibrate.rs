@@ -1494,6 +1494,17 @@ pub fn calibrate(
     progress: &(dyn Fn() + Sync),
 ) -> Result<CalibrationReport> {
     check_options(opts)?;
+    let threads = if opts.threads == 0 {
+        std::thread::available_parallelism().map_or(1, |n| n.get())
+    } else {
+        opts.threads
+    } as u64;
+    let households = plan.base.scenario.population.households;
+    crate::resources::ensure_memory(
+        &plan.file,
+        &format!("a calibration with runs of {households} households, {threads} at once"),
+        crate::resources::households_bytes(households, threads),
+    )?;
     let t0 = Instant::now();
     let start_time = chrono::Utc::now().to_rfc3339();
     let hash = plan.hash(opts);

@@ -54,6 +54,25 @@ fn pool(threads: usize) -> Result<rayon::ThreadPool> {
     })
 }
 
+/// The most households any run of the sweep has (a factor may vary them).
+fn largest_households(plan: &SweepPlan) -> u64 {
+    let base = plan.base.scenario.population.households;
+    match plan
+        .factor_paths()
+        .iter()
+        .position(|p| *p == "population.households")
+    {
+        Some(k) => plan
+            .points
+            .iter()
+            .filter_map(|p| p.values.get(k).and_then(toml::Value::as_integer))
+            .map(|h| h.max(0) as u64)
+            .max()
+            .unwrap_or(base),
+        None => base,
+    }
+}
+
 /// Run a sweep (or one shard of it) into `opts.out`. `started(done, total)`
 /// is called once with the runs already committed; `progress()` after each
 /// run finishes.
@@ -81,6 +100,17 @@ pub fn run_sweep(
             wall_seconds: t0.elapsed().as_secs_f64(),
         });
     }
+    let threads = if opts.threads == 0 {
+        std::thread::available_parallelism().map_or(1, |n| n.get())
+    } else {
+        opts.threads
+    } as u64;
+    let largest = largest_households(plan);
+    crate::resources::ensure_memory(
+        &plan.file,
+        &format!("a sweep with runs of up to {largest} households, {threads} at once"),
+        crate::resources::households_bytes(largest, threads),
+    )?;
     let store = Store::open(&opts.out, plan, opts.shard, opts.resume)?;
     let mine: Vec<u64> = shard_runs(plan, opts.shard).collect();
     let pending: Vec<u64> = mine

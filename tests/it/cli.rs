@@ -498,3 +498,42 @@ fn help_of_each_subcommand_shows_examples() {
         assert!(stdout.contains("Examples"), "{sub} --help:\n{stdout}");
     }
 }
+
+#[test]
+fn a_run_or_sweep_larger_than_memory_is_refused_up_front_with_exit_2() {
+    // 100 M households (the largest a scenario may ask for) × 64 replicates
+    // held at once need about 0.7 TB: far beyond any machine this runs on.
+    let (dir, scenario) = scenario_dir("[population]\nhouseholds = 100000000\n");
+    let out = dir.path().join("out");
+    let err = fails_with_2(
+        migflow()
+            .arg("run")
+            .arg(&scenario)
+            .args(["--replicates", "64", "--threads", "64", "--out"])
+            .arg(&out),
+    );
+    assert!(
+        err.contains("scenario.toml") && err.contains("needs about") && err.contains("available"),
+        "{err}"
+    );
+    assert_no_outputs(&out);
+
+    let sweep = write(
+        dir.path(),
+        "sweep.toml",
+        "base = \"default\"\n[design]\nkind = \"grid\"\n[[factors]]\n\
+         path = \"population.households\"\nlevels = [100, 100000000]\n",
+    );
+    let err = fails_with_2(
+        migflow()
+            .arg("sweep")
+            .arg(&sweep)
+            .args(["--threads", "64", "--out"])
+            .arg(dir.path().join("sweep-out")),
+    );
+    assert!(
+        err.contains("sweep.toml") && err.contains("up to 100000000 households"),
+        "{err}"
+    );
+    assert!(!dir.path().join("sweep-out").join("runs.csv").exists());
+}
