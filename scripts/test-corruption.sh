@@ -113,6 +113,25 @@ for i in $(seq 1 "$KILLS"); do
   done
 done
 log "killed runs: $KILLS kills, $interrupted left no final file, the others were complete"
+
+# A killed run's temporary files (its pid is dead) are removed by the next
+# run into the same directory.
+cat >"$T/tiny.toml" <<'EOF'
+[run]
+years = 2
+[population]
+households = 100
+EOF
+for i in $(seq 1 "$KILLS"); do
+  out="$T/kill$i"
+  [ -n "$(temp_files "$out")" ] || continue
+  left=$(temp_files "$out")
+  rm -f "$out"/*.csv "$out"/manifest.json
+  "$BIN" run "$T/tiny.toml" --quiet --out "$out" || fail "a run into $out (after a killed run) failed"
+  [ -z "$(temp_files "$out")" ] ||
+    fail "a new run into $out left the killed run's temporary files: $(temp_files "$out")"
+  log "a new run into kill$i removed the killed run's temporary files: $left"
+done
 rm -rf "$T"/kill* "$T/ref"
 
 # ------------------------------------------------------------ 2. full disk
@@ -163,8 +182,8 @@ expect_full_disk() {
   local err; err=$(cat "$T/$name.err")
   log "$name: exit $rc, stderr: $err"
   [ "$rc" = 2 ] || fail "$name: exit code $rc on a full disk, expected 2 (stderr: $err)"
-  grep -qF "$out/" "$T/$name.err" ||
-    fail "$name: the error does not name the file it could not write under $out/ (stderr: $err)"
+  grep -qE "cannot write $out/[^. ]" "$T/$name.err" ||
+    fail "$name: the error does not name the (final) file it could not write under $out/ (stderr: $err)"
   grep -qiE 'no space left|os error 28' "$T/$name.err" ||
     fail "$name: the error does not say the disk is full (stderr: $err)"
   local got; got=$(final_files "$out" | tr '\n' ' ')

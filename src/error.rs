@@ -70,7 +70,7 @@ pub enum Error {
         expected: String,
     },
     /// An output file or directory could not be written.
-    #[error("cannot write {}", path.display())]
+    #[error("cannot write {}", shown_write_path(path))]
     Write {
         /// The file or directory.
         path: PathBuf,
@@ -89,3 +89,12 @@ pub enum Error {
 
 /// Result alias of the library.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// A file being written, as the user knows it: a staged temporary file is
+/// named by the final file it becomes.
+fn shown_write_path(path: &std::path::Path) -> String {
+    match crate::output::atomic::final_path_of(path) {
+        Some(target) => format!("{} (staged as {})", target.display(), path.display()),
+        None => path.display().to_string(),
+    }
+}

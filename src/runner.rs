@@ -98,7 +98,7 @@ pub fn run_to_dir(opts: &RunOptions, progress: &(dyn Fn() + Sync)) -> Result<Run
         })?;
 
     let panel_parts: Vec<PathBuf> = (0..opts.replicates)
-        .map(|r| dir.scratch(&format!("households.r{r}.csv")))
+        .map(|r| dir.scratch_part("households.csv", r))
         .collect();
     let _cleanup = ScratchFiles(panel_parts.clone());
     let results = pool.install(|| {

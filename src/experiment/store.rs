@@ -422,7 +422,10 @@ impl Store {
 }
 
 fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
-    let tmp = path.with_extension(format!("{}.tmp", std::process::id()));
+    let tmp = crate::output::atomic::temp_path(
+        path.parent().unwrap_or(Path::new(".")),
+        &path.file_name().unwrap_or_default().to_string_lossy(),
+    );
     let mut f = File::create(&tmp).map_err(io_err(&tmp))?;
     f.write_all(bytes).map_err(io_err(&tmp))?;
     f.sync_all().map_err(io_err(&tmp))?;

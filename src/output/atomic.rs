@@ -7,6 +7,74 @@ use std::fs::File;
 use std::io::BufWriter;
 use std::path::{Path, PathBuf};
 
+/// This process's tag in temporary names: host and process id, so that a
+/// later run can tell its own machine's leftovers of dead processes from
+/// files another live process (or another node of a cluster sharing the
+/// file system) is still writing.
+fn process_tag() -> String {
+    let host = std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .ok()
+        .map(|h| h.trim().replace(['.', '/'], "_"))
+        .filter(|h| !h.is_empty())
+        .unwrap_or_else(|| "host".into());
+    format!("{host}-{}", std::process::id())
+}
+
+/// The temporary name under which `dir/name` is written before it is
+/// renamed into place: `dir/.name.HOST-PID.tmp`.
+pub fn temp_path(dir: &Path, name: &str) -> PathBuf {
+    dir.join(format!(".{name}.{}.tmp", process_tag()))
+}
+
+/// The final file a temporary file stands for (`.households.csv.part-0.
+/// HOST-PID.tmp` → `households.csv`), so that errors name the file the
+/// user asked for rather than a hidden one.
+pub fn final_path_of(tmp: &Path) -> Option<PathBuf> {
+    let name = tmp.file_name()?.to_str()?;
+    let inner = name.strip_prefix('.')?.strip_suffix(".tmp")?;
+    let (stem, _tag) = inner.rsplit_once('.')?;
+    let stem = match stem.rsplit_once(".part-") {
+        Some((base, part)) if part.bytes().all(|b| b.is_ascii_digit()) => base,
+        _ => stem,
+    };
+    Some(tmp.with_file_name(stem))
+}
+
+/// Remove temporary files that processes of this machine which no longer
+/// run left in `dir` (a killed run's staged outputs can be gigabytes).
+/// Without `/proc` nothing is removed.
+fn remove_stale_temps(dir: &Path) {
+    if !Path::new("/proc/self").exists() {
+        return;
+    }
+    let tag = process_tag();
+    let Some((host, _)) = tag.rsplit_once('-') else {
+        return;
+    };
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let Some(name) = name.to_str() else { continue };
+        let Some(inner) = name.strip_prefix('.').and_then(|n| n.strip_suffix(".tmp")) else {
+            continue;
+        };
+        let Some((_, their)) = inner.rsplit_once('.') else {
+            continue;
+        };
+        let Some((their_host, pid)) = their.rsplit_once('-') else {
+            continue;
+        };
+        if their_host == host
+            && pid.bytes().all(|b| b.is_ascii_digit())
+            && !Path::new("/proc").join(pid).exists()
+        {
+            let _ = std::fs::remove_file(entry.path());
+        }
+    }
+}
+
 /// An output directory with files staged for an atomic commit.
 #[derive(Debug)]
 pub struct OutputDir {
@@ -23,7 +91,8 @@ impl OutputDir {
             source,
         };
         std::fs::create_dir_all(dir).map_err(write_err)?;
-        let probe = dir.join(format!(".migflow-probe-{}.tmp", std::process::id()));
+        remove_stale_temps(dir);
+        let probe = temp_path(dir, "migflow-probe");
         File::create(&probe).map_err(write_err)?;
         let _ = std::fs::remove_file(&probe);
         Ok(OutputDir {
@@ -41,7 +110,7 @@ impl OutputDir {
     /// Start writing `name`; it appears under that name only at [`commit`](Self::commit).
     pub fn stage(&mut self, name: &str) -> Result<(BufWriter<File>, PathBuf)> {
         let final_path = self.dir.join(name);
-        let tmp = self.dir.join(format!(".{name}.{}.tmp", std::process::id()));
+        let tmp = temp_path(&self.dir, name);
         let file = File::create(&tmp).map_err(|source| Error::Write {
             path: tmp.clone(),
             source,
@@ -50,10 +119,10 @@ impl OutputDir {
         Ok((BufWriter::new(file), tmp))
     }
 
-    /// A scratch file in the directory, removed with the staged files if
-    /// the run fails, and never renamed.
-    pub fn scratch(&mut self, name: &str) -> PathBuf {
-        self.dir.join(format!(".{name}.{}.tmp", std::process::id()))
+    /// Scratch file `part` of the output `name` (written in parts and
+    /// joined later); it is never renamed into place.
+    pub fn scratch_part(&mut self, name: &str, part: u32) -> PathBuf {
+        temp_path(&self.dir, &format!("{name}.part-{part}"))
     }
 
     /// Rename every staged file into place.
@@ -89,4 +158,42 @@ pub fn finish(writer: BufWriter<File>, path: &Path) -> Result<()> {
     };
     let file = writer.into_inner().map_err(|e| err(e.into_error()))?;
     file.sync_all().map_err(err)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_temporary_name_maps_back_to_its_final_file() {
+        let dir = Path::new("results");
+        let tmp = temp_path(dir, "households.csv");
+        assert!(
+            tmp.file_name()
+                .is_some_and(|n| n.to_string_lossy().starts_with('.'))
+        );
+        assert_eq!(final_path_of(&tmp), Some(dir.join("households.csv")));
+        let part = temp_path(dir, "households.csv.part-3");
+        assert_eq!(final_path_of(&part), Some(dir.join("households.csv")));
+        assert_eq!(final_path_of(&dir.join("runs.csv")), None);
+    }
+
+    #[test]
+    fn leftovers_of_dead_processes_are_removed_and_live_ones_kept() {
+        let dir = tempfile::tempdir().expect("tmp");
+        let own = temp_path(dir.path(), "runs.csv");
+        std::fs::write(&own, "live").expect("write");
+        // A process id above the kernel's maximum (2^22) never runs.
+        let tag = process_tag();
+        let host = tag.rsplit_once('-').map(|(h, _)| h).unwrap_or("host");
+        let dead = dir.path().join(format!(".runs.csv.{host}-4194399.tmp"));
+        std::fs::write(&dead, "stale").expect("write");
+        let other_host = dir.path().join(".runs.csv.elsewhere-4194399.tmp");
+        std::fs::write(&other_host, "maybe live").expect("write");
+        let out = OutputDir::create(dir.path()).expect("create");
+        drop(out);
+        assert!(own.exists(), "this process's file is kept");
+        assert!(other_host.exists(), "another machine's file is kept");
+        assert_eq!(dead.exists(), !Path::new("/proc/self").exists());
+    }
 }

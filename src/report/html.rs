@@ -88,7 +88,7 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
             path: path.to_path_buf(),
             message: "not a file name".into(),
         })?;
-    let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
+    let tmp = crate::output::atomic::temp_path(&dir, &name);
     let err = |source| Error::Write {
         path: path.to_path_buf(),
         source,
