@@ -43,6 +43,12 @@
 //! the same seed shares its streams: comparisons between scenarios are paired
 //! (common random numbers).
 
+#![forbid(unsafe_code)]
+#![cfg_attr(
+    not(test),
+    warn(clippy::unwrap_used, clippy::expect_used, clippy::panic)
+)]
+
 pub mod analysis;
 pub mod engine;
 pub mod error;

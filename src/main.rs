@@ -1,5 +1,8 @@
 //! The `migflow` command: parse, run, turn the result into an exit code.
 
+#![forbid(unsafe_code)]
+#![warn(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 mod cli;
 
 use std::process::ExitCode;

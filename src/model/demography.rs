@@ -81,6 +81,9 @@ pub fn sickness(h: &Household, ys: &YearSettings, rng: &mut Stream) -> (u8, f64)
 pub fn medical_cost_distribution(mean: f64, sd: f64) -> LogNormal<f64> {
     let (mu, sigma) = lognormal_params(mean, sd);
     // Validation guarantees mean > 0 and sd ≥ 0, so σ is finite and ≥ 0.
+    // The fallback cannot fail: LogNormal::new refuses only a negative or
+    // non-finite σ, and 0 is neither.
+    #[allow(clippy::expect_used)]
     LogNormal::new(mu, sigma)
         .unwrap_or_else(|_| LogNormal::new(mean.ln(), 0.0).expect("σ = 0 is valid"))
 }

@@ -830,14 +830,10 @@ fn draw_line<DB: DrawingBackend>(
     // Lines: runs of finite points (a non-finite value leaves a gap).
     for (i, s) in c.series.iter().enumerate() {
         let colour = rgb(livelihood_colour(&s.name, i));
-        let mut runs: Vec<Vec<(f64, f64)>> = vec![Vec::new()];
-        for &(x, y) in &s.points {
-            if x.is_finite() && y.is_finite() {
-                runs.last_mut().unwrap().push((x, y));
-            } else if !runs.last().unwrap().is_empty() {
-                runs.push(Vec::new());
-            }
-        }
+        let runs = s
+            .points
+            .split(|(x, y)| !(x.is_finite() && y.is_finite()))
+            .map(<[(f64, f64)]>::to_vec);
         for run in runs {
             match run.len() {
                 0 => {}
@@ -1566,8 +1562,11 @@ fn draw_bars<DB: DrawingBackend>(
     if finite_bounds(values.clone()).is_none() {
         return Err(error(title, "no bar with a finite value"));
     }
-    let (y0, y1) =
-        finite_bounds(values.chain(cis.iter().flatten().flat_map(|(l, h)| [*l, *h]))).unwrap();
+    let Some((y0, y1)) =
+        finite_bounds(values.chain(cis.iter().flatten().flat_map(|(l, h)| [*l, *h])))
+    else {
+        return Err(error(title, "no bar with a finite value"));
+    };
     let yr = value_range(title, y0, y1, true)?;
     let names: Vec<String> = c.bars.iter().map(|(n, _, _)| n.clone()).collect();
     let (main, _) = frame(root, title, &[])?;
