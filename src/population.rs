@@ -157,6 +157,49 @@ pub fn read_csv<R: std::io::Read>(input: R, path: &Path, s: &Scenario) -> Result
     read_csv_within(input, path, s, crate::resources::available_memory())
 }
 
+/// The longest line a population CSV may have (a household row is well
+/// under 100 bytes).
+pub const MAX_LINE_BYTES: usize = 1 << 20;
+
+/// A reader that fails once a line grows past [`MAX_LINE_BYTES`], so that a
+/// binary file or a device given as the population is refused instead of
+/// being buffered whole as one record.
+struct LineLimited<R> {
+    inner: R,
+    line: usize,
+}
+
+impl<R: std::io::Read> std::io::Read for LineLimited<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        let chunk = &buf[..n];
+        let too_long = match (
+            chunk.iter().position(|&b| b == b'\n'),
+            chunk.iter().rposition(|&b| b == b'\n'),
+        ) {
+            (Some(first), Some(last)) => {
+                let long = self.line + first > MAX_LINE_BYTES;
+                self.line = n - last - 1;
+                long
+            }
+            _ => {
+                self.line += n;
+                self.line > MAX_LINE_BYTES
+            }
+        };
+        if too_long {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::InvalidData,
+                format!(
+                    "a line longer than {} MiB: not a population CSV",
+                    MAX_LINE_BYTES >> 20
+                ),
+            ));
+        }
+        Ok(n)
+    }
+}
+
 /// Make room for more households, refusing (with what was expected) when
 /// the larger buffer, next to the one it replaces, would not fit in the
 /// `available` bytes, or when the allocation fails: a file larger than
@@ -197,7 +240,10 @@ pub fn read_csv_within<R: std::io::Read>(
 ) -> Result<Vec<Household>> {
     let mut reader = csv::ReaderBuilder::new()
         .trim(csv::Trim::All)
-        .from_reader(input);
+        .from_reader(LineLimited {
+            inner: input,
+            line: 0,
+        });
     let bad = |row: usize, column: &str, value: &str, expected: &str| Error::PopulationRow {
         path: path.to_path_buf(),
         row,
@@ -343,6 +389,28 @@ mod tests {
         );
         let all = read_csv_within(csv.as_bytes(), path, &s, Some(u64::MAX)).expect("fits");
         assert_eq!(all.len(), 5000);
+    }
+
+    #[test]
+    fn an_endless_line_is_refused_instead_of_buffered() {
+        use std::io::Read;
+        let s = Scenario::default();
+        let zeros = std::io::repeat(0).take(64 << 20);
+        let err = read_csv_within(zeros, Path::new("/dev/zero"), &s, None)
+            .expect_err("refused")
+            .to_string();
+        assert!(
+            err.contains("/dev/zero") && err.contains("longer than 1 MiB"),
+            "{err}"
+        );
+        let mut header = String::from("site,village,ages,skill,land_mu,attachment,state\n");
+        header.push_str(&"0,0,30,0.5,1,0.5,farm\n".repeat(100_000));
+        assert_eq!(
+            read_csv_within(header.as_bytes(), Path::new("ok.csv"), &s, None)
+                .expect("many short lines are fine")
+                .len(),
+            100_000
+        );
     }
 
     #[test]

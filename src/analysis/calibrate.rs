@@ -358,10 +358,7 @@ fn metric_range(kind: MetricKind) -> (Option<f64>, Option<f64>) {
 impl CalibrationPlan {
     /// Read and check a calibration file, its base scenario and its targets.
     pub fn load(file: &Path) -> Result<CalibrationPlan> {
-        let text = std::fs::read_to_string(file).map_err(|source| Error::Read {
-            path: file.to_path_buf(),
-            source,
-        })?;
+        let text = crate::scenario::read_toml_text(file)?;
         Self::from_text(&text, file)
     }
 

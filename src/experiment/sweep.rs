@@ -97,10 +97,7 @@ pub fn value_text(v: &toml::Value) -> String {
 impl SweepPlan {
     /// Read and check a sweep file, its base scenario and its design.
     pub fn load(file: &Path) -> Result<SweepPlan> {
-        let text = std::fs::read_to_string(file).map_err(|source| Error::Read {
-            path: file.to_path_buf(),
-            source,
-        })?;
+        let text = crate::scenario::read_toml_text(file)?;
         Self::from_text(&text, file)
     }
 

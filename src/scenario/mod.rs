@@ -48,12 +48,45 @@ impl LoadedScenario {
     }
 }
 
-/// Read, parse and validate a scenario file.
-pub fn load(path: &Path) -> Result<LoadedScenario> {
-    let text = std::fs::read_to_string(path).map_err(|source| Error::Read {
+/// The largest TOML file migflow reads (scenario, sweep, calibration): far
+/// above any real one, it keeps a wrong path (a device, a data file) from
+/// filling memory.
+pub const MAX_TOML_BYTES: u64 = 16 << 20;
+
+/// Read a TOML input file as text, refusing one larger than
+/// [`MAX_TOML_BYTES`].
+pub fn read_toml_text(path: &Path) -> Result<String> {
+    use std::io::Read;
+    let read_err = |source| Error::Read {
         path: path.to_path_buf(),
         source,
-    })?;
+    };
+    let file = std::fs::File::open(path).map_err(read_err)?;
+    let mut bytes = Vec::new();
+    file.take(MAX_TOML_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(read_err)?;
+    if bytes.len() as u64 > MAX_TOML_BYTES {
+        return Err(Error::Input {
+            path: path.to_path_buf(),
+            message: format!(
+                "larger than {} MiB: expected a TOML scenario, sweep or calibration file",
+                MAX_TOML_BYTES >> 20
+            ),
+        });
+    }
+    String::from_utf8(bytes).map_err(|e| Error::Input {
+        path: path.to_path_buf(),
+        message: format!(
+            "not UTF-8 text (byte {}): expected a TOML file",
+            e.utf8_error().valid_up_to()
+        ),
+    })
+}
+
+/// Read, parse and validate a scenario file.
+pub fn load(path: &Path) -> Result<LoadedScenario> {
+    let text = read_toml_text(path)?;
     let scenario = parse(&text, path)?;
     validate(&scenario).map_err(|problems| Error::Invalid {
         path: path.to_path_buf(),

@@ -537,3 +537,28 @@ fn a_run_or_sweep_larger_than_memory_is_refused_up_front_with_exit_2() {
     );
     assert!(!dir.path().join("sweep-out").join("runs.csv").exists());
 }
+
+#[cfg(target_os = "linux")]
+#[test]
+fn a_device_or_binary_file_as_input_is_refused_not_read_forever() {
+    let err = fails_with_2(migflow().args(["validate", "/dev/zero"]));
+    assert!(
+        err.contains("/dev/zero") && err.contains("larger than 16 MiB"),
+        "{err}"
+    );
+    let (dir, scenario) = scenario_dir("[population]\nfile = \"/dev/zero\"\n");
+    let out = dir.path().join("out");
+    let err = fails_with_2(migflow().arg("run").arg(&scenario).arg("--out").arg(&out));
+    assert!(
+        err.contains("/dev/zero") && err.contains("longer than 1 MiB"),
+        "{err}"
+    );
+    assert_no_outputs(&out);
+    let binary = dir.path().join("binary.toml");
+    std::fs::write(&binary, [0xff, 0xfe, 0x00, 0x80]).expect("write");
+    let err = fails_with_2(migflow().arg("validate").arg(&binary));
+    assert!(
+        err.contains("binary.toml") && err.contains("not UTF-8"),
+        "{err}"
+    );
+}
