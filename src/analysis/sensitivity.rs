@@ -1008,6 +1008,15 @@ fn read_points(
         };
         roles[p] = if sobol {
             let base: usize = parse_num(&path, line, "sobol_base", cell(r, role_cols[0]))?;
+            // Each base point has k + 2 points, so a base index at or above
+            // the point count is damage (and would size the blocks).
+            if base >= n {
+                return Err(bad(
+                    "sobol_base",
+                    &base.to_string(),
+                    &format!("a base point below {n} (the manifest's points)"),
+                ));
+            }
             let text = cell(r, role_cols[1]);
             let matrix = match text {
                 "A" => SobolMatrix::A,
@@ -1153,6 +1162,20 @@ pub fn analyze(dir: &Path, opts: &Options) -> Result<Analysis> {
         notes.push(format!(
             "{} of {} runs failed (see failures.csv): each point is averaged over its completed replicates, and a point with none is missing",
             manifest.failed, manifest.runs
+        ));
+    }
+    if manifest.points > crate::experiment::design::MAX_POINTS as u64
+        || manifest.runs > crate::experiment::sweep::MAX_RUNS
+    {
+        return Err(input(
+            &manifest_path,
+            format!(
+                "records {} points and {} runs: expected at most {} points and {} runs",
+                manifest.points,
+                manifest.runs,
+                crate::experiment::design::MAX_POINTS,
+                crate::experiment::sweep::MAX_RUNS
+            ),
         ));
     }
     let points = read_points(dir, &manifest, &sweep.factors, sobol)?;

@@ -392,6 +392,24 @@ impl RunResults {
         let manifest_path = dir.join("manifest.json");
         let manifest: Manifest = read_manifest_as(&manifest_path, "`migflow run`")?;
         let scenario = scenario::parse(&manifest.scenario_toml, &manifest_path)?;
+        // The counts that size what is read must be the scenario's own (and
+        // so within its limits), not whatever a damaged manifest says.
+        scenario::validate::validate(&scenario).map_err(|problems| Error::Invalid {
+            path: manifest_path.clone(),
+            problems,
+        })?;
+        if manifest.years != scenario.run.years || manifest.replicates != scenario.run.replicates {
+            return Err(Error::Input {
+                path: manifest_path,
+                message: format!(
+                    "records {} years and {} replicates, but its scenario_toml has {} and {}",
+                    manifest.years,
+                    manifest.replicates,
+                    scenario.run.years,
+                    scenario.run.replicates
+                ),
+            });
+        }
         let start = scenario.run.start_year;
         let run_years: Vec<i32> = (0..manifest.years as i32).map(|t| start + t).collect();
         if run_years.is_empty() || manifest.replicates == 0 {

@@ -390,6 +390,21 @@ fn missing_or_malformed_results_exit_2_naming_the_file_and_what_is_missing() {
         );
     }
 
+    // A manifest whose counts disagree with its own scenario (they would
+    // size what is read) is refused.
+    let text =
+        read(&changed.join("manifest.json")).replacen("\"years\": 4,", "\"years\": 4000000000,", 1);
+    assert!(
+        text.contains("4000000000"),
+        "the manifest records `\"years\": 4,`"
+    );
+    std::fs::write(changed.join("manifest.json"), text).unwrap();
+    let err = fails_with_2(migflow().arg("plot").arg(&changed));
+    assert!(
+        err.contains("manifest.json") && err.contains("4000000000"),
+        "{err}"
+    );
+
     // No manifest; not a directory; a year outside the run.
     let err = fails_with_2(migflow().arg("plot").arg(tmp.path().join("nowhere")));
     assert!(err.contains("nowhere"), "{err}");

@@ -548,3 +548,44 @@ fn selftest_prints_estimates_against_exact_values_and_exits_0() {
     assert!(stdout.contains("within tolerance"), "{stdout}");
     assert!(!stdout.contains(" NO"), "{stdout}");
 }
+
+/// Found by fuzzing (`results` target): a `sobol_base` far beyond the
+/// design's points sized the analysis's blocks and ran out of memory.
+#[test]
+fn a_sobol_base_beyond_the_design_is_refused_naming_the_cell() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let sweep = write_sweep(
+        tmp.path(),
+        "sobol.toml",
+        "kind = \"sobol\"\nbase_points = 4",
+    );
+    let dir = tmp.path().join("sobol");
+    run_sweep(&sweep, &dir);
+    let points = std::fs::read_to_string(dir.join("points.csv")).expect("points");
+    let header = points.lines().next().expect("header");
+    let base_col = header
+        .split(',')
+        .position(|c| c == "sobol_base")
+        .expect("sobol_base column");
+    let edited: Vec<String> = points
+        .lines()
+        .enumerate()
+        .map(|(i, l)| {
+            if i == 1 {
+                let mut cells: Vec<&str> = l.split(',').collect();
+                cells[base_col] = "33333333333331";
+                cells.join(",")
+            } else {
+                l.to_string()
+            }
+        })
+        .collect();
+    crate::util::rewrite_output(&dir, "points.csv", edited.join("\n") + "\n");
+    let out = sensitivity(&dir, &[]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("points.csv") && err.contains("sobol_base") && err.contains("33333333333331"),
+        "{err}"
+    );
+}
