@@ -51,6 +51,15 @@ fn cgroup_room() -> Option<u64> {
     Some(max.saturating_sub(current))
 }
 
+/// The worker threads a `--threads` value means: 0 is every core.
+pub fn worker_threads(requested: usize) -> usize {
+    if requested == 0 {
+        std::thread::available_parallelism().map_or(1, |n| n.get())
+    } else {
+        requested
+    }
+}
+
 /// Bytes needed to hold `households` households for each of `in_flight`
 /// replicates at once.
 pub fn households_bytes(households: u64, in_flight: u64) -> u64 {

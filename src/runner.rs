@@ -75,11 +75,7 @@ pub fn run_to_dir(opts: &RunOptions, progress: &(dyn Fn() + Sync)) -> Result<Run
     let source = PopulationSource::for_scenario(&opts.loaded)?;
     let mut dir = OutputDir::create(&opts.out)?;
     let households = source.households(&opts.loaded);
-    let threads = if opts.threads == 0 {
-        std::thread::available_parallelism().map_or(1, |n| n.get())
-    } else {
-        opts.threads
-    };
+    let threads = crate::resources::worker_threads(opts.threads);
     let in_flight = u64::from(opts.replicates).min(threads as u64);
     crate::resources::ensure_memory(
         opts.loaded

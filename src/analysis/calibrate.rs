@@ -1491,11 +1491,7 @@ pub fn calibrate(
     progress: &(dyn Fn() + Sync),
 ) -> Result<CalibrationReport> {
     check_options(opts)?;
-    let threads = if opts.threads == 0 {
-        std::thread::available_parallelism().map_or(1, |n| n.get())
-    } else {
-        opts.threads
-    } as u64;
+    let threads = crate::resources::worker_threads(opts.threads) as u64;
     let households = plan.base.scenario.population.households;
     crate::resources::ensure_memory(
         &plan.file,

@@ -516,11 +516,7 @@ fn sweep(args: SweepArgs) -> Result<ExitCode> {
             e.household_years,
             e.seconds_per_household_year * 1e9,
             e.seconds,
-            if threads == 0 {
-                std::thread::available_parallelism().map_or(1, |n| n.get())
-            } else {
-                threads
-            }
+            migflow::resources::worker_threads(threads)
         );
         return Ok(ExitCode::SUCCESS);
     }

@@ -100,11 +100,7 @@ pub fn run_sweep(
             wall_seconds: t0.elapsed().as_secs_f64(),
         });
     }
-    let threads = if opts.threads == 0 {
-        std::thread::available_parallelism().map_or(1, |n| n.get())
-    } else {
-        opts.threads
-    } as u64;
+    let threads = crate::resources::worker_threads(opts.threads) as u64;
     let largest = largest_households(plan);
     crate::resources::ensure_memory(
         &plan.file,
@@ -356,11 +352,7 @@ pub fn estimate(plan: &SweepPlan, shard: Option<Shard>, threads: usize) -> Resul
         }
         None => 0.0,
     };
-    let threads = if threads == 0 {
-        std::thread::available_parallelism().map_or(1, |n| n.get())
-    } else {
-        threads
-    };
+    let threads = crate::resources::worker_threads(threads);
     Ok(Estimate {
         runs: runs.len() as u64,
         points: plan.points.len() as u64,

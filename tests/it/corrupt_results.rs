@@ -223,8 +223,12 @@ fn migflow() -> Command {
 }
 
 /// Run `args` in `dir` and fail unless it exits 0, 1 or 2 without a panic
-/// message, within the time limit.
-fn no_panic(dir: &Path, args: &[&str], damage: &str) -> Result<(), TestCaseError> {
+/// message, within the time limit; hand back its output.
+fn no_panic(
+    dir: &Path,
+    args: &[&str],
+    damage: &str,
+) -> Result<std::process::Output, TestCaseError> {
     let out = migflow()
         .current_dir(dir)
         .args(args)
@@ -238,7 +242,7 @@ fn no_panic(dir: &Path, args: &[&str], damage: &str) -> Result<(), TestCaseError
         "`migflow {}` after {damage} exited {code:?}:\n{stderr}",
         args.join(" ")
     );
-    Ok(())
+    Ok(out)
 }
 
 /// The files of a finished sweep whose bytes are the result.
@@ -251,35 +255,39 @@ const SWEEP_FILES: [&str; 6] = [
     "manifest.json",
 ];
 
-/// Run `sweep --resume` into `out`; when it succeeds, its files must be
-/// those of the undamaged sweep: damage is either refused or repaired
-/// (by running the damaged runs again), never carried into results.
-fn resume_repairs_or_refuses(w: &Path, out: &str, damage: &str) -> Result<(), TestCaseError> {
-    let args = ["sweep", "sweep.toml", "--out", out, "--resume", "-q"];
-    no_panic(w, &args, damage)?;
-    let status = migflow()
-        .current_dir(w)
-        .args(args)
-        .timeout(Duration::from_secs(60))
-        .output()
-        .map_err(|e| TestCaseError::fail(format!("spawn: {e}")))?;
-    if status.status.success() {
-        for name in SWEEP_FILES {
-            let want = std::fs::read(fixtures().root.join("sweep").join(name))
+/// Run a `--resume` command (`args`) that writes into `out`; when it
+/// succeeds, `files` there must be those of the undamaged fixture
+/// `reference`: damage is either refused or repaired (by running the
+/// damaged work again), never carried into results.
+fn resume_repairs_or_refuses(
+    w: &Path,
+    args: &[&str],
+    out: &str,
+    reference: &str,
+    files: &[&str],
+    damage: &str,
+) -> Result<(), TestCaseError> {
+    if no_panic(w, args, damage)?.status.success() {
+        for name in files {
+            let want = std::fs::read(fixtures().root.join(reference).join(name))
                 .map_err(|e| TestCaseError::fail(e.to_string()))?;
             let got = std::fs::read(w.join(out).join(name)).unwrap_or_default();
             prop_assert!(
                 want == got,
-                "after {damage}, `--resume` succeeded but {out}/{name} differs from the undamaged sweep"
+                "after {damage}, `{}` succeeded but {out}/{name} differs from the undamaged {reference}",
+                args.join(" ")
             );
         }
     }
     Ok(())
 }
 
-/// Run `calibrate --resume` into `out`: when it succeeds, its outputs must
-/// be those of the undamaged calibration.
-fn calibration_repairs_or_refuses(w: &Path, out: &str, damage: &str) -> Result<(), TestCaseError> {
+fn sweep_resume(w: &Path, out: &str, damage: &str) -> Result<(), TestCaseError> {
+    let args = ["sweep", "sweep.toml", "--out", out, "--resume", "-q"];
+    resume_repairs_or_refuses(w, &args, out, "sweep", &SWEEP_FILES, damage)
+}
+
+fn calibration_resume(w: &Path, out: &str, damage: &str) -> Result<(), TestCaseError> {
     let args = [
         "calibrate",
         "calib.toml",
@@ -290,25 +298,8 @@ fn calibration_repairs_or_refuses(w: &Path, out: &str, damage: &str) -> Result<(
         "--resume",
         "-q",
     ];
-    no_panic(w, &args, damage)?;
-    let status = migflow()
-        .current_dir(w)
-        .args(args)
-        .timeout(Duration::from_secs(60))
-        .output()
-        .map_err(|e| TestCaseError::fail(format!("spawn: {e}")))?;
-    if status.status.success() {
-        for name in ["samples.csv", "posterior.csv", "fit.csv", "best_fit.toml"] {
-            let want = std::fs::read(fixtures().root.join("calib").join(name))
-                .map_err(|e| TestCaseError::fail(e.to_string()))?;
-            let got = std::fs::read(w.join(out).join(name)).unwrap_or_default();
-            prop_assert!(
-                want == got,
-                "after {damage}, `calibrate --resume` succeeded but {out}/{name} differs from the undamaged calibration"
-            );
-        }
-    }
-    Ok(())
+    let files = ["samples.csv", "posterior.csv", "fit.csv", "best_fit.toml"];
+    resume_repairs_or_refuses(w, &args, out, "calib", &files, damage)
 }
 
 /// Copy fixture directory `name` into a fresh work dir, damage one of its
@@ -363,7 +354,7 @@ proptest! {
     ) {
         let name = if partial { "calpartial" } else { "calib" };
         let (work, what) = damaged(name, pick, &d)?;
-        calibration_repairs_or_refuses(work.path(), name, &what)?;
+        calibration_resume(work.path(), name, &what)?;
     }
 
     #[test]
@@ -374,12 +365,14 @@ proptest! {
         let (work, what) = damaged(name, pick, &d)?;
         let w = work.path();
         match name {
-            "shard0" => no_panic(w, &["merge", "shard0", "shard1", "--out", "merged"], &what)?,
-            "partial" => resume_repairs_or_refuses(w, "partial", &what)?,
+            "shard0" => {
+                no_panic(w, &["merge", "shard0", "shard1", "--out", "merged"], &what)?;
+            }
+            "partial" => sweep_resume(w, "partial", &what)?,
             _ => {
                 no_panic(w, &["sensitivity", "sweep", "--out", "sens"], &what)?;
                 no_panic(w, &["report", "sweep", "-o", "report.html"], &what)?;
-                resume_repairs_or_refuses(w, "sweep", &what)?;
+                sweep_resume(w, "sweep", &what)?;
             }
         }
     }
