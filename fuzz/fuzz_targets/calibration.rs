@@ -3,7 +3,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use migflow::analysis::calibrate::CalibrationPlan;
+use migflow_analysis::calibrate::CalibrationPlan;
 use std::path::Path;
 
 fuzz_target!(|data: &[u8]| {

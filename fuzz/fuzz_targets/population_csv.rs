@@ -4,13 +4,14 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use migflow::Scenario;
-use migflow::population::read_csv;
+use migflow_core::Params;
+use migflow_core::population::read_csv;
 use std::path::Path;
 
 fuzz_target!(|data: &[u8]| {
-    let s = Scenario::default();
-    let Ok(households) = read_csv(data, Path::new("fuzz.csv"), &s) else {
+    let params = Params::default();
+    let s = params.scenario();
+    let Ok(households) = read_csv(data, Path::new("fuzz.csv"), &params, None) else {
         return;
     };
     assert!(!households.is_empty());

@@ -7,9 +7,9 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use migflow::analysis::sensitivity;
-use migflow::output::manifest::sha256_hex;
-use migflow::report::html;
+use migflow_analysis::sensitivity;
+use migflow_io::manifest::sha256_hex;
+use migflow_report::html;
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
@@ -56,8 +56,8 @@ fn fixture() -> &'static Fixture {
         std::fs::create_dir_all(&root).expect("fixture dir");
         std::fs::write(root.join("s.toml"), SCENARIO).expect("scenario");
         std::fs::write(root.join("sweep.toml"), SWEEP).expect("sweep");
-        let loaded = migflow::scenario::load(&root.join("s.toml")).expect("scenario loads");
-        let opts = migflow::runner::RunOptions {
+        let loaded = migflow_io::files::load_scenario(&root.join("s.toml")).expect("scenario loads");
+        let opts = migflow_experiments::run::RunOptions {
             loaded,
             seed: 42,
             replicates: 2,
@@ -66,15 +66,15 @@ fn fixture() -> &'static Fixture {
             households_out: true,
             command: vec!["fuzz".into()],
         };
-        migflow::runner::run_to_dir(&opts, &|| {}).expect("fixture run");
-        let plan = migflow::experiment::sweep::SweepPlan::load(&root.join("sweep.toml")).expect("plan");
-        let sweep_opts = migflow::experiment::execute::SweepOptions {
+        migflow_experiments::run::run_to_dir(&opts, &|| {}).expect("fixture run");
+        let plan = migflow_experiments::sweep::SweepPlan::load(&root.join("sweep.toml")).expect("plan");
+        let sweep_opts = migflow_experiments::execute::SweepOptions {
             out: root.join("sweep"),
             resume: false,
             shard: None,
             threads: 1,
         };
-        migflow::experiment::execute::run_sweep(&plan, &sweep_opts, &|_, _| {}, &|| {})
+        migflow_experiments::execute::run_sweep(&plan, &sweep_opts, &|_, _| {}, &|| {})
             .expect("fixture sweep");
         Fixture {
             scratch: root.join("input"),

@@ -5,7 +5,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use migflow::scenario::{self, validate::validate};
+use migflow_core::params::{self, validate::validate};
 use std::path::Path;
 
 fuzz_target!(|data: &[u8]| {
@@ -13,14 +13,14 @@ fuzz_target!(|data: &[u8]| {
         return;
     };
     let path = Path::new("fuzz.toml");
-    let Ok(parsed) = scenario::parse(text, path) else {
+    let Ok(parsed) = params::parse(text, path) else {
         return;
     };
     if validate(&parsed).is_err() {
         return;
     }
-    let written = scenario::to_toml(&parsed);
-    let reread = scenario::parse(&written, path).expect("a written scenario parses");
+    let written = params::to_toml(&parsed).expect("a scenario serializes");
+    let reread = params::parse(&written, path).expect("a written scenario parses");
     assert_eq!(reread, parsed, "round trip changed the scenario:\n{written}");
     validate(&reread).expect("a written valid scenario stays valid");
 });

@@ -4,7 +4,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use migflow::experiment::sweep::{MAX_RUNS, SweepPlan};
+use migflow_experiments::sweep::{MAX_RUNS, SweepPlan};
 use std::path::Path;
 
 fuzz_target!(|data: &[u8]| {

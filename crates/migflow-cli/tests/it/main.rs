@@ -1,0 +1,10 @@
+//! Integration tests of the `migflow` command: one binary, modules by topic (see STYLE.md).
+
+mod calibrate;
+mod cli;
+mod corrupt_results;
+mod report;
+mod sensitivity;
+mod sweep;
+mod sweep_input;
+mod util;

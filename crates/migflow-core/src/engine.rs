@@ -1,0 +1,695 @@
+//! The engine: the households in id order and the year loop.
+//!
+//! Each step runs the phases of MODEL.md §3 in order. Phases that are a
+//! household's own business (demography and decision; job search, income
+//! and poverty; learning) are parallel maps over the households; market
+//! clearing and training offers are per site, sites in parallel, each
+//! returning its assignments, which are then written back in site order.
+//! No worker writes shared state, and every draw comes from the household's
+//! (or site's) own stream, so results do not depend on the thread count.
+//! Aggregates are summed over fixed chunks of households and the chunk sums
+//! are added in chunk order.
+
+use crate::model::decision::{self, Ranking, Surroundings};
+use crate::model::demography::{self, Members};
+use crate::model::income::{self, Earnings};
+use crate::model::market::{self, JobApplicant, PlacementApplicant};
+use crate::model::{Household, Jobs, Livelihood, poverty};
+use crate::params::{Params, Scenario};
+use crate::params::{Year, capacity};
+use crate::record::{GROUPS, Observation, Tally, YearRecord, median};
+use crate::rng::{EntityKey, Purpose, RunKey, SETUP_YEAR, Stream, YearKey};
+use rand_distr::{Distribution, StandardNormal};
+use rayon::prelude::*;
+
+/// Households per chunk of the fixed-order reduction. Part of the
+/// reproducibility contract: the float sums depend on it.
+pub const CHUNK: usize = 4096;
+
+/// What happened to a household this year, beyond its [`Household`] fields.
+#[derive(Debug, Clone, Copy)]
+pub struct HouseholdYear {
+    /// Roles of its members after sickness.
+    pub members: Members,
+    /// Out-of-pocket medical cost.
+    pub medical_oop: f64,
+    /// Its ranking of the open livelihoods.
+    pub ranking: Ranking,
+    /// Livelihood after market clearing (before job search).
+    pub choice: Livelihood,
+    /// Local jobs won.
+    pub jobs: Jobs,
+    /// Whether it won a placement.
+    pub placed: bool,
+    /// Last year's livelihood.
+    pub last_state: Livelihood,
+    /// Poor last year.
+    pub poor_last_year: bool,
+    /// Below the monitoring line this year.
+    pub at_risk: bool,
+    /// Enrolled in dibao this year.
+    pub dibao: bool,
+    /// Took training this year.
+    pub trained: bool,
+}
+
+impl Default for HouseholdYear {
+    fn default() -> Self {
+        HouseholdYear {
+            members: Members::default(),
+            medical_oop: 0.0,
+            ranking: Ranking::NONE_ONLY,
+            choice: Livelihood::None,
+            jobs: [0; 3],
+            placed: false,
+            last_state: Livelihood::None,
+            poor_last_year: false,
+            at_risk: false,
+            dibao: false,
+            trained: false,
+        }
+    }
+}
+
+/// The origin villages (global village order).
+#[derive(Debug, Clone)]
+struct Villages {
+    /// Households last year in outbound work.
+    outbound: Vec<u32>,
+    /// Households of the village.
+    households: Vec<u32>,
+    /// Distance to the village's site, km.
+    distance: Vec<f64>,
+}
+
+/// §3.1 for one household: age, fall sick, count the members' roles.
+fn household_demography(h: &mut Household, y: &mut HouseholdYear, entity: EntityKey, ys: &Year) {
+    y.last_state = h.state;
+    y.poor_last_year = h.poor;
+    y.jobs = [0; 3];
+    y.placed = false;
+    y.trained = false;
+    demography::age_one_year(h);
+    let (sick, oop) = demography::sickness(h, ys, &mut entity.stream(Purpose::Sickness));
+    y.members = demography::members(h, ys.work_age, sick);
+    y.medical_oop = oop;
+}
+
+/// §3.2 for one household: rank its open livelihoods.
+fn household_decision(
+    h: &Household,
+    y: &mut HouseholdYear,
+    entity: EntityKey,
+    villages: &Villages,
+    s: &Scenario,
+    ys: &Year,
+) {
+    let v = h.village as usize;
+    let around = Surroundings {
+        village_outbound_share: f64::from(villages.outbound[v])
+            / f64::from(villages.households[v].max(1)),
+        distance_km: villages.distance[v],
+    };
+    y.ranking = decision::decide(
+        h,
+        &y.members,
+        &around,
+        s,
+        ys,
+        &mut entity.stream(Purpose::Choice),
+    );
+    y.choice = y.ranking.first();
+}
+
+/// A resettlement site: its households and its laborers at the start.
+#[derive(Debug, Clone, Default)]
+pub struct Site {
+    /// Its households' positions in the engine (site by site, so a site's
+    /// households are contiguous, in id order).
+    pub range: std::ops::Range<usize>,
+    /// Laborers at the initial ages, nobody sick: the base of capacities.
+    pub laborers0: u64,
+}
+
+/// Each site with its block of households and their year records.
+fn site_blocks<'a>(
+    sites: &'a [Site],
+    households: &'a [Household],
+    year: &'a mut [HouseholdYear],
+) -> Vec<(&'a Site, &'a [Household], &'a mut [HouseholdYear])> {
+    let mut blocks = Vec::with_capacity(sites.len());
+    let mut rest = year;
+    let mut offset = 0;
+    for site in sites {
+        let (block, tail) = std::mem::take(&mut rest).split_at_mut(site.range.end - offset);
+        blocks.push((site, &households[site.range.clone()], block));
+        rest = tail;
+        offset = site.range.end;
+    }
+    blocks
+}
+
+/// Clear one site's local jobs, then its placements (MODEL.md §3.3), and
+/// write the outcomes into its households' year records.
+fn clear_site(site: &Site, hs: &[Household], yrs: &mut [HouseholdYear], key: YearKey, ys: &Year) {
+    let targeting = ys.target_at_risk;
+    let placements = capacity(ys.placements_share, site.laborers0);
+    let mut local: Vec<JobApplicant> = Vec::new();
+    let mut outbound: Vec<PlacementApplicant> = Vec::new();
+    let placement = |j: usize, h: &Household, y: &HouseholdYear| PlacementApplicant {
+        household: h.id,
+        slot: j as u32,
+        laborers: y.members.laborers,
+        incumbent: h.placed && !h.placement_lost,
+        poor_last_year: y.poor_last_year,
+        key: key
+            .entity(u64::from(h.id))
+            .stream(Purpose::PlacementLottery)
+            .uniform(),
+        placed: false,
+    };
+    for (j, (h, y)) in hs.iter().zip(yrs.iter()).enumerate() {
+        match y.choice {
+            Livelihood::Local => local.push(JobApplicant {
+                household: h.id,
+                slot: j as u32,
+                laborers: y.members.laborers,
+                firm_qualified: h.skill >= ys.s_min_firm,
+                held: h.jobs,
+                incumbent: y.last_state == Livelihood::Local && !h.local_job_lost,
+                poor_last_year: y.poor_last_year,
+                key: key
+                    .entity(u64::from(h.id))
+                    .stream(Purpose::LocalLottery)
+                    .uniform(),
+                assigned: [0; 3],
+            }),
+            Livelihood::Outbound if placements > 0 => outbound.push(placement(j, h, y)),
+            _ => {}
+        }
+    }
+    let local_capacity = [
+        capacity(ys.firm_jobs_share, site.laborers0),
+        capacity(ys.workshop_jobs_share, site.laborers0),
+        capacity(ys.informal_jobs_share, site.laborers0),
+    ];
+    market::clear_local_jobs(&mut local, local_capacity, targeting);
+    for a in &local {
+        let j = a.slot as usize;
+        let y = &mut yrs[j];
+        y.jobs = a.assigned;
+        if a.assigned == [0; 3] {
+            y.choice = y.ranking.best_except(Livelihood::Local);
+            if y.choice == Livelihood::Outbound && placements > 0 {
+                outbound.push(placement(j, &hs[j], y));
+            }
+        }
+    }
+    if placements > 0 {
+        market::clear_placements(&mut outbound, placements, targeting);
+        for a in outbound.iter().filter(|a| a.placed) {
+            yrs[a.slot as usize].placed = true;
+        }
+    }
+}
+
+/// One replicate's simulation state.
+#[derive(Clone)]
+pub struct Engine<'s> {
+    scenario: &'s Scenario,
+    key: RunKey,
+    households: Vec<Household>,
+    year: Vec<HouseholdYear>,
+    /// Position of household `id` in `households`.
+    position: Vec<u32>,
+    sites: Vec<Site>,
+    villages: Villages,
+    harvest: Vec<f64>,
+    median_buffer: Vec<f64>,
+    t: u32,
+}
+
+impl<'s> Engine<'s> {
+    /// Set up a replicate with its households at relocation, given in id
+    /// order (household `i` gets id `i`). Households' sites and villages
+    /// must be within the scenario's counts (the population builders
+    /// guarantee it). The engine keeps them site by site, so that each
+    /// site's market reads and writes one contiguous block of memory.
+    pub fn new(
+        params: &'s Params,
+        mut households: Vec<Household>,
+        seed: u64,
+        replicate: u32,
+    ) -> Self {
+        let scenario = params.scenario();
+        for (i, h) in households.iter_mut().enumerate() {
+            h.id = i as u32;
+        }
+        // (site, id) is unique, so the unstable sort is deterministic and
+        // needs no scratch buffer; ids ascend within a site.
+        households.par_sort_unstable_by_key(|h| (h.site, h.id));
+        let mut position = vec![0u32; households.len()];
+        for (pos, h) in households.iter().enumerate() {
+            position[h.id as usize] = pos as u32;
+        }
+        let p = &scenario.population;
+        let villages = (p.sites * p.villages_per_site) as usize;
+        let village_distance = (0..villages)
+            .map(|v| {
+                let mut rng = Stream::new(
+                    seed,
+                    replicate,
+                    v as u64,
+                    SETUP_YEAR,
+                    Purpose::VillageDistance,
+                );
+                p.distance_min_km + (p.distance_max_km - p.distance_min_km) * rng.uniform()
+            })
+            .collect();
+        let mut village_households = vec![0u32; villages];
+        let mut sites = vec![Site::default(); p.sites as usize];
+        let work_age = scenario.economy.work_age as u8;
+        let mut pos = 0;
+        for (k, site) in sites.iter_mut().enumerate() {
+            let len = households[pos..]
+                .iter()
+                .take_while(|h| h.site as usize == k)
+                .count();
+            site.range = pos..pos + len;
+            pos += len;
+        }
+        for h in &households {
+            village_households[h.village as usize] += 1;
+            let site = &mut sites[h.site as usize];
+            site.laborers0 += h
+                .member_ages()
+                .iter()
+                .filter(|a| (work_age..=demography::LAST_WORK_AGE).contains(a))
+                .count() as u64;
+        }
+        let n = households.len();
+        Engine {
+            scenario,
+            key: RunKey::new(seed, replicate),
+            year: vec![HouseholdYear::default(); n],
+            households,
+            position,
+            sites,
+            villages: Villages {
+                outbound: vec![0; villages],
+                households: village_households,
+                distance: village_distance,
+            },
+            harvest: Vec::new(),
+            median_buffer: Vec::new(),
+            t: 0,
+        }
+    }
+
+    /// The households (after a step: that year's states), site by site;
+    /// `household_years()` is in the same order. Use [`household`](Self::household)
+    /// or [`by_id`](Self::by_id) for id order.
+    pub fn households(&self) -> &[Household] {
+        &self.households
+    }
+
+    /// What happened to each household in the last step, in the order of
+    /// [`households`](Self::households).
+    pub fn household_years(&self) -> &[HouseholdYear] {
+        &self.year
+    }
+
+    /// Household `id` and what happened to it in the last step.
+    pub fn household(&self, id: u32) -> Option<(&Household, &HouseholdYear)> {
+        let pos = *self.position.get(id as usize)? as usize;
+        Some((&self.households[pos], &self.year[pos]))
+    }
+
+    /// Every household with its year, in id order.
+    pub fn by_id(&self) -> impl Iterator<Item = (&Household, &HouseholdYear)> {
+        self.position
+            .iter()
+            .map(|&pos| (&self.households[pos as usize], &self.year[pos as usize]))
+    }
+
+    /// The sites.
+    pub fn sites(&self) -> &[Site] {
+        &self.sites
+    }
+
+    /// Steps taken so far.
+    pub fn steps_taken(&self) -> u32 {
+        self.t
+    }
+
+    /// Distance of each village to its site, km (global village order).
+    pub fn village_distances(&self) -> &[f64] {
+        &self.villages.distance
+    }
+
+    /// Run one year and return its aggregates.
+    pub fn step(&mut self) -> YearRecord {
+        let ys = self.begin_year();
+        self.demography_and_decision(&ys);
+        self.clear_markets(&ys);
+        self.earn(&ys);
+        self.train(&ys);
+        self.learn();
+        let record = self.aggregate(&ys);
+        self.t += 1;
+        record
+    }
+
+    /// Phase 0 of [`step`](Self::step): this year's settings, last year's
+    /// village outbound shares and this year's harvests. The phases are
+    /// public so that benchmarks can time each alone; [`step`](Self::step)
+    /// runs them in order.
+    pub fn begin_year(&mut self) -> Year {
+        let ys = Year::resolve(self.scenario, self.t);
+        self.prepare_surroundings(&ys);
+        ys
+    }
+
+    /// Village outbound shares of last year, and this year's harvests.
+    fn prepare_surroundings(&mut self, ys: &Year) {
+        // Integer counts: any summation order gives the same result.
+        let households = &self.households;
+        let sites = &self.sites;
+        let counts = sites
+            .par_iter()
+            .fold(
+                || vec![0u32; self.villages.outbound.len()],
+                |mut counts, site| {
+                    for h in &households[site.range.clone()] {
+                        if h.state == Livelihood::Outbound {
+                            counts[h.village as usize] += 1;
+                        }
+                    }
+                    counts
+                },
+            )
+            .reduce_with(|mut a, b| {
+                for (x, y) in a.iter_mut().zip(b) {
+                    *x += y;
+                }
+                a
+            });
+        self.villages.outbound = counts.unwrap_or_else(|| vec![0; self.villages.outbound.len()]);
+        let sd = self.scenario.economy.harvest_sd;
+        self.harvest = (0..self.sites.len() as u32)
+            .map(|site| {
+                let mut rng = self
+                    .key
+                    .entity(u64::from(site), self.t)
+                    .stream(Purpose::Harvest);
+                let z: f64 = StandardNormal.sample(&mut rng);
+                ((1.0 + sd * z) * ys.drought_factor(site)).max(0.0)
+            })
+            .collect();
+    }
+
+    /// §3.1: ageing, sickness and medical costs, a household at a time.
+    /// ([`step`](Self::step) fuses this pass with [`decide`](Self::decide).)
+    pub fn demography(&mut self, ys: &Year) {
+        let (key, t) = (self.key, self.t);
+        self.households
+            .par_iter_mut()
+            .zip(self.year.par_iter_mut())
+            .for_each(|(h, y)| household_demography(h, y, key.entity(u64::from(h.id), t), ys));
+    }
+
+    /// §3.2: every household ranks its open livelihoods.
+    pub fn decide(&mut self, ys: &Year) {
+        let (key, t) = (self.key, self.t);
+        let villages = &self.villages;
+        let s = self.scenario;
+        self.households
+            .par_iter()
+            .zip(self.year.par_iter_mut())
+            .for_each(|(h, y)| {
+                household_decision(h, y, key.entity(u64::from(h.id), t), villages, s, ys)
+            });
+    }
+
+    /// §3.1 then §3.2 in one pass over the households (one sweep through
+    /// memory instead of two).
+    pub fn demography_and_decision(&mut self, ys: &Year) {
+        let (key, t) = (self.key, self.t);
+        let villages = &self.villages;
+        let s = self.scenario;
+        self.households
+            .par_iter_mut()
+            .zip(self.year.par_iter_mut())
+            .for_each(|(h, y)| {
+                let entity = key.entity(u64::from(h.id), t);
+                household_demography(h, y, entity, ys);
+                household_decision(h, y, entity, villages, s, ys);
+            });
+    }
+
+    /// §3.3 steps 1 and 2: each site's markets, sites in parallel, each
+    /// reading and writing only its own block of households.
+    pub fn clear_markets(&mut self, ys: &Year) {
+        let (key, t) = (self.key, self.t);
+        let blocks = site_blocks(&self.sites, &self.households, &mut self.year);
+        blocks
+            .into_par_iter()
+            .for_each(|(site, hs, yrs)| clear_site(site, hs, yrs, key.at_year(t), ys));
+    }
+
+    /// §3.3 step 3 (job search), §3.4 (income) and §3.5 (poverty).
+    pub fn earn(&mut self, ys: &Year) {
+        let s = self.scenario;
+        let (key, t) = (self.key, self.t);
+        let harvest = &self.harvest;
+        let village_distance = &self.villages.distance;
+        self.households
+            .par_iter_mut()
+            .zip(self.year.par_iter_mut())
+            .for_each(|(h, y)| {
+                let entity = key.entity(u64::from(h.id), t);
+                let stream = |purpose| entity.stream(purpose);
+                let laborers = y.members.laborers;
+                let mut state = y.choice;
+                if state == Livelihood::Outbound
+                    && !y.placed
+                    && !stream(Purpose::JobSearch)
+                        .bernoulli(decision::p_find(s, y.members.age_main))
+                {
+                    state = Livelihood::None;
+                }
+                let mut rng = stream(Purpose::IncomeRisk);
+                // Skill changes only in `learn`, the last phase: this is
+                // the skill at the start of the year.
+                let skill = h.skill;
+                let harvest = harvest[h.site as usize];
+                let earnings = match state {
+                    Livelihood::Outbound => {
+                        income::outbound(skill, laborers, y.placed, s, ys, &mut rng)
+                    }
+                    Livelihood::Local => income::local(skill, &y.jobs, s, ys, &mut rng),
+                    Livelihood::Farm => {
+                        let commute =
+                            decision::commute_cost(s, ys, village_distance[h.village as usize]);
+                        Earnings {
+                            income: income::farm(h, laborers, harvest, commute, ys),
+                            ended_early: false,
+                        }
+                    }
+                    Livelihood::Mixed => Earnings {
+                        income: income::mixed(h, laborers, harvest, s, ys),
+                        ended_early: false,
+                    },
+                    Livelihood::None => Earnings {
+                        income: 0.0,
+                        ended_early: false,
+                    },
+                };
+                let net = earnings.income + decision::transfers(&y.members, ys) - y.medical_oop;
+                let (income_pc, enrolled) =
+                    income::dibao(net / f64::from(h.size), ys, &mut stream(Purpose::Dibao));
+                let (poor, at_risk) = poverty::classify(income_pc, ys);
+
+                let placed = y.placed && state == Livelihood::Outbound;
+                h.state = state;
+                h.jobs = if state == Livelihood::Local {
+                    y.jobs
+                } else {
+                    [0; 3]
+                };
+                h.placed = placed;
+                h.local_job_lost = state == Livelihood::Local && earnings.ended_early;
+                h.placement_lost = placed && earnings.ended_early;
+                h.poor = poor;
+                h.ever_poor |= poor;
+                h.income_pc = income_pc;
+                y.placed = placed;
+                y.at_risk = at_risk;
+                y.dibao = enrolled;
+            });
+    }
+
+    /// §3.5 training: a simple random sample of the site's local and none
+    /// households is offered the slots (the smallest offer keys), and each
+    /// takes it up or declines.
+    pub fn train(&mut self, ys: &Year) {
+        if ys.training_share <= 0.0 {
+            return;
+        }
+        let s = self.scenario;
+        let (key, t) = (self.key, self.t);
+        let blocks = site_blocks(&self.sites, &self.households, &mut self.year);
+        blocks.into_par_iter().for_each(|(site, hs, yrs)| {
+            let slots = poverty::training_slots(site.range.len(), ys);
+            if slots == 0 {
+                return;
+            }
+            let mut eligible: Vec<(f64, u32)> = hs
+                .iter()
+                .enumerate()
+                .filter(|(_, h)| matches!(h.state, Livelihood::Local | Livelihood::None))
+                .map(|(j, h)| {
+                    let offer = key
+                        .entity(u64::from(h.id), t)
+                        .stream(Purpose::TrainingOffer);
+                    (offer.clone().uniform(), j as u32)
+                })
+                .collect();
+            if eligible.len() > slots {
+                // Ids ascend with positions in a block, so ties go by id.
+                eligible
+                    .select_nth_unstable_by(slots, |a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+                eligible.truncate(slots);
+            }
+            for (_, j) in eligible {
+                let h = &hs[j as usize];
+                let p = poverty::take_up_probability(h.skill, s, ys);
+                if key
+                    .entity(u64::from(h.id), t)
+                    .stream(Purpose::TrainingTakeUp)
+                    .bernoulli(p)
+                {
+                    yrs[j as usize].trained = true;
+                }
+            }
+        });
+    }
+
+    /// §3.5 skill learning, from the skill at the start of the year.
+    pub fn learn(&mut self) {
+        let s = self.scenario;
+        self.households
+            .par_iter_mut()
+            .zip(self.year.par_iter())
+            .for_each(|(h, y)| {
+                h.skill = poverty::learn(h.skill, h.state.is_wage_work(), y.trained, s)
+            });
+    }
+
+    /// The year's aggregates (MODEL.md §6), summed in a fixed order.
+    pub fn aggregate(&mut self, ys: &Year) -> YearRecord {
+        let observe = |h: &Household, y: &HouseholdYear| Observation {
+            state: h.state,
+            last_state: y.last_state,
+            size: h.size,
+            laborers: y.members.laborers,
+            income_pc: h.income_pc,
+            poor: h.poor,
+            poor_last_year: y.poor_last_year,
+            at_risk: y.at_risk,
+            ever_poor: h.ever_poor,
+        };
+        let tallies: Vec<Tally> = self
+            .households
+            .par_chunks(CHUNK)
+            .zip(self.year.par_chunks(CHUNK))
+            .map(|(hs, yrs)| {
+                let mut tally = Tally::default();
+                for (h, y) in hs.iter().zip(yrs) {
+                    tally.add(&observe(h, y));
+                }
+                tally
+            })
+            .collect();
+        let mut total = Tally::default();
+        for tally in &tallies {
+            total.merge(tally);
+        }
+        // One buffer of incomes laid out livelihood by livelihood (a
+        // counting sort by state, filled chunk by chunk in parallel from the
+        // tallies' counts): each livelihood's median is a selection in its
+        // own range, and the median of all one over the whole buffer.
+        let buffer = &mut self.median_buffer;
+        buffer.clear();
+        buffer.resize(self.households.len(), 0.0);
+        let mut group_slices: Vec<&mut [f64]> = Vec::with_capacity(5);
+        let mut rest: &mut [f64] = buffer;
+        for k in 0..5 {
+            let (group, tail) =
+                std::mem::take(&mut rest).split_at_mut(total.households_by_group()[k] as usize);
+            group_slices.push(group);
+            rest = tail;
+        }
+        // Per chunk, its share of each group's slice, in chunk order.
+        let mut chunk_slices: Vec<[&mut [f64]; 5]> = Vec::with_capacity(tallies.len());
+        for tally in &tallies {
+            let counts = tally.households_by_group();
+            let mut parts: [&mut [f64]; 5] = Default::default();
+            for (k, part) in parts.iter_mut().enumerate() {
+                let (mine, tail) =
+                    std::mem::take(&mut group_slices[k]).split_at_mut(counts[k] as usize);
+                *part = mine;
+                group_slices[k] = tail;
+            }
+            chunk_slices.push(parts);
+        }
+        self.households
+            .par_chunks(CHUNK)
+            .zip(chunk_slices.into_par_iter())
+            .for_each(|(hs, parts)| {
+                let mut fill = [0usize; 5];
+                for h in hs {
+                    let k = h.state.index();
+                    parts[k][fill[k]] = h.income_pc;
+                    fill[k] += 1;
+                }
+            });
+        let mut start = [0usize; 6];
+        for k in 0..5 {
+            start[k + 1] = start[k] + total.households_by_group()[k] as usize;
+        }
+        let mut medians = [None; GROUPS];
+        {
+            let mut slices: Vec<&mut [f64]> = Vec::with_capacity(5);
+            let mut rest: &mut [f64] = buffer;
+            for k in 0..5 {
+                let (group, tail) = std::mem::take(&mut rest).split_at_mut(start[k + 1] - start[k]);
+                slices.push(group);
+                rest = tail;
+            }
+            let group_medians: Vec<Option<f64>> = slices.into_par_iter().map(median).collect();
+            medians[..5].copy_from_slice(&group_medians);
+        }
+        medians[crate::record::ALL_GROUP] = median(buffer);
+        total.finish(ys.year, medians)
+    }
+}
+
+/// Run a replicate through all the scenario's years, calling `on_year`
+/// after each step (for progress bars and household panels).
+pub fn run_replicate(
+    params: &Params,
+    households: Vec<Household>,
+    seed: u64,
+    replicate: u32,
+    mut on_year: impl FnMut(&Engine, &YearRecord),
+) -> Vec<YearRecord> {
+    let mut engine = Engine::new(params, households, seed, replicate);
+    (0..params.scenario().run.years)
+        .map(|_| {
+            let record = engine.step();
+            on_year(&engine, &record);
+            record
+        })
+        .collect()
+}

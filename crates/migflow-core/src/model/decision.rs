@@ -1,0 +1,291 @@
+//! MODEL.md §3.2: the push–pull random-utility choice of a livelihood.
+
+use super::demography::Members;
+use super::{Household, Livelihood};
+use crate::params::Scenario;
+use crate::params::Year;
+use crate::rng::Stream;
+
+/// Age from which age weighs against outbound work and job search.
+pub const AGE_THRESHOLD: f64 = 45.0;
+/// Floor of every expected income (yuan per household).
+pub const EXPECTED_INCOME_FLOOR: f64 = 100.0;
+/// Months worked in an outbound job that does not end early.
+pub const OUTBOUND_MONTHS: f64 = 10.0;
+/// Months worked in an informal local job.
+pub const INFORMAL_MONTHS: f64 = 9.0;
+
+/// What a household sees of its surroundings when it decides.
+#[derive(Debug, Clone, Copy)]
+pub struct Surroundings {
+    /// Share of its origin village's households that were outbound last year.
+    pub village_outbound_share: f64,
+    /// Distance from its site to its origin village, km.
+    pub distance_km: f64,
+}
+
+/// Probability that an unplaced outbound household finds work (§3.3).
+pub fn p_find(s: &Scenario, age_main: u8) -> f64 {
+    let e = &s.economy;
+    let over = (f64::from(age_main) - AGE_THRESHOLD).max(0.0);
+    (e.p_find_base - e.p_find_age * over).clamp(e.p_find_min, 1.0)
+}
+
+/// Crop income expected with harvest factor 1 and no insurance payout.
+pub fn expected_crop(h: &Household, ys: &Year) -> f64 {
+    h.land_mu * ys.farm_net_per_mu * (1.0 + ys.yield_gain) + h.land_mu * ys.subsidy_per_mu
+}
+
+/// Transfers that do not depend on the livelihood: dividend and pensions.
+pub fn transfers(m: &Members, ys: &Year) -> f64 {
+    ys.dividend + ys.pension_year * f64::from(m.elders)
+}
+
+/// Net commuting cost of farming from the site.
+pub fn commute_cost(s: &Scenario, ys: &Year, distance_km: f64) -> f64 {
+    s.economy.commute_per_km * distance_km * (1.0 - ys.transport_support)
+}
+
+/// Expected household net income `Ŷ_k` in each livelihood (output order),
+/// with transfers added and the floor applied.
+pub fn expected_incomes(
+    h: &Household,
+    m: &Members,
+    around: &Surroundings,
+    s: &Scenario,
+    ys: &Year,
+) -> [f64; 5] {
+    let e = &s.economy;
+    let l = f64::from(m.laborers);
+    let skill_factor = 1.0 + e.gamma * h.skill;
+    let months_out = OUTBOUND_MONTHS - 4.0 * e.p_loss_out;
+    let outbound = l
+        * (ys.w_out * skill_factor - ys.c_city)
+        * months_out
+        * (1.0 - e.p_arrears * e.f_arrears)
+        * p_find(s, m.age_main);
+    let informal_pay = ys.w_informal * skill_factor;
+    let local = l * informal_pay * INFORMAL_MONTHS;
+    let crop = expected_crop(h, ys);
+    let farm = crop + l * ys.farm_other - commute_cost(s, ys, around.distance_km);
+    let mixed = e.rho_mixed * crop + l * informal_pay * e.m_seasonal;
+    let base = transfers(m, ys);
+    [outbound, local, farm, mixed, 0.0].map(|y| (y + base).max(EXPECTED_INCOME_FLOOR))
+}
+
+/// Which livelihoods are open: farm and mixed need land; a household
+/// without laborers has only `none`.
+pub fn open_options(h: &Household, m: &Members) -> [bool; 5] {
+    if m.laborers == 0 {
+        return [false, false, false, false, true];
+    }
+    let land = h.has_land();
+    [true, true, land, land, true]
+}
+
+/// The systematic utilities `V_k` (output order) of the `open` options
+/// (closed ones are left at −∞).
+pub fn utilities(
+    h: &Household,
+    m: &Members,
+    around: &Surroundings,
+    last: Livelihood,
+    s: &Scenario,
+    ys: &Year,
+    open: &[bool; 5],
+) -> [f64; 5] {
+    let d = &s.decision;
+    let size = f64::from(h.size);
+    let incomes = expected_incomes(h, m, around, s, ys);
+    let alpha = [
+        d.alpha_outbound,
+        d.alpha_local,
+        d.alpha_farm,
+        d.alpha_mixed,
+        d.alpha_none,
+    ];
+    let dependents = f64::from(m.dependents);
+    let push_pull = [
+        d.beta_net * around.village_outbound_share
+            - d.beta_care * dependents
+            - d.beta_age * (f64::from(m.age_main) - AGE_THRESHOLD).max(0.0)
+            + d.beta_travel * ys.travel_subsidy / 1000.0,
+        d.beta_care_local * dependents.min(2.0),
+        d.beta_attach * h.attachment,
+        d.beta_attach * h.attachment,
+        0.0,
+    ];
+    let mut v = [f64::NEG_INFINITY; 5];
+    for k in (0..5).filter(|&k| open[k]) {
+        let switching = if k == last.index() { 0.0 } else { d.kappa };
+        v[k] = d.beta_income * (incomes[k] / size).ln() + alpha[k] + push_pull[k] - switching;
+    }
+    v
+}
+
+/// The open livelihoods ranked by total utility `U_k = V_k + ε_k`, best
+/// first. Fallbacks walk down this ranking with the same ε.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Ranking {
+    order: [Livelihood; 5],
+    len: u8,
+}
+
+impl Ranking {
+    /// The ranking of a household that can only be `none`.
+    pub const NONE_ONLY: Ranking = Ranking {
+        order: [Livelihood::None; 5],
+        len: 1,
+    };
+
+    /// Rank the open options by `v + eps`; exact ties go to the earlier
+    /// livelihood in output order.
+    pub fn new(v: &[f64; 5], eps: &[f64; 5], open: &[bool; 5]) -> Ranking {
+        let mut order = [Livelihood::None; 5];
+        let mut u = [f64::NEG_INFINITY; 5];
+        let mut len = 0;
+        for k in Livelihood::ALL {
+            if open[k.index()] {
+                order[len] = k;
+                u[len] = v[k.index()] + eps[k.index()];
+                len += 1;
+            }
+        }
+        // Insertion sort, stable, descending by utility: five items at most.
+        for i in 1..len {
+            let mut j = i;
+            while j > 0 && u[j] > u[j - 1] {
+                u.swap(j, j - 1);
+                order.swap(j, j - 1);
+                j -= 1;
+            }
+        }
+        Ranking {
+            order,
+            len: len as u8,
+        }
+    }
+
+    /// The first choice.
+    pub fn first(&self) -> Livelihood {
+        self.order[0]
+    }
+
+    /// The best option other than `closed`.
+    pub fn best_except(&self, closed: Livelihood) -> Livelihood {
+        self.options()
+            .iter()
+            .copied()
+            .find(|&k| k != closed)
+            .unwrap_or(Livelihood::None)
+    }
+
+    /// The open options, best first.
+    pub fn options(&self) -> &[Livelihood] {
+        &self.order[..self.len as usize]
+    }
+}
+
+/// The whole decision: the household's ranking of its open options.
+pub fn decide(
+    h: &Household,
+    m: &Members,
+    around: &Surroundings,
+    s: &Scenario,
+    ys: &Year,
+    rng: &mut Stream,
+) -> Ranking {
+    if m.laborers == 0 {
+        return Ranking::NONE_ONLY;
+    }
+    let open = open_options(h, m);
+    let v = utilities(h, m, around, h.state, s, ys, &open);
+    // One shock per open option, in livelihood order.
+    let mut eps = [0.0; 5];
+    for (e, _) in eps.iter_mut().zip(open).filter(|(_, o)| *o) {
+        *e = rng.gumbel();
+    }
+    Ranking::new(&v, &eps, &open)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::demography::members;
+
+    fn setup() -> (Scenario, Year) {
+        let s = Scenario::default();
+        let ys = Year::resolve(&s, 0);
+        (s, ys)
+    }
+
+    #[test]
+    fn expected_incomes_follow_the_formulas() {
+        let (s, ys) = setup();
+        let h = Household::new(&[40, 38, 10], 0, 0, 0.2, 2.0, 0.5, Livelihood::Farm);
+        let m = members(&h, 18, 0);
+        let around = Surroundings {
+            village_outbound_share: 0.4,
+            distance_km: 50.0,
+        };
+        let y = expected_incomes(&h, &m, &around, &s, &ys);
+        let sf = 1.1;
+        let out = 2.0 * (3800.0 * sf - 1500.0) * (10.0 - 0.8) * (1.0 - 0.02) * 0.92;
+        assert!((y[0] - out).abs() < 1e-6, "{} vs {out}", y[0]);
+        assert!((y[1] - 2.0 * 2600.0 * sf * 9.0).abs() < 1e-6);
+        let crop = 2.0 * 1200.0 * 1.1 + 2.0 * 150.0;
+        assert!((y[2] - (crop + 16_000.0 - 1000.0)).abs() < 1e-6);
+        assert!((y[3] - (0.8 * crop + 2.0 * 2600.0 * sf * 5.0)).abs() < 1e-6);
+        assert_eq!(y[4], EXPECTED_INCOME_FLOOR);
+    }
+
+    #[test]
+    fn p_find_falls_with_age_to_floor() {
+        let (s, _) = setup();
+        assert_eq!(p_find(&s, 40), 0.92);
+        assert!((p_find(&s, 55) - (0.92 - 0.15)).abs() < 1e-12);
+        assert_eq!(p_find(&s, 80), 0.5);
+    }
+
+    #[test]
+    fn landless_cannot_farm_and_no_laborer_is_none() {
+        let h = Household::new(&[30], 0, 0, 0.2, 0.0, 0.5, Livelihood::Local);
+        let m = members(&h, 18, 0);
+        assert_eq!(open_options(&h, &m), [true, true, false, false, true]);
+        let old = Household::new(&[70], 0, 0, 0.2, 3.0, 0.5, Livelihood::Farm);
+        let m = members(&old, 18, 0);
+        assert_eq!(open_options(&old, &m), [false, false, false, false, true]);
+    }
+
+    #[test]
+    fn ranking_orders_open_options_and_falls_back() {
+        let v = [1.0, 3.0, 2.0, 0.0, -1.0];
+        let eps = [0.0; 5];
+        let r = Ranking::new(&v, &eps, &[true, true, false, true, true]);
+        assert_eq!(
+            r.options(),
+            [
+                Livelihood::Local,
+                Livelihood::Outbound,
+                Livelihood::Mixed,
+                Livelihood::None
+            ]
+        );
+        assert_eq!(r.best_except(Livelihood::Local), Livelihood::Outbound);
+    }
+
+    #[test]
+    fn switching_cost_favours_last_state() {
+        let (s, ys) = setup();
+        let h = Household::new(&[40], 0, 0, 0.2, 2.0, 0.5, Livelihood::Local);
+        let m = members(&h, 18, 0);
+        let around = Surroundings {
+            village_outbound_share: 0.0,
+            distance_km: 50.0,
+        };
+        let all = [true; 5];
+        let stay = utilities(&h, &m, &around, Livelihood::Local, &s, &ys, &all);
+        let moved = utilities(&h, &m, &around, Livelihood::Farm, &s, &ys, &all);
+        assert!((stay[1] - moved[1] - s.decision.kappa).abs() < 1e-12);
+    }
+}

@@ -1,0 +1,169 @@
+//! The household agent and its livelihood (MODEL.md §2): plain data, a leaf
+//! that every other module may use.
+
+use serde::{Deserialize, Serialize};
+
+/// Most members a household can have.
+pub const MAX_MEMBERS: usize = 8;
+
+/// A household's livelihood in a year.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[repr(u8)]
+pub enum Livelihood {
+    /// Outbound migrant work.
+    Outbound = 0,
+    /// Local wage work at the resettlement site.
+    Local = 1,
+    /// Farming at the origin village.
+    Farm = 2,
+    /// Mixed worker-peasant livelihood.
+    Mixed = 3,
+    /// No livelihood.
+    None = 4,
+}
+
+impl Livelihood {
+    /// All five, in output order.
+    pub const ALL: [Livelihood; 5] = [
+        Livelihood::Outbound,
+        Livelihood::Local,
+        Livelihood::Farm,
+        Livelihood::Mixed,
+        Livelihood::None,
+    ];
+
+    /// The name used in files.
+    pub fn name(self) -> &'static str {
+        match self {
+            Livelihood::Outbound => "outbound",
+            Livelihood::Local => "local",
+            Livelihood::Farm => "farm",
+            Livelihood::Mixed => "mixed",
+            Livelihood::None => "none",
+        }
+    }
+
+    /// Parse a name used in files.
+    pub fn from_name(name: &str) -> Option<Livelihood> {
+        Livelihood::ALL.into_iter().find(|l| l.name() == name)
+    }
+
+    /// Index 0..5, in output order.
+    #[inline]
+    pub fn index(self) -> usize {
+        self as usize
+    }
+
+    /// Whether a year in this livelihood is a year of wage work (for skill).
+    pub fn is_wage_work(self) -> bool {
+        matches!(
+            self,
+            Livelihood::Outbound | Livelihood::Local | Livelihood::Mixed
+        )
+    }
+}
+
+/// Local job types, best paid first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum JobType {
+    /// Firm brought in by industrial cooperation.
+    Firm = 0,
+    /// Poverty-alleviation workshop.
+    Workshop = 1,
+    /// Informal job.
+    Informal = 2,
+}
+
+impl JobType {
+    /// Best paid first.
+    pub const ALL: [JobType; 3] = [JobType::Firm, JobType::Workshop, JobType::Informal];
+}
+
+/// Local jobs held, in laborers, indexed by [`JobType`].
+pub type Jobs = [u8; 3];
+
+/// A household agent (MODEL.md §2). Between steps, `state`, `jobs`,
+/// `placed`, `poor` and `income_pc` describe the last completed year
+/// (before the first step: the initial state, no jobs, not poor).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Household {
+    /// Household number: its place in the population (the engine sets it).
+    /// Every random stream of the household is keyed by it.
+    pub id: u32,
+    /// Members' ages; only the first `size` are used.
+    pub ages: [u8; MAX_MEMBERS],
+    /// Number of members, 1 to 8.
+    pub size: u8,
+    /// Resettlement site, 0-based.
+    pub site: u32,
+    /// Origin village, as a global index `site · villages_per_site + v`.
+    pub village: u32,
+    /// Work skill in [0, 1].
+    pub skill: f64,
+    /// Farmland kept at the origin village, in mu.
+    pub land_mu: f64,
+    /// Attachment to the origin place, in [0, 1].
+    pub attachment: f64,
+    /// Livelihood of the last completed year.
+    pub state: Livelihood,
+    /// Local jobs held in the last completed year.
+    pub jobs: Jobs,
+    /// Whether it held an East–West placement last year.
+    pub placed: bool,
+    /// Whether its local jobs ended early last year (no incumbency).
+    pub local_job_lost: bool,
+    /// Whether its placed job ended early last year (placement lost).
+    pub placement_lost: bool,
+    /// Poor in the last completed year.
+    pub poor: bool,
+    /// Poor in any year so far.
+    pub ever_poor: bool,
+    /// Per-capita net income of the last completed year.
+    pub income_pc: f64,
+}
+
+impl Household {
+    /// A household at relocation: its initial state, no jobs, not poor.
+    pub fn new(
+        ages: &[u8],
+        site: u32,
+        village: u32,
+        skill: f64,
+        land_mu: f64,
+        attachment: f64,
+        state: Livelihood,
+    ) -> Household {
+        let mut all = [0u8; MAX_MEMBERS];
+        let size = ages.len().min(MAX_MEMBERS);
+        all[..size].copy_from_slice(&ages[..size]);
+        Household {
+            id: 0,
+            ages: all,
+            size: size as u8,
+            site,
+            village,
+            skill,
+            land_mu,
+            attachment,
+            state,
+            jobs: [0; 3],
+            placed: false,
+            local_job_lost: false,
+            placement_lost: false,
+            poor: false,
+            ever_poor: false,
+            income_pc: 0.0,
+        }
+    }
+
+    /// Members' ages.
+    pub fn member_ages(&self) -> &[u8] {
+        &self.ages[..self.size as usize]
+    }
+
+    /// Whether it kept farmland (farm and mixed are open to it).
+    pub fn has_land(&self) -> bool {
+        self.land_mu > 0.0
+    }
+}

@@ -1,0 +1,89 @@
+//! Runs: a scenario's replicates, in parallel, each with its own streams.
+
+use crate::engine::{Engine, run_replicate};
+use crate::model::Household;
+use crate::params::Params;
+use crate::population;
+use crate::record::YearRecord;
+use rayon::prelude::*;
+
+/// The households a run starts from: a CSV file's (shared by every
+/// replicate) or the synthetic population (drawn anew for each replicate).
+#[derive(Debug, Clone)]
+pub enum PopulationSource {
+    /// Households loaded from a file.
+    Loaded(Vec<Household>),
+    /// Drawn from the scenario's distributions.
+    Synthetic,
+}
+
+impl PopulationSource {
+    /// Number of households.
+    pub fn households(&self, loaded: &Params) -> u64 {
+        match self {
+            PopulationSource::Loaded(h) => h.len() as u64,
+            PopulationSource::Synthetic => loaded.scenario().population.households,
+        }
+    }
+
+    /// The households of one replicate.
+    pub fn households_for(&self, loaded: &Params, seed: u64, replicate: u32) -> Vec<Household> {
+        match self {
+            PopulationSource::Loaded(h) => h.clone(),
+            PopulationSource::Synthetic => population::synthetic(loaded, seed, replicate),
+        }
+    }
+}
+
+/// Run `replicates` replicates in parallel (and households in parallel
+/// within each). `observer(r)` makes replicate `r`'s observer, called after
+/// every year; it is returned with the replicate's records, in replicate
+/// order.
+pub fn run_replicates<O, F>(
+    loaded: &Params,
+    source: &PopulationSource,
+    seed: u64,
+    replicates: u32,
+    observer: F,
+) -> Vec<(Vec<YearRecord>, O)>
+where
+    F: Fn(u32) -> O + Sync,
+    O: YearObserver + Send,
+{
+    (0..replicates)
+        .into_par_iter()
+        .map(|r| {
+            let mut obs = observer(r);
+            let households = source.households_for(loaded, seed, r);
+            let records = run_replicate(loaded, households, seed, r, |e, rec| obs.on_year(e, rec));
+            (records, obs)
+        })
+        .collect()
+}
+
+/// Watches a replicate year by year.
+pub trait YearObserver {
+    /// Called after each year's step.
+    fn on_year(&mut self, engine: &Engine, record: &YearRecord);
+}
+
+impl<F: FnMut(&Engine, &YearRecord)> YearObserver for F {
+    fn on_year(&mut self, engine: &Engine, record: &YearRecord) {
+        self(engine, record)
+    }
+}
+
+/// Run replicates and keep only the records (no observer).
+pub fn run_records(
+    loaded: &Params,
+    source: &PopulationSource,
+    seed: u64,
+    replicates: u32,
+) -> Vec<Vec<YearRecord>> {
+    run_replicates(loaded, source, seed, replicates, |_| {
+        |_: &Engine, _: &YearRecord| {}
+    })
+    .into_iter()
+    .map(|(records, _)| records)
+    .collect()
+}

@@ -1,0 +1,76 @@
+//! Small statistics shared by every layer: the summary of replicate values
+//! (mean, sd, Student-t interval), medians, quantiles and size formatting.
+
+use statrs::distribution::{ContinuousCDF, StudentsT};
+
+/// A summary of replicate values: mean, sample sd, Student-t 95 % interval
+/// of the mean, and count.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Summary {
+    /// Mean over the values.
+    pub mean: Option<f64>,
+    /// Sample standard deviation (n − 1); needs two values.
+    pub sd: Option<f64>,
+    /// Lower end of the Student-t 95 % interval of the mean.
+    pub ci95_low: Option<f64>,
+    /// Upper end.
+    pub ci95_high: Option<f64>,
+    /// Number of values.
+    pub n: usize,
+}
+
+impl Summary {
+    /// Summarise `values`, summed in the order given (so the same values in
+    /// the same order give the same bits).
+    pub fn of(values: &[f64]) -> Summary {
+        let (mean, sd, ci95_low, ci95_high, n) = summarize(values);
+        Summary {
+            mean,
+            sd,
+            ci95_low,
+            ci95_high,
+            n,
+        }
+    }
+}
+
+/// Mean, sample sd, Student-t 95% CI of the mean, and count of some
+/// values, summed in the order given. sd and CI need two values or more.
+pub fn summarize(values: &[f64]) -> (Option<f64>, Option<f64>, Option<f64>, Option<f64>, usize) {
+    let n = values.len();
+    let mean = (n > 0).then(|| values.iter().sum::<f64>() / n as f64);
+    match mean {
+        Some(mean) if n >= 2 => {
+            let var = values.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / (n - 1) as f64;
+            let sd = var.sqrt();
+            let t = StudentsT::new(0.0, 1.0, (n - 1) as f64)
+                .map(|d| d.inverse_cdf(0.975))
+                .unwrap_or(f64::NAN);
+            let half = t * sd / (n as f64).sqrt();
+            (
+                Some(mean),
+                Some(sd),
+                Some(mean - half),
+                Some(mean + half),
+                n,
+            )
+        }
+        _ => (mean, None, None, None, n),
+    }
+}
+
+/// Log-normal parameters (μ, σ) of a cost with the given mean and standard
+/// deviation (of the cost itself).
+pub fn lognormal_params(mean: f64, sd: f64) -> (f64, f64) {
+    let sigma2 = (1.0 + (sd / mean).powi(2)).ln();
+    (mean.ln() - sigma2 / 2.0, sigma2.sqrt())
+}
+
+/// A size for people: GB from a gigabyte up, MB below.
+pub fn gigabytes(bytes: u64) -> String {
+    if bytes >= 1_000_000_000 {
+        format!("{:.1} GB", bytes as f64 / 1e9)
+    } else {
+        format!("{:.1} MB", bytes as f64 / 1e6)
+    }
+}

@@ -1,0 +1,6 @@
+//! Integration tests of the model and engine: one binary, modules by topic.
+
+mod engine;
+mod levers;
+mod properties;
+mod util;

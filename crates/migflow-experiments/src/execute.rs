@@ -1,0 +1,382 @@
+//! Running a sweep: the runs of a shard in parallel, each committed through
+//! the store as it finishes, then the final files.
+
+use super::store::{self, RunRows, RunStatus, Shard, Store, SweepManifest, csv_line};
+use super::sweep::{PointError, SweepPlan};
+use migflow_core::engine::run_replicate;
+use migflow_core::params::Params;
+use migflow_core::record::{ALL_GROUP, GROUPS, YearRecord};
+use migflow_io::error::{Error, Result};
+use migflow_io::{format_float, trajectory_cells};
+use rayon::prelude::*;
+use std::path::PathBuf;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Instant;
+
+/// How to run a sweep.
+#[derive(Debug, Clone)]
+pub struct SweepOptions {
+    /// Results directory.
+    pub out: PathBuf,
+    /// Finish an interrupted sweep in `out` (or start it if there is none).
+    pub resume: bool,
+    /// Run only this shard.
+    pub shard: Option<Shard>,
+    /// Worker threads (0: all cores).
+    pub threads: usize,
+}
+
+/// What a sweep did.
+#[derive(Debug)]
+pub struct SweepReport {
+    /// The manifest written.
+    pub manifest: SweepManifest,
+    /// Runs executed by this invocation (the rest were already committed).
+    pub executed: u64,
+    /// Wall time of this invocation, seconds.
+    pub wall_seconds: f64,
+}
+
+/// The runs of a shard (all runs without one).
+pub fn shard_runs(plan: &SweepPlan, shard: Option<Shard>) -> impl Iterator<Item = u64> + '_ {
+    (0..plan.runs()).filter(move |r| shard.is_none_or(|s| s.contains(*r)))
+}
+
+fn pool(threads: usize) -> Result<rayon::ThreadPool> {
+    let mut b = rayon::ThreadPoolBuilder::new();
+    if threads > 0 {
+        b = b.num_threads(threads);
+    }
+    b.build().map_err(|e| Error::Input {
+        path: PathBuf::from("--threads"),
+        message: format!("cannot start {threads} threads: {e}"),
+    })
+}
+
+/// The most households any run of the sweep has (a factor may vary them).
+fn largest_households(plan: &SweepPlan) -> u64 {
+    let base = plan.base.scenario().population.households;
+    match plan
+        .factor_paths()
+        .iter()
+        .position(|p| *p == "population.households")
+    {
+        Some(k) => plan
+            .points
+            .iter()
+            .filter_map(|p| p.values.get(k).and_then(toml::Value::as_integer))
+            .map(|h| h.max(0) as u64)
+            .max()
+            .unwrap_or(base),
+        None => base,
+    }
+}
+
+/// Run a sweep (or one shard of it) into `opts.out`. `started(done, total)`
+/// is called once with the runs already committed; `progress()` after each
+/// run finishes.
+pub fn run_sweep(
+    plan: &SweepPlan,
+    opts: &SweepOptions,
+    started: &dyn Fn(u64, u64),
+    progress: &(dyn Fn() + Sync),
+) -> Result<SweepReport> {
+    let t0 = Instant::now();
+    let start_time = chrono::Utc::now().to_rfc3339();
+    if opts.resume
+        && let Ok(done) = store::read_sweep_manifest(&opts.out)
+        && done.sweep_sha256 == plan.hash
+        && done.shard == opts.shard
+        && done.run_status.len() as u64 == shard_runs(plan, opts.shard).count() as u64
+    {
+        // Finished before: nothing to run, if the outputs are still the
+        // ones the manifest records.
+        store::verify_finished(&opts.out, plan, &done)?;
+        started(done.run_status.len() as u64, done.run_status.len() as u64);
+        return Ok(SweepReport {
+            manifest: done,
+            executed: 0,
+            wall_seconds: t0.elapsed().as_secs_f64(),
+        });
+    }
+    let threads = migflow_io::resources::worker_threads(opts.threads) as u64;
+    let largest = largest_households(plan);
+    migflow_io::resources::ensure_memory(
+        &plan.file,
+        &format!("a sweep with runs of up to {largest} households, {threads} at once"),
+        migflow_io::resources::households_bytes(largest, threads),
+    )?;
+    let store = Store::open(&opts.out, plan, opts.shard, opts.resume)?;
+    let mine: Vec<u64> = shard_runs(plan, opts.shard).collect();
+    let pending: Vec<u64> = mine
+        .iter()
+        .copied()
+        .filter(|r| !store.is_done(*r))
+        .collect();
+    started((mine.len() - pending.len()) as u64, mine.len() as u64);
+    let store = Mutex::new(store);
+    let failure: Mutex<Option<Error>> = Mutex::new(None);
+    let stop = AtomicBool::new(false);
+    let pool = pool(opts.threads)?;
+    pool.install(|| {
+        pending.par_iter().for_each(|&run| {
+            if stop.load(Ordering::Relaxed) {
+                return;
+            }
+            let rows = execute_run(plan, run);
+            let result = match store.lock() {
+                Ok(mut s) => s.append(&rows),
+                Err(_) => return,
+            };
+            match result {
+                Ok(()) => progress(),
+                Err(e) => {
+                    stop.store(true, Ordering::Relaxed);
+                    if let Ok(mut f) = failure.lock() {
+                        f.get_or_insert(e);
+                    }
+                }
+            }
+        })
+    });
+    if let Some(e) = failure.into_inner().ok().flatten() {
+        return Err(e);
+    }
+    let mut store = store.into_inner().map_err(|_| Error::Input {
+        path: opts.out.clone(),
+        message: "a worker panicked while writing results".into(),
+    })?;
+    store.commit()?;
+    drop(store);
+    let manifest = store::finalize(&opts.out, plan, opts.shard)?;
+    store::remove_stream(&opts.out);
+    let wall_seconds = t0.elapsed().as_secs_f64();
+    let timing = serde_json::json!({
+        "start_time": start_time,
+        "end_time": chrono::Utc::now().to_rfc3339(),
+        "wall_seconds": wall_seconds,
+        "runs_executed": pending.len(),
+        "threads": pool.current_num_threads(),
+    });
+    let timing_path = opts.out.join("timing.json");
+    std::fs::write(
+        &timing_path,
+        migflow_io::manifest::to_json(&timing, "timing")?,
+    )
+    .map_err(|source| Error::Write {
+        path: timing_path,
+        source,
+    })?;
+    Ok(SweepReport {
+        manifest,
+        executed: pending.len() as u64,
+        wall_seconds,
+    })
+}
+
+/// Simulate one run and format its rows. Never fails: an invalid point or a
+/// panic becomes a failed run with its error.
+pub fn execute_run(plan: &SweepPlan, run: u64) -> RunRows {
+    let id = plan.run_id(run);
+    let cells = plan.point_cells(id.point);
+    let seed = plan.sweep.seed;
+    let simulate = || -> std::result::Result<Vec<YearRecord>, RunFailure> {
+        let loaded = plan.scenario_for(id.point)?;
+        let source = migflow_io::files::population_source(&loaded)?;
+        let households = source.households_for(&loaded, seed, id.replicate);
+        Ok(run_replicate(
+            &loaded,
+            households,
+            seed,
+            id.replicate,
+            |_, _| {},
+        ))
+    };
+    let result = catch_run(simulate);
+    let mut lead = vec![
+        run.to_string(),
+        id.point.to_string(),
+        id.replicate.to_string(),
+        seed.to_string(),
+    ];
+    match result {
+        Ok(records) => {
+            lead.push("ok".into());
+            lead.extend(cells.iter().cloned());
+            lead.extend(outcomes(&records));
+            let mut traj = Vec::new();
+            for rec in &records {
+                for (g, stats) in rec.groups.iter().enumerate() {
+                    let mut row = vec![
+                        run.to_string(),
+                        id.point.to_string(),
+                        id.replicate.to_string(),
+                    ];
+                    row.extend(cells.iter().cloned());
+                    row.extend(trajectory_cells(rec.year, g, stats));
+                    traj.extend(csv_line(&row));
+                }
+            }
+            RunRows {
+                run,
+                status: RunStatus::Ok,
+                bytes: [csv_line(&lead), traj, Vec::new()],
+            }
+        }
+        Err(message) => {
+            lead.push("failed".into());
+            lead.extend(cells.iter().cloned());
+            lead.extend(std::iter::repeat_n(String::new(), GROUPS * 4));
+            let fail = csv_line(&[
+                run.to_string(),
+                id.point.to_string(),
+                id.replicate.to_string(),
+                message.to_string(),
+            ]);
+            RunRows {
+                run,
+                status: RunStatus::Failed,
+                bytes: [csv_line(&lead), Vec::new(), fail],
+            }
+        }
+    }
+}
+
+/// Why one run of a sweep or one sample of a calibration failed (its text
+/// goes to `failures.csv` or `samples.csv`).
+#[derive(Debug, thiserror::Error)]
+pub enum RunFailure {
+    /// The point's scenario is invalid.
+    #[error(transparent)]
+    Point(#[from] PointError),
+    /// An input of the run (its population file) could not be used.
+    #[error(transparent)]
+    Input(#[from] migflow_io::Error),
+    /// A bug: the run panicked.
+    #[error("internal error (please report): {0}")]
+    Panic(String),
+}
+
+/// Run `f`, turning a panic into a failure, so that one run's bug fails
+/// that run and not the whole sweep or calibration.
+pub fn catch_run<T>(
+    f: impl FnOnce() -> std::result::Result<T, RunFailure>,
+) -> std::result::Result<T, RunFailure> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)).unwrap_or_else(|panic| {
+        let msg = panic
+            .downcast_ref::<String>()
+            .cloned()
+            .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
+            .unwrap_or_else(|| "unknown panic".into());
+        Err(RunFailure::Panic(msg))
+    })
+}
+
+/// Per group: final-year share and poor share, mean poor share over the
+/// years, cumulative returned.
+fn outcomes(records: &[YearRecord]) -> Vec<String> {
+    let mut cells = Vec::with_capacity(GROUPS * 4);
+    let Some(last) = records.last() else {
+        return vec![String::new(); GROUPS * 4];
+    };
+    let total = last.groups[ALL_GROUP].households as f64;
+    for g in 0..GROUPS {
+        let share = (total > 0.0).then(|| last.groups[g].households as f64 / total);
+        let poor: Vec<f64> = records
+            .iter()
+            .filter_map(|r| r.groups[g].poor_share)
+            .collect();
+        let mean_poor = (!poor.is_empty()).then(|| poor.iter().sum::<f64>() / poor.len() as f64);
+        let returned: u64 = records.iter().map(|r| r.groups[g].returned).sum();
+        cells.push(format_float(share));
+        cells.push(format_float(last.groups[g].poor_share));
+        cells.push(format_float(mean_poor));
+        cells.push(returned.to_string());
+    }
+    cells
+}
+
+/// What a sweep will do, for `--dry-run`.
+#[derive(Debug, Clone)]
+pub struct Estimate {
+    /// Runs in this shard (all runs without one).
+    pub runs: u64,
+    /// Design points.
+    pub points: u64,
+    /// Rows of `runs.csv`.
+    pub runs_rows: u64,
+    /// Rows of `trajectories.csv`.
+    pub trajectory_rows: u64,
+    /// Rows of `points_summary.csv`.
+    pub summary_rows: u64,
+    /// Household-years to simulate.
+    pub household_years: f64,
+    /// Seconds per household-year measured on one thread.
+    pub seconds_per_household_year: f64,
+    /// Estimated wall time with the given threads.
+    pub seconds: f64,
+}
+
+/// Count the outputs and time a short calibration run of the first point.
+pub fn estimate(plan: &SweepPlan, shard: Option<Shard>, threads: usize) -> Result<Estimate> {
+    let pool1 = pool(1)?;
+    let runs: Vec<u64> = shard_runs(plan, shard).collect();
+    let mut household_years = 0.0;
+    let mut traj_rows = 0u64;
+    let mut summary_rows = 0u64;
+    let mut sizes: Vec<Option<(u64, u32)>> = vec![None; plan.points.len()];
+    for (p, size) in sizes.iter_mut().enumerate() {
+        if let Ok(loaded) = plan.scenario_for(p as u64) {
+            let households = match migflow_io::files::population_source(&loaded) {
+                Ok(src) => src.households(&loaded),
+                Err(_) => continue,
+            };
+            *size = Some((households, loaded.scenario().run.years));
+            summary_rows += u64::from(loaded.scenario().run.years) * GROUPS as u64 * 10;
+        }
+    }
+    for &run in &runs {
+        if let Some((h, y)) = sizes[plan.run_id(run).point as usize] {
+            household_years += h as f64 * f64::from(y);
+            traj_rows += u64::from(y) * GROUPS as u64;
+        }
+    }
+    let calibration = sizes.iter().position(Option::is_some);
+    let seconds_per_household_year = match calibration {
+        Some(p) => {
+            let point = plan
+                .scenario_for(p as u64)
+                .map_err(|message| Error::Input {
+                    path: plan.file.clone(),
+                    message: message.to_string(),
+                })?;
+            let mut short = point.to_scenario();
+            short.run.years = short.run.years.min(3);
+            if point.population_file().is_none() {
+                short.population.households = short.population.households.min(20_000);
+            }
+            let loaded = Params::new(short, point.source().map(std::path::Path::to_path_buf))?;
+            let source = migflow_io::files::population_source(&loaded)?;
+            let hy = source.households(&loaded) as f64 * f64::from(loaded.scenario().run.years);
+            let t = Instant::now();
+            pool1.install(|| {
+                let households = source.households_for(&loaded, plan.sweep.seed, 0);
+                run_replicate(&loaded, households, plan.sweep.seed, 0, |_, _| {})
+            });
+            t.elapsed().as_secs_f64() / hy.max(1.0)
+        }
+        None => 0.0,
+    };
+    let threads = migflow_io::resources::worker_threads(threads);
+    Ok(Estimate {
+        runs: runs.len() as u64,
+        points: plan.points.len() as u64,
+        runs_rows: runs.len() as u64,
+        trajectory_rows: traj_rows,
+        summary_rows: if shard.is_none() { summary_rows } else { 0 },
+        household_years,
+        seconds_per_household_year,
+        seconds: household_years * seconds_per_household_year / threads as f64,
+    })
+}

@@ -1,0 +1,304 @@
+//! A whole `migflow run`: replicates in a thread pool, every output file
+//! staged and committed atomically, and the manifest.
+
+use migflow_core::engine::Engine;
+use migflow_core::params::{self, Params, Scenario};
+use migflow_core::record::YearRecord;
+use migflow_core::run::{YearObserver, run_replicates};
+use migflow_io::error::{Error, Result};
+use migflow_io::{self, Manifest, OutputDir, manifest::FileEntry, sha256_hex};
+use std::io::{BufRead, BufReader, Write};
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+/// What to run and where to write it.
+#[derive(Debug, Clone)]
+pub struct RunOptions {
+    /// The validated scenario.
+    pub loaded: Params,
+    /// Master seed.
+    pub seed: u64,
+    /// Replicates.
+    pub replicates: u32,
+    /// Worker threads (0: all cores).
+    pub threads: usize,
+    /// Results directory.
+    pub out: PathBuf,
+    /// Also write the household × year panel.
+    pub households_out: bool,
+    /// The command line, for the manifest.
+    pub command: Vec<String>,
+}
+
+/// What a run produced.
+#[derive(Debug)]
+pub struct RunReport {
+    /// Per replicate, per year.
+    pub records: Vec<Vec<YearRecord>>,
+    /// The manifest written.
+    pub manifest: Manifest,
+    /// The files written.
+    pub files: Vec<PathBuf>,
+}
+
+pub use migflow_io::manifest::git_commit;
+
+/// The scenario as it ran: seed and replicates filled in, the population
+/// file made absolute, so that the manifest alone repeats the run.
+pub fn resolved_scenario(opts: &RunOptions) -> Scenario {
+    let mut s = opts.loaded.to_scenario();
+    s.run.seed = opts.seed;
+    s.run.replicates = opts.replicates;
+    if let Some(path) = opts.loaded.population_file() {
+        let abs = std::fs::canonicalize(&path).unwrap_or(path);
+        s.population.file = Some(abs.display().to_string());
+    }
+    s
+}
+
+fn write_err(path: &std::path::Path) -> impl Fn(std::io::Error) -> Error + '_ {
+    move |source| Error::Write {
+        path: path.to_path_buf(),
+        source,
+    }
+}
+
+/// Run the scenario's replicates and write every output file.
+/// `progress` is called after each replicate-year.
+pub fn run_to_dir(opts: &RunOptions, progress: &(dyn Fn() + Sync)) -> Result<RunReport> {
+    let started = Instant::now();
+    let start_time = chrono::Utc::now().to_rfc3339();
+    let source = migflow_io::files::population_source(&opts.loaded)?;
+    let mut dir = OutputDir::create(&opts.out)?;
+    let households = source.households(&opts.loaded);
+    let threads = migflow_io::resources::worker_threads(opts.threads);
+    let in_flight = u64::from(opts.replicates).min(threads as u64);
+    migflow_io::resources::ensure_memory(
+        opts.loaded
+            .source()
+            .unwrap_or(Path::new("the default scenario")),
+        &format!("a run of {households} households × {in_flight} replicate(s) at once"),
+        migflow_io::resources::households_bytes(households, in_flight),
+    )?;
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()
+        .map_err(|e| Error::Input {
+            path: PathBuf::from("--threads"),
+            message: format!("cannot start {threads} threads: {e}"),
+        })?;
+
+    let panel_parts: Vec<PathBuf> = (0..opts.replicates)
+        .map(|r| dir.scratch_part("households.csv", r))
+        .collect();
+    let _cleanup = ScratchFiles(panel_parts.clone());
+    let results = pool.install(|| {
+        run_replicates(&opts.loaded, &source, opts.seed, opts.replicates, |r| {
+            PanelObserver::new(
+                opts.households_out.then(|| panel_parts[r as usize].clone()),
+                r,
+                progress,
+            )
+        })
+    });
+    let mut records = Vec::with_capacity(results.len());
+    for (rec, observer) in results {
+        observer.finish()?;
+        records.push(rec);
+    }
+
+    let mut files = Vec::new();
+    let mut stage_bytes = |dir: &mut OutputDir, name: &str, bytes: &[u8]| -> Result<()> {
+        let (mut w, tmp) = dir.stage(name)?;
+        w.write_all(bytes).map_err(write_err(&tmp))?;
+        migflow_io::atomic::finish(w, &tmp)?;
+        files.push(FileEntry {
+            name: name.to_string(),
+            sha256: sha256_hex(bytes),
+        });
+        Ok(())
+    };
+    let mut buf = Vec::new();
+    migflow_io::write_trajectories(&mut buf, &opts.out.join("trajectories.csv"), &records)?;
+    stage_bytes(&mut dir, "trajectories.csv", &buf)?;
+    buf.clear();
+    migflow_io::write_flows(&mut buf, &opts.out.join("flows.csv"), &records)?;
+    stage_bytes(&mut dir, "flows.csv", &buf)?;
+    if opts.replicates > 1 {
+        buf.clear();
+        migflow_io::write_summary(&mut buf, &opts.out.join("summary.csv"), &records)?;
+        stage_bytes(&mut dir, "summary.csv", &buf)?;
+    }
+    if opts.households_out {
+        let entry = concatenate_panel(&mut dir, &panel_parts)?;
+        files.push(entry);
+    }
+
+    let resolved = resolved_scenario(opts);
+    let scenario_toml = params::to_toml(&resolved)?;
+    let population_file = match opts.loaded.population_file() {
+        Some(path) => {
+            let bytes = std::fs::read(&path).map_err(|source| Error::Read {
+                path: path.clone(),
+                source,
+            })?;
+            Some(FileEntry {
+                name: resolved.population.file.clone().unwrap_or_default(),
+                sha256: sha256_hex(&bytes),
+            })
+        }
+        None => None,
+    };
+    let wall_seconds = started.elapsed().as_secs_f64();
+    let household_years = households as f64
+        * f64::from(opts.loaded.scenario().run.years)
+        * f64::from(opts.replicates);
+    let manifest = Manifest {
+        migflow_version: env!("CARGO_PKG_VERSION").to_string(),
+        git_commit: git_commit(),
+        command: opts.command.clone(),
+        scenario_source: opts
+            .loaded
+            .source()
+            .map_or("built-in default".to_string(), |p| p.display().to_string()),
+        scenario_sha256: sha256_hex(scenario_toml.as_bytes()),
+        scenario_toml,
+        population_file,
+        seed: opts.seed,
+        replicates: opts.replicates,
+        threads,
+        households,
+        years: opts.loaded.scenario().run.years,
+        start_time,
+        end_time: chrono::Utc::now().to_rfc3339(),
+        wall_seconds,
+        household_years_per_second: household_years / wall_seconds.max(1e-9),
+        files,
+    };
+    let json = serde_json::to_vec_pretty(&manifest).map_err(|e| Error::Input {
+        path: opts.out.join("manifest.json"),
+        message: e.to_string(),
+    })?;
+    let (mut w, tmp) = dir.stage("manifest.json")?;
+    w.write_all(&json).map_err(write_err(&tmp))?;
+    migflow_io::atomic::finish(w, &tmp)?;
+    let written = dir.commit()?;
+    Ok(RunReport {
+        records,
+        manifest,
+        files: written,
+    })
+}
+
+/// Removes the per-replicate panel parts however the run ends.
+struct ScratchFiles(Vec<PathBuf>);
+
+impl Drop for ScratchFiles {
+    fn drop(&mut self) {
+        for p in &self.0 {
+            let _ = std::fs::remove_file(p);
+        }
+    }
+}
+
+/// Per-replicate observer: ticks the progress bar and, when asked, streams
+/// the household panel to a scratch file (without header).
+struct PanelObserver<'a> {
+    writer: Option<(csv::Writer<std::fs::File>, PathBuf)>,
+    error: Option<Error>,
+    replicate: u32,
+    progress: &'a (dyn Fn() + Sync),
+}
+
+impl<'a> PanelObserver<'a> {
+    fn new(path: Option<PathBuf>, replicate: u32, progress: &'a (dyn Fn() + Sync)) -> Self {
+        let mut error = None;
+        let writer = path.and_then(|p| match std::fs::File::create(&p) {
+            Ok(f) => Some((
+                csv::WriterBuilder::new().has_headers(false).from_writer(f),
+                p,
+            )),
+            Err(source) => {
+                error = Some(Error::Write { path: p, source });
+                None
+            }
+        });
+        PanelObserver {
+            writer,
+            error,
+            replicate,
+            progress,
+        }
+    }
+
+    fn finish(self) -> Result<()> {
+        if let Some(e) = self.error {
+            return Err(e);
+        }
+        if let Some((mut w, path)) = self.writer {
+            w.flush().map_err(write_err(&path))?;
+        }
+        Ok(())
+    }
+}
+
+impl YearObserver for PanelObserver<'_> {
+    fn on_year(&mut self, engine: &Engine, record: &YearRecord) {
+        (self.progress)();
+        let Some((w, path)) = self.writer.as_mut() else {
+            return;
+        };
+        if self.error.is_some() {
+            return;
+        }
+        for (h, y) in engine.by_id() {
+            if let Err(e) = w.write_record(migflow_io::panel_row(self.replicate, record.year, h, y))
+            {
+                self.error = Some(Error::Write {
+                    path: path.clone(),
+                    source: std::io::Error::other(e.to_string()),
+                });
+                return;
+            }
+        }
+    }
+}
+
+/// Join the replicates' panel parts under one header into `households.csv`.
+fn concatenate_panel(dir: &mut OutputDir, parts: &[PathBuf]) -> Result<FileEntry> {
+    use sha2::{Digest, Sha256};
+    let (mut w, tmp) = dir.stage("households.csv")?;
+    let mut hasher = Sha256::new();
+    let header = format!("{}\n", migflow_io::PANEL_HEADER.join(","));
+    hasher.update(header.as_bytes());
+    w.write_all(header.as_bytes()).map_err(write_err(&tmp))?;
+    for part in parts {
+        let file = std::fs::File::open(part).map_err(|source| Error::Read {
+            path: part.clone(),
+            source,
+        })?;
+        let mut reader = BufReader::new(file);
+        loop {
+            let chunk = reader.fill_buf().map_err(|source| Error::Read {
+                path: part.clone(),
+                source,
+            })?;
+            if chunk.is_empty() {
+                break;
+            }
+            hasher.update(chunk);
+            w.write_all(chunk).map_err(write_err(&tmp))?;
+            let n = chunk.len();
+            reader.consume(n);
+        }
+    }
+    migflow_io::atomic::finish(w, &tmp)?;
+    Ok(FileEntry {
+        name: "households.csv".to_string(),
+        sha256: hasher
+            .finalize()
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect(),
+    })
+}

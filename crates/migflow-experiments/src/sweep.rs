@@ -1,0 +1,286 @@
+//! The sweep file and its plan: the base scenario, the factors, the design's
+//! points, and the runs (point × replicate) with their scenarios.
+
+use super::design::{self, Design, Factor, Point};
+use migflow_core::params::path::{self, KeyKind};
+use migflow_core::params::{self, Params, Scenario};
+use migflow_io::error::{Error, Problem, Result};
+use migflow_io::sha256_hex;
+use serde::{Deserialize, Serialize};
+use std::path::{Path, PathBuf};
+
+/// Most runs one sweep may have.
+pub const MAX_RUNS: u64 = 100_000_000;
+
+fn default_base() -> String {
+    "default".to_string()
+}
+
+fn default_seed() -> u64 {
+    1
+}
+
+fn default_replicates() -> u32 {
+    1
+}
+
+/// A sweep file (`SWEEP.toml`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SweepFile {
+    /// The base scenario: a path (relative to the sweep file) or `default`.
+    #[serde(default = "default_base")]
+    pub base: String,
+    /// Master seed of every run.
+    #[serde(default = "default_seed")]
+    pub seed: u64,
+    /// Replicates per point (common random numbers across points).
+    #[serde(default = "default_replicates")]
+    pub replicates: u32,
+    /// The design.
+    pub design: Design,
+    /// The factors.
+    #[serde(default)]
+    pub factors: Vec<Factor>,
+}
+
+/// One run of a sweep.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RunId {
+    /// Global run number: `point · replicates + replicate`.
+    pub run: u64,
+    /// Design point.
+    pub point: u64,
+    /// Replicate at that point.
+    pub replicate: u32,
+}
+
+/// A loaded, checked sweep: everything needed to run any of its runs.
+#[derive(Debug, Clone)]
+pub struct SweepPlan {
+    /// The sweep file.
+    pub file: PathBuf,
+    /// Its parsed content.
+    pub sweep: SweepFile,
+    /// The base scenario.
+    pub base: Params,
+    /// The kind of each factor's key.
+    pub kinds: Vec<KeyKind>,
+    /// The design's points.
+    pub points: Vec<Point>,
+    /// Hex SHA-256 of the resolved sweep (file, base scenario, points).
+    pub hash: String,
+}
+
+fn invalid(path: &Path, key: String, value: String, expected: String) -> Error {
+    Error::Core(migflow_core::Error::Invalid {
+        path: path.to_path_buf(),
+        problems: vec![Problem {
+            key,
+            value,
+            expected,
+        }],
+    })
+}
+
+/// Why a design point's scenario cannot run (written to `failures.csv`).
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum PointError {
+    /// A factor's value does not fit its key.
+    #[error("`{key}`: {error}")]
+    Key {
+        /// The factor's path.
+        key: String,
+        /// What is wrong.
+        error: path::PathError,
+    },
+    /// The point's scenario breaks the model's constraints.
+    #[error("{}", .0.iter().map(|p| p.to_string()).collect::<Vec<_>>().join("; "))]
+    Invalid(Vec<Problem>),
+}
+
+/// `base` with the values at `assignments` set, validated: the one way a
+/// sweep point or a calibration sample becomes [`Params`]. `source` is the
+/// base scenario's file (for its relative population file).
+pub fn assign(
+    base: &Scenario,
+    source: Option<&Path>,
+    assignments: &[(&str, &toml::Value)],
+) -> std::result::Result<Params, PointError> {
+    let scenario = path::with_values(base, assignments)
+        .map_err(|(key, error)| PointError::Key { key, error })?;
+    Params::checked(scenario, source.map(Path::to_path_buf)).map_err(PointError::Invalid)
+}
+
+/// The sweep file as TOML; a failure is an error, never an empty text.
+fn sweep_toml(sweep: &SweepFile) -> Result<String> {
+    toml::to_string(sweep).map_err(|e| {
+        Error::Core(migflow_core::Error::Serialize {
+            what: "the sweep".to_string(),
+            message: e.to_string(),
+        })
+    })
+}
+
+/// Text of a TOML scalar as written in CSV columns.
+pub fn value_text(v: &toml::Value) -> String {
+    match v {
+        toml::Value::Float(f) => format!("{f}"),
+        toml::Value::Integer(i) => i.to_string(),
+        toml::Value::Boolean(b) => b.to_string(),
+        toml::Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
+impl SweepPlan {
+    /// Read and check a sweep file, its base scenario and its design.
+    pub fn load(file: &Path) -> Result<SweepPlan> {
+        let text = migflow_io::files::read_toml_text(file)?;
+        Self::from_text(&text, file)
+    }
+
+    /// Check a sweep given as text; `file` names it in errors and anchors
+    /// relative paths.
+    pub fn from_text(text: &str, file: &Path) -> Result<SweepPlan> {
+        let sweep: SweepFile = params::parse_toml_as(text, file)?;
+        let dir = file.parent().map(Path::to_path_buf).unwrap_or_default();
+        let base = if sweep.base == "default" {
+            Params::builtin_default()
+        } else {
+            let p = PathBuf::from(&sweep.base);
+            let p = if p.is_absolute() { p } else { dir.join(p) };
+            migflow_io::files::load_scenario(&p).map_err(|e| match e {
+                Error::Read { source, .. } => invalid(
+                    file,
+                    "base".into(),
+                    format!("{:?}", sweep.base),
+                    format!(
+                        "`default` or a scenario file (cannot read {}: {source})",
+                        p.display()
+                    ),
+                ),
+                other => other,
+            })?
+        };
+        if !(1..=migflow_core::params::validate::MAX_REPLICATES).contains(&sweep.replicates) {
+            return Err(invalid(
+                file,
+                "replicates".into(),
+                sweep.replicates.to_string(),
+                format!(
+                    "an integer from 1 to {}",
+                    migflow_core::params::validate::MAX_REPLICATES
+                ),
+            ));
+        }
+        let mut kinds = Vec::with_capacity(sweep.factors.len());
+        for (i, f) in sweep.factors.iter().enumerate() {
+            match path::kind_of(base.scenario(), &f.path) {
+                Ok(kind) => kinds.push(kind),
+                Err(e) => {
+                    return Err(invalid(
+                        file,
+                        format!("factors[{i}].path"),
+                        format!("{:?}", f.path),
+                        format!("a scenario key: {e}"),
+                    ));
+                }
+            }
+            if sweep.factors[..i].iter().any(|g| g.path == f.path) {
+                return Err(invalid(
+                    file,
+                    format!("factors[{i}].path"),
+                    format!("{:?}", f.path),
+                    "a key not already varied by an earlier factor".into(),
+                ));
+            }
+        }
+        let points = design::generate(&sweep.design, &sweep.factors, &kinds, sweep.seed, &dir)
+            .map_err(|e| invalid(file, e.key.clone(), e.value.clone(), e.expected.clone()))?;
+        let runs = points.len() as u64 * u64::from(sweep.replicates);
+        if runs == 0 || runs > MAX_RUNS {
+            return Err(invalid(
+                file,
+                "design".into(),
+                format!("{runs} runs"),
+                format!("from 1 to {MAX_RUNS} runs (points × replicates)"),
+            ));
+        }
+        let hash = Self::compute_hash(&sweep, base.scenario(), &points)?;
+        Ok(SweepPlan {
+            file: file.to_path_buf(),
+            sweep,
+            base,
+            kinds,
+            points,
+            hash,
+        })
+    }
+
+    fn compute_hash(sweep: &SweepFile, base: &Scenario, points: &[Point]) -> Result<String> {
+        let mut canonical = String::new();
+        canonical.push_str(&sweep_toml(sweep)?);
+        canonical.push_str("\n# base\n");
+        canonical.push_str(&params::to_toml(base)?);
+        canonical.push_str("\n# points\n");
+        for p in points {
+            let row: Vec<String> = p.values.iter().map(value_text).collect();
+            canonical.push_str(&row.join(","));
+            canonical.push('\n');
+        }
+        Ok(sha256_hex(canonical.as_bytes()))
+    }
+
+    /// The sweep file as resolved (for the manifest).
+    pub fn resolved_toml(&self) -> Result<String> {
+        sweep_toml(&self.sweep)
+    }
+
+    /// Replicates per point.
+    pub fn replicates(&self) -> u32 {
+        self.sweep.replicates
+    }
+
+    /// Total runs.
+    pub fn runs(&self) -> u64 {
+        self.points.len() as u64 * u64::from(self.sweep.replicates)
+    }
+
+    /// The point and replicate of run `run`.
+    pub fn run_id(&self, run: u64) -> RunId {
+        let r = u64::from(self.sweep.replicates);
+        RunId {
+            run,
+            point: run / r,
+            replicate: (run % r) as u32,
+        }
+    }
+
+    /// The factors' paths, the factor columns of every output.
+    pub fn factor_paths(&self) -> Vec<&str> {
+        self.sweep.factors.iter().map(|f| f.path.as_str()).collect()
+    }
+
+    /// The factor values of a point as CSV cells.
+    pub fn point_cells(&self, point: u64) -> Vec<String> {
+        self.points[point as usize]
+            .values
+            .iter()
+            .map(value_text)
+            .collect()
+    }
+
+    /// The validated scenario of a point.
+    pub fn scenario_for(&self, point: u64) -> std::result::Result<Params, PointError> {
+        let p = &self.points[point as usize];
+        let assignments: Vec<(&str, &toml::Value)> = self
+            .sweep
+            .factors
+            .iter()
+            .map(|f| f.path.as_str())
+            .zip(p.values.iter())
+            .collect();
+        assign(self.base.scenario(), self.base.source(), &assignments)
+    }
+}

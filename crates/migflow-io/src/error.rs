@@ -1,0 +1,172 @@
+//! Typed errors of migflow's file layer and of every crate above it. Each
+//! variant is a thing a caller may act on, and carries the path, key or row
+//! it is about. The library never names a command-line flag: the CLI maps
+//! [`Error::NeedsResume`], [`Error::Option`] and the others to its flags.
+
+use std::path::{Path, PathBuf};
+
+pub use migflow_core::error::Problem;
+
+/// Everything that can go wrong in migflow's library crates.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// A scenario, population or validation error of the model core.
+    #[error(transparent)]
+    Core(#[from] migflow_core::Error),
+    /// A file could not be read.
+    #[error("cannot read {}", path.display())]
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// The cause.
+        source: std::io::Error,
+    },
+    /// An output file or directory could not be written.
+    #[error("cannot write {}", shown_write_path(path))]
+    Write {
+        /// The file or directory.
+        path: PathBuf,
+        /// The cause.
+        source: std::io::Error,
+    },
+    /// An input file (a manifest, a table, a sweep file, …) is malformed or
+    /// does not fit what reads it.
+    #[error("{}: {message}", path.display())]
+    Input {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong.
+        message: String,
+    },
+    /// A directory holds an unfinished piece of work of the same kind: it
+    /// can be resumed (the CLI says how), or another directory chosen.
+    #[error("{}: already holds an unfinished {what}: resume it, or choose another output directory", dir.display())]
+    NeedsResume {
+        /// The directory.
+        dir: PathBuf,
+        /// `sweep` or `calibration`.
+        what: &'static str,
+    },
+    /// A directory holds other work than the one asked for (another sweep,
+    /// another calibration, files migflow did not write).
+    #[error("{}: {message}", dir.display())]
+    OtherWork {
+        /// The directory.
+        dir: PathBuf,
+        /// What it holds and what to do.
+        message: String,
+    },
+    /// A file is not what its manifest or journal recorded: it changed or
+    /// was damaged after it was written.
+    #[error("{}: changed since it was written (SHA-256 {found}, the manifest records {expected}): restore it, or repeat the work", path.display())]
+    Changed {
+        /// The file.
+        path: PathBuf,
+        /// The hash recorded.
+        expected: String,
+        /// The hash found.
+        found: String,
+    },
+    /// A directory's bookkeeping (manifest, journal, state) is damaged.
+    #[error("{}: {message}", path.display())]
+    Damaged {
+        /// The damaged file.
+        path: PathBuf,
+        /// What is damaged and what to do.
+        message: String,
+    },
+    /// Another process holds the directory's lock.
+    #[error("{}: another migflow process ({holder}) is writing this directory; wait for it to finish or choose another output directory", dir.display())]
+    Locked {
+        /// The directory.
+        dir: PathBuf,
+        /// Who holds it, as recorded in the lock file (host and pid).
+        holder: String,
+    },
+    /// The work cannot fit in the memory available.
+    #[error("{}: {what} needs about {} of memory, but only {} is available: use fewer households, or fewer threads so that fewer replicates are held at once", source_name.display(), migflow_core::stats::gigabytes(*needed), migflow_core::stats::gigabytes(*available))]
+    Memory {
+        /// The input that asked for the work.
+        source_name: PathBuf,
+        /// The work.
+        what: String,
+        /// Bytes needed.
+        needed: u64,
+        /// Bytes available.
+        available: u64,
+    },
+    /// An option of a library call is out of range; the CLI names the flag.
+    #[error("{option}: {message}")]
+    Option {
+        /// Which option.
+        option: OptionName,
+        /// What is wrong.
+        message: String,
+    },
+}
+
+/// Options of library calls that a caller sets (the CLI maps each to its
+/// flag, Python to its keyword).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OptionName {
+    /// Worker threads.
+    Threads,
+    /// Slurm tasks.
+    Tasks,
+    /// A shard of a sweep.
+    Shard,
+    /// Calibration samples.
+    Samples,
+    /// Calibration accepted draws.
+    Accept,
+    /// Calibration generations.
+    Generations,
+    /// Bootstrap resamples.
+    Bootstrap,
+    /// Years selected.
+    Years,
+    /// A metric or outcome selected.
+    Metric,
+    /// A year selected.
+    Year,
+    /// The comparison run.
+    Compare,
+}
+
+impl OptionName {
+    /// The option's name, as the library calls it (the CLI maps it to its
+    /// flag).
+    pub fn name(self) -> &'static str {
+        match self {
+            OptionName::Threads => "threads",
+            OptionName::Tasks => "tasks",
+            OptionName::Shard => "shard",
+            OptionName::Samples => "samples",
+            OptionName::Accept => "accept",
+            OptionName::Generations => "generations",
+            OptionName::Bootstrap => "bootstrap",
+            OptionName::Years => "years",
+            OptionName::Metric => "metric",
+            OptionName::Year => "year",
+            OptionName::Compare => "compare",
+        }
+    }
+}
+
+impl std::fmt::Display for OptionName {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// Result alias of the library crates.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// A file being written, as the user knows it: a staged temporary file is
+/// named by the final file it becomes.
+fn shown_write_path(path: &Path) -> String {
+    match crate::atomic::final_path_of(path) {
+        Some(target) => format!("{} (staged as {})", target.display(), path.display()),
+        None => path.display().to_string(),
+    }
+}

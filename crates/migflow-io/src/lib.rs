@@ -1,0 +1,29 @@
+//! migflow's file layer: scenario and population files read with bounds,
+//! tidy CSV tables, manifests, atomic commits (every file is written under
+//! a temporary name and renamed into place only when all of them are
+//! complete), the memory check, and the results readers, which verify
+//! every file against its manifest.
+//!
+//! Typed errors for every crate above the core are in [`error`].
+
+#![forbid(unsafe_code)]
+#![cfg_attr(
+    not(test),
+    warn(clippy::unwrap_used, clippy::expect_used, clippy::panic)
+)]
+
+pub mod atomic;
+pub mod error;
+pub mod files;
+pub mod manifest;
+pub mod resources;
+pub mod results;
+pub mod tables;
+
+pub use atomic::OutputDir;
+pub use error::{Error, OptionName, Problem, Result};
+pub use manifest::{Manifest, read_manifest, sha256_hex};
+pub use tables::{
+    PANEL_HEADER, SUMMARY_METRICS, TRAJECTORY_HEADER, format_float, group_metric_values, panel_row,
+    summary_rows, trajectory_cells, write_flows, write_summary, write_trajectories,
+};

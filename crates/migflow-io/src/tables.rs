@@ -1,0 +1,333 @@
+//! The tidy CSV tables of a run (README "Outputs").
+
+use crate::error::{Error, Result};
+use migflow_core::engine::HouseholdYear;
+use migflow_core::model::{Household, Livelihood};
+use migflow_core::record::{GROUPS, GroupStats, YearRecord, group_name};
+use migflow_core::stats::summarize;
+use std::io::Write;
+use std::path::Path;
+
+/// Shortest decimal that reads back as the same `f64` (stable across runs
+/// and platforms); empty for a missing value.
+pub fn format_float(x: Option<f64>) -> String {
+    x.map(|v| format!("{v}")).unwrap_or_default()
+}
+
+fn csv_err(path: &Path) -> impl Fn(csv::Error) -> Error + '_ {
+    move |e| Error::Write {
+        path: path.to_path_buf(),
+        source: std::io::Error::other(e.to_string()),
+    }
+}
+
+/// Header of `trajectories.csv`.
+pub const TRAJECTORY_HEADER: [&str; 13] = [
+    "replicate",
+    "year",
+    "livelihood",
+    "households",
+    "persons",
+    "with_labor",
+    "mean_income_pc",
+    "median_income_pc",
+    "poor_share",
+    "at_risk_share",
+    "returned",
+    "return_rate",
+    "ever_poor_share",
+];
+
+/// The numeric metrics of a group, named as in `trajectories.csv`.
+pub const SUMMARY_METRICS: [&str; 10] = [
+    "households",
+    "persons",
+    "with_labor",
+    "mean_income_pc",
+    "median_income_pc",
+    "poor_share",
+    "at_risk_share",
+    "returned",
+    "return_rate",
+    "ever_poor_share",
+];
+
+fn metric_values(g: &GroupStats) -> [Option<f64>; 10] {
+    [
+        Some(g.households as f64),
+        Some(g.persons as f64),
+        Some(g.with_labor as f64),
+        g.mean_income_pc,
+        g.median_income_pc,
+        g.poor_share,
+        g.at_risk_share,
+        Some(g.returned as f64),
+        g.return_rate,
+        g.ever_poor_share,
+    ]
+}
+
+/// The cells of one trajectory row after `replicate` (year, livelihood and
+/// the metrics), in the order of [`TRAJECTORY_HEADER`].
+pub fn trajectory_cells(year: i32, group: usize, stats: &GroupStats) -> [String; 12] {
+    [
+        year.to_string(),
+        group_name(group).to_string(),
+        stats.households.to_string(),
+        stats.persons.to_string(),
+        stats.with_labor.to_string(),
+        format_float(stats.mean_income_pc),
+        format_float(stats.median_income_pc),
+        format_float(stats.poor_share),
+        format_float(stats.at_risk_share),
+        stats.returned.to_string(),
+        format_float(stats.return_rate),
+        format_float(stats.ever_poor_share),
+    ]
+}
+
+/// Write `trajectories.csv`: replicate × year × livelihood (five and `all`).
+pub fn write_trajectories<W: Write>(w: W, path: &Path, runs: &[Vec<YearRecord>]) -> Result<()> {
+    let err = csv_err(path);
+    let mut out = csv::Writer::from_writer(w);
+    out.write_record(TRAJECTORY_HEADER).map_err(&err)?;
+    for (r, records) in runs.iter().enumerate() {
+        let r = r.to_string();
+        for rec in records {
+            for (g, stats) in rec.groups.iter().enumerate() {
+                out.write_record(
+                    std::iter::once(r.as_str()).chain(
+                        trajectory_cells(rec.year, g, stats)
+                            .iter()
+                            .map(String::as_str),
+                    ),
+                )
+                .map_err(&err)?;
+            }
+        }
+    }
+    out.flush().map_err(|source| Error::Write {
+        path: path.to_path_buf(),
+        source,
+    })
+}
+
+/// Write `flows.csv`: replicate × year × (from, to), all 25 pairs.
+pub fn write_flows<W: Write>(w: W, path: &Path, runs: &[Vec<YearRecord>]) -> Result<()> {
+    let err = csv_err(path);
+    let mut out = csv::Writer::from_writer(w);
+    out.write_record(["replicate", "year", "from", "to", "households"])
+        .map_err(&err)?;
+    for (r, records) in runs.iter().enumerate() {
+        for rec in records {
+            for from in Livelihood::ALL {
+                for to in Livelihood::ALL {
+                    out.write_record([
+                        r.to_string(),
+                        rec.year.to_string(),
+                        from.name().to_string(),
+                        to.name().to_string(),
+                        rec.flows[from.index()][to.index()].to_string(),
+                    ])
+                    .map_err(&err)?;
+                }
+            }
+        }
+    }
+    out.flush().map_err(|source| Error::Write {
+        path: path.to_path_buf(),
+        source,
+    })
+}
+
+/// One row of `summary.csv`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SummaryRow {
+    /// Calendar year.
+    pub year: i32,
+    /// Livelihood or `all`.
+    pub livelihood: &'static str,
+    /// Metric name.
+    pub metric: &'static str,
+    /// Mean over replicates with a value.
+    pub mean: Option<f64>,
+    /// Sample standard deviation (n − 1).
+    pub sd: Option<f64>,
+    /// Lower end of the Student-t 95% interval of the mean.
+    pub ci95_low: Option<f64>,
+    /// Upper end.
+    pub ci95_high: Option<f64>,
+    /// Replicates with a value.
+    pub n: usize,
+}
+
+/// The metric values of a trajectory row's metric cells (households …
+/// ever_poor_share), as in [`SUMMARY_METRICS`].
+pub fn group_metric_values(g: &GroupStats) -> [Option<f64>; 10] {
+    metric_values(g)
+}
+
+/// Mean, sd and Student-t 95% CI of each metric over replicates, per year
+/// and livelihood. Replicates are summed in replicate order.
+pub fn summary_rows(runs: &[Vec<YearRecord>]) -> Vec<SummaryRow> {
+    let Some(first) = runs.first() else {
+        return Vec::new();
+    };
+    let mut rows = Vec::new();
+    for (y, rec) in first.iter().enumerate() {
+        for g in 0..GROUPS {
+            let per_rep: Vec<[Option<f64>; 10]> = runs
+                .iter()
+                .map(|run| metric_values(&run[y].groups[g]))
+                .collect();
+            for (m, metric) in SUMMARY_METRICS.iter().enumerate() {
+                let values: Vec<f64> = per_rep.iter().filter_map(|v| v[m]).collect();
+                let (mean, sd, ci95_low, ci95_high, n) = summarize(&values);
+                rows.push(SummaryRow {
+                    year: rec.year,
+                    livelihood: group_name(g),
+                    metric,
+                    mean,
+                    sd,
+                    ci95_low,
+                    ci95_high,
+                    n,
+                });
+            }
+        }
+    }
+    rows
+}
+
+/// The statistics columns of every summary over replicates.
+pub const SUMMARY_STATS: [&str; 5] = ["mean", "sd", "ci95_low", "ci95_high", "n"];
+
+/// Write `summary.csv`.
+pub fn write_summary<W: Write>(w: W, path: &Path, runs: &[Vec<YearRecord>]) -> Result<()> {
+    let err = csv_err(path);
+    let mut out = csv::Writer::from_writer(w);
+    out.write_record(
+        ["year", "livelihood", "metric"]
+            .iter()
+            .chain(SUMMARY_STATS.iter()),
+    )
+    .map_err(&err)?;
+    for row in summary_rows(runs) {
+        out.write_record([
+            row.year.to_string(),
+            row.livelihood.to_string(),
+            row.metric.to_string(),
+            format_float(row.mean),
+            format_float(row.sd),
+            format_float(row.ci95_low),
+            format_float(row.ci95_high),
+            row.n.to_string(),
+        ])
+        .map_err(&err)?;
+    }
+    out.flush().map_err(|source| Error::Write {
+        path: path.to_path_buf(),
+        source,
+    })
+}
+
+/// Header of `households.csv`, the household × year panel.
+pub const PANEL_HEADER: [&str; 21] = [
+    "replicate",
+    "year",
+    "household",
+    "site",
+    "village",
+    "size",
+    "laborers",
+    "last_state",
+    "state",
+    "jobs_firm",
+    "jobs_workshop",
+    "jobs_informal",
+    "placed",
+    "skill",
+    "land_mu",
+    "income_pc",
+    "poor",
+    "at_risk",
+    "ever_poor",
+    "dibao",
+    "trained",
+];
+
+/// One row of the panel. `skill` is the skill at the end of the year
+/// (after this year's learning and training).
+pub fn panel_row(replicate: u32, year: i32, h: &Household, y: &HouseholdYear) -> [String; 21] {
+    let flag = |b: bool| if b { "1" } else { "0" }.to_string();
+    [
+        replicate.to_string(),
+        year.to_string(),
+        h.id.to_string(),
+        h.site.to_string(),
+        h.village.to_string(),
+        h.size.to_string(),
+        y.members.laborers.to_string(),
+        y.last_state.name().to_string(),
+        h.state.name().to_string(),
+        h.jobs[0].to_string(),
+        h.jobs[1].to_string(),
+        h.jobs[2].to_string(),
+        flag(h.placed),
+        format!("{}", h.skill),
+        format!("{}", h.land_mu),
+        format!("{}", h.income_pc),
+        flag(h.poor),
+        flag(y.at_risk),
+        flag(h.ever_poor),
+        flag(y.dibao),
+        flag(y.trained),
+    ]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use migflow_core::record::{Observation, Tally};
+
+    fn record(year: i32, income: f64) -> YearRecord {
+        let mut t = Tally::default();
+        t.add(&Observation {
+            state: Livelihood::Local,
+            last_state: Livelihood::Local,
+            size: 1,
+            laborers: 1,
+            income_pc: income,
+            poor: false,
+            poor_last_year: false,
+            at_risk: false,
+            ever_poor: false,
+        });
+        t.finish(year, [None; GROUPS])
+    }
+
+    #[test]
+    fn summary_uses_student_t() {
+        let runs = vec![
+            vec![record(2021, 10.0)],
+            vec![record(2021, 12.0)],
+            vec![record(2021, 14.0)],
+        ];
+        let rows = summary_rows(&runs);
+        let row = rows
+            .iter()
+            .find(|r| r.livelihood == "local" && r.metric == "mean_income_pc")
+            .unwrap();
+        assert_eq!(row.mean, Some(12.0));
+        assert_eq!(row.sd, Some(2.0));
+        // t(0.975, 2) = 4.302653; half-width = 4.302653 · 2 / √3.
+        let half = 4.302_652_729_911_275 * 2.0 / 3f64.sqrt();
+        assert!((row.ci95_high.unwrap() - (12.0 + half)).abs() < 1e-6);
+        assert_eq!(row.n, 3);
+        let farm = rows
+            .iter()
+            .find(|r| r.livelihood == "farm" && r.metric == "poor_share")
+            .unwrap();
+        assert_eq!((farm.n, farm.mean), (0, None));
+    }
+}

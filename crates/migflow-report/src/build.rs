@@ -1,0 +1,1086 @@
+//! Which charts from which results: every chart the files allow, each with
+//! a file name, a caption and the section of the report it belongs to, and
+//! a note for every chart that the results do not allow.
+
+use super::charts::{
+    Bars, BoxPlots, Chart, DEFAULT_SIZE, HeatMap, LineChart, Series, SmallMultiples, StackedArea,
+};
+use migflow_core::record::{ALL_GROUP, GROUPS};
+use migflow_core::stats::summarize;
+use migflow_io::SUMMARY_METRICS;
+use migflow_io::error::{Error, Result};
+use migflow_io::results::{
+    Difference, GROUP_NAMES, Results, RunResults, STATES, SweepResults, event_markers,
+    metric_index, shaded_windows,
+};
+
+/// The x-axis label of every chart over years.
+pub const YEAR: &str = "year";
+/// The unit of incomes.
+pub const YUAN: &str = "yuan per person per year";
+/// The unit of shares.
+pub const SHARE: &str = "share of households";
+
+/// The default outcome of a sweep's response charts.
+pub const DEFAULT_OUTCOME: &str = "all_mean_poor_share";
+
+/// Where a chart goes in the report.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Section {
+    /// Poverty, return to poverty, being at risk.
+    Poverty,
+    /// Livelihood composition and flows.
+    Livelihoods,
+    /// Incomes.
+    Incomes,
+    /// Two runs compared.
+    Comparison,
+    /// A sweep's responses.
+    Sweep,
+}
+
+impl Section {
+    /// The heading of the section.
+    pub fn heading(self) -> &'static str {
+        match self {
+            Section::Poverty => "Poverty and return to poverty",
+            Section::Livelihoods => "Livelihoods and flows between them",
+            Section::Incomes => "Incomes",
+            Section::Comparison => "Policy compared with the base",
+            Section::Sweep => "Responses across the sweep",
+        }
+    }
+}
+
+/// A chart with its file name (without extension), size and caption.
+#[derive(Debug, Clone)]
+pub struct Figure {
+    /// File stem, e.g. `poverty_poor_share`.
+    pub name: String,
+    /// The chart.
+    pub chart: Chart,
+    /// Width and height in pixels.
+    pub size: (u32, u32),
+    /// What it shows, in a sentence or two.
+    pub caption: String,
+    /// The report section.
+    pub section: Section,
+}
+
+impl Figure {
+    /// The chart as SVG.
+    pub fn svg(&self) -> Result<String> {
+        super::charts::render_svg(&self.chart, self.size).map_err(|e| Error::Input {
+            path: format!("{}.svg", self.name).into(),
+            message: format!("cannot draw the chart: {e}"),
+        })
+    }
+
+    /// The chart as PNG.
+    pub fn png(&self) -> Result<Vec<u8>> {
+        super::charts::render_png(&self.chart, self.size).map_err(|e| Error::Input {
+            path: format!("{}.png", self.name).into(),
+            message: format!("cannot draw the chart: {e}"),
+        })
+    }
+}
+
+/// The charts of some results and the notes on those skipped.
+#[derive(Debug, Clone, Default)]
+pub struct Figures {
+    /// The charts, in report order.
+    pub figures: Vec<Figure>,
+    /// One line per chart skipped, or per approximation.
+    pub notes: Vec<String>,
+}
+
+/// Every chart the results allow. `outcome` is a sweep's outcome column
+/// (default [`DEFAULT_OUTCOME`]).
+pub fn charts(results: &Results, outcome: Option<&str>) -> Result<Figures> {
+    match results {
+        Results::Run(r) => Ok(run_charts(r)),
+        Results::Sweep(s) => sweep_charts(s, outcome.unwrap_or(DEFAULT_OUTCOME)),
+    }
+}
+
+/// "mean of 4 replicates, 95% CI", or "1 replicate".
+fn replicate_phrase(r: usize) -> String {
+    if r > 1 {
+        format!("mean of {r} replicates, shaded: 95% CI")
+    } else {
+        "1 replicate".into()
+    }
+}
+
+/// Group `g`'s trajectory of a metric: mean over replicates, with the 95%
+/// interval as a band when there are replicates.
+fn metric_series(r: &RunResults, g: usize, metric: usize, name: &str) -> Option<Series> {
+    let mut points = Vec::new();
+    let mut band = Vec::new();
+    // A share's interval is drawn within [0, 1].
+    let share = SUMMARY_METRICS
+        .get(metric)
+        .is_some_and(|m| m.ends_with("_share") || m.ends_with("_rate"));
+    for (t, &year) in r.years.iter().enumerate() {
+        let e = r.estimate(t, g, metric);
+        if let Some(m) = e.mean {
+            points.push((f64::from(year), m));
+            if let Some((lo, hi)) = e.ci {
+                let (lo, hi) = if share {
+                    (lo.max(0.0), hi.min(1.0))
+                } else {
+                    (lo, hi)
+                };
+                band.push((f64::from(year), lo, hi));
+            }
+        }
+    }
+    (!points.is_empty()).then(|| Series {
+        name: name.to_string(),
+        points,
+        band: (r.replicates > 1 && !band.is_empty()).then_some(band),
+    })
+}
+
+/// Shaded windows and event markers of a line chart.
+type Decorations = (Vec<(f64, f64, String)>, Vec<(f64, String)>);
+
+/// Shaded lever windows (a year's band is the year ± ½, kept inside the
+/// axis) and event markers of a run.
+fn windows_and_markers(s: &migflow_core::params::Scenario, years: &[i32]) -> Decorations {
+    let (first, last) = (years[0], years[years.len() - 1]);
+    let (x0, x1) = (f64::from(first), f64::from(last));
+    let windows = shaded_windows(s, first, last)
+        .into_iter()
+        .map(|(a, b, label)| {
+            (
+                (f64::from(a) - 0.5).max(x0),
+                (f64::from(b) + 0.5).min(x1),
+                label,
+            )
+        })
+        .filter(|(a, b, _)| b > a)
+        .collect();
+    let markers = event_markers(s, first, last)
+        .into_iter()
+        .map(|(y, label)| (f64::from(y), label))
+        .collect();
+    (windows, markers)
+}
+
+/// " Grey band: … act (2021–2025)." for the shaded windows of a run.
+fn window_caption(s: &migflow_core::params::Scenario, years: &[i32]) -> String {
+    let (first, last) = (years[0], years[years.len() - 1]);
+    let shaded = shaded_windows(s, first, last);
+    if shaded.is_empty() {
+        return String::new();
+    }
+    let levers = migflow_io::results::lever_windows(s);
+    let parts: Vec<String> = shaded
+        .iter()
+        .map(|(a, b, _)| {
+            let names: Vec<&str> = levers
+                .iter()
+                .filter(|l| l.start.max(first) == *a && l.end.min(last) == *b)
+                .map(|l| l.title)
+                .collect();
+            format!("{} ({a}–{b})", names.join(", "))
+        })
+        .collect();
+    format!(
+        " Grey band{}: the years the time-limited levers act: {}.",
+        if shaded.len() > 1 { "s" } else { "" },
+        parts.join("; ")
+    )
+}
+
+fn metric(name: &str) -> usize {
+    metric_index(name).unwrap_or(0)
+}
+
+/// The charts of a run.
+pub fn run_charts(r: &RunResults) -> Figures {
+    let mut out = Figures {
+        figures: Vec::new(),
+        notes: r.notes.clone(),
+    };
+    let (windows, markers) = windows_and_markers(&r.scenario, &r.years);
+    let reps = replicate_phrase(r.replicates);
+    let window_words = window_caption(&r.scenario, &r.years);
+    let marker_words = if markers.is_empty() {
+        String::new()
+    } else {
+        " Vertical lines: events.".into()
+    };
+    let by_livelihood = |m: usize| -> Vec<Series> {
+        (0..GROUPS)
+            .filter_map(|g| metric_series(r, g, m, GROUP_NAMES[g]))
+            .collect()
+    };
+
+    // Poverty trajectories.
+    for (name, m, title, y_label, what) in [
+        (
+            "poverty_poor_share",
+            "poor_share",
+            "Poverty by livelihood",
+            "share of households below the poverty line",
+            "Share of each livelihood's households below the poverty line, by year",
+        ),
+        (
+            "poverty_return_rate",
+            "return_rate",
+            "Return to poverty by livelihood",
+            "share of households not poor last year",
+            "Share of last year's non-poor households of each livelihood that fell below the poverty line this year (in the first year: every poor household)",
+        ),
+        (
+            "poverty_at_risk_share",
+            "at_risk_share",
+            "At risk of poverty by livelihood",
+            "share of households below the monitoring line",
+            "Share of each livelihood's households below the monitoring line (the poor included), by year",
+        ),
+    ] {
+        let series = by_livelihood(metric(m));
+        if series.is_empty() {
+            out.notes
+                .push(format!("{name} skipped: trajectories.csv has no {m} value"));
+            continue;
+        }
+        // When the households without a livelihood dwarf the others, a
+        // second chart leaves them out so that the others can be read.
+        let top = |s: &Series| s.points.iter().map(|p| p.1).fold(0.0, f64::max);
+        let none_top = series
+            .iter()
+            .filter(|s| s.name == "none")
+            .map(top)
+            .fold(0.0, f64::max);
+        let rest_top = series
+            .iter()
+            .filter(|s| s.name != "none")
+            .map(top)
+            .fold(0.0, f64::max);
+        let zoom = name != "poverty_at_risk_share" && none_top > 3.0 * rest_top && rest_top > 0.0;
+        let working: Vec<Series> = series
+            .iter()
+            .filter(|s| s.name != "none")
+            .cloned()
+            .collect();
+        out.figures.push(Figure {
+            name: name.into(),
+            chart: Chart::Line(LineChart {
+                title: format!("{title} ({reps})"),
+                x_label: YEAR.into(),
+                y_label: y_label.into(),
+                series,
+                windows: windows.clone(),
+                markers: markers.clone(),
+                zero_line: false,
+            }),
+            size: DEFAULT_SIZE,
+            caption: format!("{what}; {reps}.{window_words}{marker_words}"),
+            section: Section::Poverty,
+        });
+        if zoom {
+            out.figures.push(Figure {
+                name: format!("{name}_with_livelihood"),
+                chart: Chart::Line(LineChart {
+                    title: format!("{title}: households with a livelihood ({reps})"),
+                    x_label: YEAR.into(),
+                    y_label: y_label.into(),
+                    series: working,
+                    windows: windows.clone(),
+                    markers: markers.clone(),
+                    zero_line: false,
+                }),
+                size: DEFAULT_SIZE,
+                caption: format!(
+                    "The chart above without the households that have no livelihood (“none”), on a finer scale; “all” still counts every household.{window_words}{marker_words}"
+                ),
+                section: Section::Poverty,
+            });
+        }
+    }
+
+    // Composition.
+    let xs: Vec<f64> = r.years.iter().map(|&y| f64::from(y)).collect();
+    let hh = metric("households");
+    let layers: Vec<(String, Vec<f64>)> = (0..STATES)
+        .map(|g| {
+            let shares = (0..r.years.len())
+                .map(|t| {
+                    let shares: Vec<f64> = r
+                        .trajectories
+                        .iter()
+                        .filter_map(|rep| {
+                            let all = rep[t][ALL_GROUP][hh]?;
+                            (all > 0.0).then(|| rep[t][g][hh].unwrap_or(0.0) / all)
+                        })
+                        .collect();
+                    summarize(&shares).0.unwrap_or(0.0)
+                })
+                .collect();
+            (GROUP_NAMES[g].to_string(), shares)
+        })
+        .collect();
+    out.figures.push(Figure {
+        name: "livelihood_composition".into(),
+        chart: Chart::Stacked(StackedArea {
+            title: format!(
+                "Livelihood composition ({})",
+                if r.replicates > 1 {
+                    format!("mean of {} replicates", r.replicates)
+                } else {
+                    "1 replicate".into()
+                }
+            ),
+            x_label: YEAR.into(),
+            y_label: SHARE.into(),
+            xs,
+            layers,
+        }),
+        size: DEFAULT_SIZE,
+        caption: "Share of households in each livelihood, by year (this year's livelihood, after job search).".into(),
+        section: Section::Livelihoods,
+    });
+
+    // Flows.
+    let states: Vec<String> = GROUP_NAMES[..STATES]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    let mean_word = if r.replicates > 1 {
+        format!(", mean of {} replicates", r.replicates)
+    } else {
+        String::new()
+    };
+    let flow_map = |t: usize, title: String, annotate: bool| {
+        let m = r.mean_flows(t);
+        HeatMap {
+            title,
+            x_label: if annotate {
+                "this year's livelihood".into()
+            } else {
+                String::new()
+            },
+            y_label: match (annotate, t) {
+                (false, _) => String::new(),
+                (true, 0) => "initial livelihood".into(),
+                (true, _) => "last year's livelihood".into(),
+            },
+            x_names: states.clone(),
+            y_names: states.clone(),
+            values: m
+                .iter()
+                .map(|row| {
+                    row.iter()
+                        .map(|v| if annotate { v.round() } else { *v })
+                        .collect()
+                })
+                .collect(),
+            annotate,
+        }
+    };
+    for &year in &r.chosen_years {
+        let Some(t) = r.year_index(year) else {
+            continue;
+        };
+        let stayed: f64 = (0..STATES).map(|k| r.mean_flows(t)[k][k]).sum();
+        let total: f64 = r.mean_flows(t).iter().flatten().sum();
+        out.figures.push(Figure {
+            name: format!("flows_{year}"),
+            chart: Chart::Heat(flow_map(
+                t,
+                format!(
+                    "Livelihood flows in {year} (households{mean_word}{})",
+                    if r.replicates > 1 { ", rounded" } else { "" }
+                ),
+                true,
+            )),
+            size: DEFAULT_SIZE,
+            caption: format!(
+                "Households by {} (rows) and livelihood in {year} (columns){mean_word}. {:.0} % kept their livelihood.",
+                if t == 0 { "initial livelihood" } else { "the previous year's livelihood" },
+                if total > 0.0 { 100.0 * stayed / total } else { 0.0 }
+            ),
+            section: Section::Livelihoods,
+        });
+    }
+    if r.years.len() > 1 {
+        let columns = r.years.len().clamp(1, 5);
+        let rows = r.years.len().div_ceil(columns) as u32;
+        let panels = (0..r.years.len())
+            .map(|t| flow_map(t, r.years[t].to_string(), false))
+            .collect();
+        out.figures.push(Figure {
+            name: "flows_by_year".into(),
+            chart: Chart::Multiples(SmallMultiples {
+                title: format!("Livelihood flows, every year (rows: from, columns: to; households{mean_word})"),
+                panels,
+                columns,
+            }),
+            size: (DEFAULT_SIZE.0.max(1100), 110 + rows * 250),
+            caption: "The flow matrix of every year on one colour scale: the diagonal holds the households that kept their livelihood.".into(),
+            section: Section::Livelihoods,
+        });
+    }
+
+    // Incomes: means (always), distributions (with the panel).
+    let mut income_series = by_livelihood(metric("mean_income_pc"));
+    if !income_series.is_empty() {
+        // The poverty line goes fifth, where the palette gives it a colour
+        // (blue) that no livelihood has.
+        let at = income_series.len().min(4);
+        income_series.insert(
+            at,
+            Series {
+                name: "poverty line".into(),
+                points: r
+                    .years
+                    .iter()
+                    .map(|&y| (f64::from(y), r.lines(y).0))
+                    .collect(),
+                band: None,
+            },
+        );
+        out.figures.push(Figure {
+            name: "income_means".into(),
+            chart: Chart::Line(LineChart {
+                title: format!("Mean per-capita income by livelihood ({reps})"),
+                x_label: YEAR.into(),
+                y_label: YUAN.into(),
+                series: income_series,
+                windows: windows.clone(),
+                markers: markers.clone(),
+                zero_line: false,
+            }),
+            size: DEFAULT_SIZE,
+            caption: format!(
+                "Unweighted mean over households of per-capita net income after dibao, nominal yuan; {reps}. The poverty line (blue) grows {:.1} % a year.{window_words}{marker_words}",
+                r.scenario.economy.line_growth * 100.0
+            ),
+            section: Section::Incomes,
+        });
+    }
+    if let Some(inc) = &r.incomes {
+        for (k, &year) in inc.years.iter().enumerate() {
+            let mut boxes = Vec::new();
+            let mut counts = Vec::new();
+            for (g, name) in GROUP_NAMES.iter().enumerate() {
+                let mut v = inc.values[k][g].clone();
+                if v.is_empty() {
+                    continue;
+                }
+                v.sort_by(f64::total_cmp);
+                let q = |p: f64| quantile(&v, p);
+                boxes.push((
+                    name.to_string(),
+                    [q(0.05), q(0.25), q(0.5), q(0.75), q(0.95)],
+                ));
+                counts.push(format!("{} {}", name, thousands(v.len() as f64)));
+            }
+            if boxes.is_empty() {
+                out.notes.push(format!(
+                    "incomes_{year} skipped: households.csv has no row for {year}"
+                ));
+                continue;
+            }
+            let (pl, ml) = r.lines(year);
+            out.figures.push(Figure {
+                name: format!("incomes_{year}"),
+                chart: Chart::Box(BoxPlots {
+                    title: format!(
+                        "Per-capita income by livelihood, {year} (box: quartiles; whiskers: 5th–95th percentile)"
+                    ),
+                    x_label: "livelihood".into(),
+                    y_label: YUAN.into(),
+                    boxes,
+                    lines: vec![
+                        (pl, format!("poverty line {}", thousands(pl))),
+                        (ml, format!("monitoring line {}", thousands(ml))),
+                    ],
+                }),
+                size: DEFAULT_SIZE,
+                caption: format!(
+                    "Distribution of per-capita net income of the household panel in {year}, pooled over {} replicate(s); boxes from the 25th to the 75th percentile with the median, whiskers from the 5th to the 95th. Household-years: {}.",
+                    r.replicates,
+                    counts.join(", ")
+                ),
+                section: Section::Incomes,
+            });
+        }
+    }
+    out
+}
+
+/// The `p`-quantile of sorted values, interpolating linearly between order
+/// statistics (R's type 7).
+pub fn quantile(sorted: &[f64], p: f64) -> f64 {
+    if sorted.is_empty() {
+        return f64::NAN;
+    }
+    let h = (sorted.len() - 1) as f64 * p.clamp(0.0, 1.0);
+    let lo = h.floor() as usize;
+    let hi = (lo + 1).min(sorted.len() - 1);
+    sorted[lo] + (h - lo as f64) * (sorted[hi] - sorted[lo])
+}
+
+/// 12345.6 → "12,346".
+pub fn thousands(v: f64) -> String {
+    let neg = v < 0.0;
+    let s = format!("{:.0}", v.abs());
+    let mut out = String::new();
+    for (i, c) in s.chars().enumerate() {
+        if i > 0 && (s.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    if neg { format!("−{out}") } else { out }
+}
+
+// ---------------------------------------------------------------------------
+// Two runs.
+
+/// The comparison charts of two runs, from their paired differences.
+pub fn comparison_charts(base: &RunResults, policy: &RunResults, diffs: &[Difference]) -> Figures {
+    let mut out = Figures::default();
+    let (windows, markers) = windows_and_markers(&policy.scenario, &policy.years);
+    let r = base.replicates;
+    let ci_words = if r > 1 {
+        format!("mean of {r} paired differences, shaded: 95% CI")
+    } else {
+        "1 replicate, no CI".into()
+    };
+    let ci_short = if r > 1 {
+        format!("{r} pairs, 95% CI")
+    } else {
+        "1 replicate".into()
+    };
+    for (name, m, title, y_label) in [
+        (
+            "difference_poor_share",
+            "poor_share",
+            "Difference in poverty share, policy − base",
+            "share of households below the poverty line (policy − base)",
+        ),
+        (
+            "difference_at_risk_share",
+            "at_risk_share",
+            "Difference in at-risk share, policy − base",
+            "share of households below the monitoring line (policy − base)",
+        ),
+        (
+            "difference_mean_income",
+            "mean_income_pc",
+            "Difference in mean per-capita income, policy − base",
+            "yuan per person per year (policy − base)",
+        ),
+    ] {
+        let series: Vec<Series> = (0..GROUPS)
+            .filter_map(|g| {
+                let rows: Vec<&Difference> = diffs
+                    .iter()
+                    .filter(|d| d.group == g && d.metric == m)
+                    .collect();
+                let points: Vec<(f64, f64)> = rows
+                    .iter()
+                    .filter_map(|d| Some((f64::from(d.year), d.diff_mean?)))
+                    .collect();
+                let band: Vec<(f64, f64, f64)> = rows
+                    .iter()
+                    .filter_map(|d| d.ci.map(|(lo, hi)| (f64::from(d.year), lo, hi)))
+                    .collect();
+                (!points.is_empty()).then(|| Series {
+                    name: GROUP_NAMES[g].into(),
+                    points,
+                    band: (!band.is_empty()).then_some(band),
+                })
+            })
+            .collect();
+        if series.is_empty() {
+            out.notes.push(format!("{name} skipped: no paired values"));
+            continue;
+        }
+        out.figures.push(Figure {
+            name: name.into(),
+            chart: Chart::Line(LineChart {
+                title: format!("{title} ({ci_short})"),
+                x_label: YEAR.into(),
+                y_label: y_label.into(),
+                series,
+                windows: windows.clone(),
+                markers: markers.clone(),
+                zero_line: true,
+            }),
+            size: DEFAULT_SIZE,
+            caption: format!(
+                "Per livelihood, the policy run's value minus the base run's, replicate by replicate (replicate r of both shares its random streams when the seeds are equal); {ci_words}. {}",
+                if m == "mean_income_pc" {
+                    "Above zero: incomes are higher under the policy."
+                } else {
+                    "Below zero: fewer households are poor or at risk under the policy."
+                }
+            ),
+            section: Section::Comparison,
+        });
+    }
+    let m = metric("poor_share");
+    let both: Vec<Series> = [("base", base), ("policy", policy)]
+        .into_iter()
+        .filter_map(|(label, run)| metric_series(run, ALL_GROUP, m, label))
+        .collect();
+    if both.len() == 2 {
+        out.figures.push(Figure {
+            name: "compare_poor_share".into(),
+            chart: Chart::Line(LineChart {
+                title: format!(
+                    "Poverty share of all households, base and policy ({})",
+                    replicate_phrase(r)
+                ),
+                x_label: YEAR.into(),
+                y_label: "share of households below the poverty line".into(),
+                series: both,
+                windows,
+                markers,
+                zero_line: false,
+            }),
+            size: DEFAULT_SIZE,
+            caption: format!(
+                "All households: base ({}) and policy ({}); {}.",
+                base.dir.display(),
+                policy.dir.display(),
+                replicate_phrase(r)
+            ),
+            section: Section::Comparison,
+        });
+    }
+    if base.manifest.seed != policy.manifest.seed {
+        out.notes.push(format!(
+            "the runs have different seeds ({} and {}): the differences are paired by replicate number but do not share random streams, so their CIs are wider than with one seed",
+            base.manifest.seed, policy.manifest.seed
+        ));
+    }
+    out
+}
+
+// ---------------------------------------------------------------------------
+// A sweep.
+
+/// The levels of a factor as charted: numeric factors with more than
+/// [`MAX_LEVELS`] distinct values are binned.
+#[derive(Debug, Clone)]
+struct Levels {
+    /// Label of each level (or bin).
+    labels: Vec<String>,
+    /// Position of each level on a numeric axis, when numeric.
+    xs: Option<Vec<f64>>,
+    /// Each distinct value → its level.
+    assign: Vec<(String, usize)>,
+    binned: bool,
+}
+
+/// At most this many levels (or bins) on a response chart.
+pub const MAX_LEVELS: usize = 10;
+
+impl Levels {
+    /// Numeric factors with more than `max` distinct values go into `max`
+    /// equal-width bins.
+    fn at_most(values: &[&str], max: usize) -> Levels {
+        let max = max.max(2);
+        let mut distinct: Vec<&str> = values.to_vec();
+        distinct.sort_unstable();
+        distinct.dedup();
+        let nums: Option<Vec<f64>> = distinct
+            .iter()
+            .map(|v| v.parse::<f64>().ok().filter(|x| x.is_finite()))
+            .collect();
+        match nums {
+            Some(nums) => {
+                let mut pairs: Vec<(f64, &str)> = nums.into_iter().zip(distinct).collect();
+                pairs.sort_by(|a, b| a.0.total_cmp(&b.0));
+                if pairs.len() <= max {
+                    Levels {
+                        labels: pairs.iter().map(|p| p.1.to_string()).collect(),
+                        xs: Some(pairs.iter().map(|p| p.0).collect()),
+                        assign: pairs
+                            .iter()
+                            .enumerate()
+                            .map(|(i, p)| (p.1.to_string(), i))
+                            .collect(),
+                        binned: false,
+                    }
+                } else {
+                    let (lo, hi) = (pairs[0].0, pairs[pairs.len() - 1].0);
+                    let width = (hi - lo) / max as f64;
+                    let bin = |x: f64| (((x - lo) / width) as usize).min(max - 1);
+                    Levels {
+                        labels: (0..max)
+                            .map(|b| {
+                                format!(
+                                    "{}–{}",
+                                    sig3(lo + width * b as f64),
+                                    sig3(lo + width * (b + 1) as f64)
+                                )
+                            })
+                            .collect(),
+                        xs: Some((0..max).map(|b| lo + width * (b as f64 + 0.5)).collect()),
+                        assign: pairs.iter().map(|p| (p.1.to_string(), bin(p.0))).collect(),
+                        binned: true,
+                    }
+                }
+            }
+            None => Levels {
+                labels: distinct.iter().map(|s| s.to_string()).collect(),
+                xs: None,
+                assign: distinct
+                    .iter()
+                    .enumerate()
+                    .map(|(i, s)| (s.to_string(), i))
+                    .collect(),
+                binned: false,
+            },
+        }
+    }
+
+    fn index(&self, value: &str) -> Option<usize> {
+        self.assign.iter().find(|a| a.0 == value).map(|a| a.1)
+    }
+}
+
+/// A number in four significant digits, without trailing zeros.
+pub fn short(x: f64) -> String {
+    significant(x, 4)
+}
+
+/// A number in three significant digits, without trailing zeros.
+fn sig3(x: f64) -> String {
+    significant(x, 3)
+}
+
+fn significant(x: f64, n: i32) -> String {
+    if x == 0.0 || !x.is_finite() {
+        return format!("{x}");
+    }
+    let digits = (n - 1 - x.abs().log10().floor() as i32).max(0) as usize;
+    let s = format!("{x:.digits$}");
+    if s.contains('.') {
+        s.trim_end_matches('0').trim_end_matches('.').to_string()
+    } else {
+        s
+    }
+}
+
+/// The last segment of a factor's dotted path.
+pub fn short_factor(path: &str) -> &str {
+    path.rsplit('.').next().unwrap_or(path)
+}
+
+/// What an outcome column of `runs.csv` measures, with its unit.
+pub fn outcome_label(col: &str) -> String {
+    let (group, what) = match col.split_once('_') {
+        Some((g, w)) if GROUP_NAMES.contains(&g) => (g, w),
+        _ => return col.to_string(),
+    };
+    let who = if group == "all" {
+        "all households".to_string()
+    } else {
+        format!("{group} households")
+    };
+    match what {
+        "final_share" => format!("share of households in {group}, last year"),
+        "final_poor_share" => format!("poverty share of {who}, last year"),
+        "mean_poor_share" => format!("poverty share of {who}, mean over the years"),
+        "cum_returned" => format!("households of {group} returned to poverty, sum over the years"),
+        _ => col.to_string(),
+    }
+}
+
+/// The charts of a sweep: the response of `outcome` to each factor, a
+/// two-factor heat map, and the poverty trajectory of each design point.
+pub fn sweep_charts(s: &SweepResults, outcome: &str) -> Result<Figures> {
+    let o = s.outcome(outcome)?;
+    let mut out = Figures {
+        figures: Vec::new(),
+        notes: s.notes.clone(),
+    };
+    let label = outcome_label(outcome);
+    let ok: Vec<&migflow_io::results::SweepRun> = s
+        .runs
+        .iter()
+        .filter(|r| r.ok && r.outcomes[o].is_some())
+        .collect();
+    let failed = s.runs.iter().filter(|r| !r.ok).count();
+    if failed > 0 {
+        out.notes.push(format!(
+            "{failed} failed run(s) left out (see failures.csv)"
+        ));
+    }
+    let mut varying = Vec::new();
+    // Binned factors: about four design points a bin, at most MAX_LEVELS.
+    let bins = (s.points.len() / 4).clamp(2, MAX_LEVELS);
+    for (f, path) in s.factors.iter().enumerate() {
+        let values: Vec<&str> = ok.iter().map(|r| r.factors[f].as_str()).collect();
+        let levels = Levels::at_most(&values, bins);
+        if levels.labels.len() < 2 {
+            out.notes.push(format!(
+                "response to {path} skipped: it has a single level ({})",
+                levels.labels.first().map_or("", String::as_str)
+            ));
+            continue;
+        }
+        varying.push((f, levels));
+    }
+    for (f, levels) in &varying {
+        let path = &s.factors[*f];
+        let mut per_level: Vec<Vec<f64>> = vec![Vec::new(); levels.labels.len()];
+        for r in &ok {
+            if let (Some(k), Some(v)) = (levels.index(&r.factors[*f]), r.outcomes[o]) {
+                per_level[k].push(v);
+            }
+        }
+        let stats: Vec<_> = per_level.iter().map(|v| summarize(v)).collect();
+        let title = format!(
+            "Response of {} to {} (mean, 95% CI{})",
+            outcome,
+            short_factor(path),
+            if levels.binned { ", binned" } else { "" }
+        );
+        let chart = match &levels.xs {
+            Some(xs) => {
+                let points: Vec<(f64, f64)> = xs
+                    .iter()
+                    .zip(&stats)
+                    .filter_map(|(&x, st)| Some((x, st.0?)))
+                    .collect();
+                let band: Vec<(f64, f64, f64)> = xs
+                    .iter()
+                    .zip(&stats)
+                    .filter_map(|(&x, st)| Some((x, st.2?, st.3?)))
+                    .collect();
+                Chart::Line(LineChart {
+                    title,
+                    x_label: path.clone(),
+                    y_label: label.clone(),
+                    series: vec![Series {
+                        name: outcome.to_string(),
+                        points,
+                        band: (!band.is_empty()).then_some(band),
+                    }],
+                    windows: Vec::new(),
+                    markers: Vec::new(),
+                    zero_line: false,
+                })
+            }
+            None => Chart::Bars(Bars {
+                title,
+                x_label: path.clone(),
+                y_label: label.clone(),
+                bars: levels
+                    .labels
+                    .iter()
+                    .zip(&stats)
+                    .filter_map(|(l, st)| Some((l.clone(), st.0?, st.2.zip(st.3))))
+                    .collect(),
+            }),
+        };
+        let counts: Vec<String> = levels
+            .labels
+            .iter()
+            .zip(&per_level)
+            .map(|(l, v)| format!("{l}: {}", v.len()))
+            .collect();
+        out.figures.push(Figure {
+            name: format!("sweep_response_{}", file_safe(short_factor(path))),
+            chart,
+            size: DEFAULT_SIZE,
+            caption: format!(
+                "{label} ({outcome} of runs.csv) at each level of {path}{}, averaged over every run there (other factors and replicates); Student-t 95% CI. Runs per level: {}.",
+                if levels.binned {
+                    format!(" in {} equal-width bins", levels.labels.len())
+                } else {
+                    String::new()
+                },
+                counts.join(", ")
+            ),
+            section: Section::Sweep,
+        });
+    }
+    if varying.len() >= 2 {
+        // Few enough bins that most cells hold a run: about √points a side.
+        let side = ((s.points.len() as f64).sqrt().floor() as usize).clamp(2, MAX_LEVELS);
+        let heat_levels = |f: usize| {
+            let values: Vec<&str> = ok.iter().map(|r| r.factors[f].as_str()).collect();
+            Levels::at_most(&values, side)
+        };
+        let (fx, lx) = (&varying[0].0, &heat_levels(varying[0].0));
+        let (fy, ly) = (&varying[1].0, &heat_levels(varying[1].0));
+        let overall = summarize(&ok.iter().filter_map(|r| r.outcomes[o]).collect::<Vec<_>>())
+            .0
+            .unwrap_or(0.0);
+        let mut cells = vec![vec![Vec::new(); lx.labels.len()]; ly.labels.len()];
+        for r in &ok {
+            if let (Some(i), Some(j), Some(v)) = (
+                lx.index(&r.factors[*fx]),
+                ly.index(&r.factors[*fy]),
+                r.outcomes[o],
+            ) {
+                cells[j][i].push(v);
+            }
+        }
+        let values: Vec<Vec<f64>> = cells
+            .iter()
+            .map(|row| {
+                row.iter()
+                    .map(|v| summarize(v).0.map_or(f64::NAN, |m| m - overall))
+                    .collect()
+            })
+            .collect();
+        let (px, py) = (&s.factors[*fx], &s.factors[*fy]);
+        out.figures.push(Figure {
+            name: "sweep_heatmap".into(),
+            chart: Chart::Heat(HeatMap {
+                title: format!(
+                    "Mean {outcome} per cell, minus the overall mean {}",
+                    short(overall)
+                ),
+                x_label: px.clone(),
+                y_label: py.clone(),
+                x_names: lx.labels.clone(),
+                y_names: ly.labels.clone(),
+                values,
+                annotate: true,
+            }),
+            size: DEFAULT_SIZE,
+            caption: format!(
+                "{label}: mean over the runs in each cell of {px} × {py} (other factors and replicates averaged), minus the mean of all runs ({}), so that red cells are above the mean and blue ones below{}; grey cells have no run.",
+                short(overall),
+                if lx.binned || ly.binned { "; numeric factors in equal-width bins" } else { "" }
+            ),
+            section: Section::Sweep,
+        });
+    } else {
+        out.notes.push(format!(
+            "two-factor heat map skipped: the sweep varies {} factor(s), it needs two",
+            varying.len()
+        ));
+    }
+    // Trajectories by design point.
+    if let Some(summary) = &s.point_summary {
+        const MAX_POINTS: usize = 8;
+        if s.points.len() > MAX_POINTS {
+            out.notes.push(format!(
+                "poverty trajectories by design point skipped: {} points (at most {MAX_POINTS} are drawn)",
+                s.points.len()
+            ));
+        } else {
+            let m = metric("poor_share");
+            let varying_f: Vec<usize> = varying.iter().map(|v| v.0).collect();
+            let series: Vec<Series> = s
+                .points
+                .iter()
+                .filter_map(|(p, values)| {
+                    let name = if varying_f.is_empty() {
+                        format!("point {p}")
+                    } else {
+                        varying_f
+                            .iter()
+                            .map(|&f| format!("{} = {}", short_factor(&s.factors[f]), values[f]))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    };
+                    let mut points = Vec::new();
+                    let mut band = Vec::new();
+                    for &y in &s.years {
+                        if let Some(e) = summary.get(&(*p, y, m)) {
+                            if let Some(mean) = e.mean {
+                                points.push((f64::from(y), mean));
+                            }
+                            if let Some((lo, hi)) = e.ci {
+                                band.push((f64::from(y), lo, hi));
+                            }
+                        }
+                    }
+                    (!points.is_empty()).then(|| Series {
+                        name,
+                        points,
+                        band: (!band.is_empty()).then_some(band),
+                    })
+                })
+                .collect();
+            if series.is_empty() {
+                out.notes.push(
+                    "poverty trajectories by design point skipped: points_summary.csv has no poor_share of all".into(),
+                );
+            } else {
+                let reps = s.manifest.replicates as usize;
+                out.figures.push(Figure {
+                    name: "sweep_poor_share_by_point".into(),
+                    chart: Chart::Line(LineChart {
+                        title: format!(
+                            "Poverty share of all households by design point ({})",
+                            replicate_phrase(reps)
+                        ),
+                        x_label: YEAR.into(),
+                        y_label: "share of households below the poverty line".into(),
+                        series,
+                        windows: Vec::new(),
+                        markers: Vec::new(),
+                        zero_line: false,
+                    }),
+                    size: DEFAULT_SIZE,
+                    caption: format!(
+                        "The poverty share of all households at each design point, by year (points_summary.csv); {}.",
+                        replicate_phrase(reps)
+                    ),
+                    section: Section::Sweep,
+                });
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// A name safe in a file name.
+fn file_safe(s: &str) -> String {
+    s.chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quantiles_interpolate() {
+        let v = [1.0, 2.0, 3.0, 4.0, 5.0];
+        assert_eq!(quantile(&v, 0.5), 3.0);
+        assert_eq!(quantile(&v, 0.25), 2.0);
+        assert!((quantile(&v, 0.05) - 1.2).abs() < 1e-12);
+        assert_eq!(quantile(&[7.0], 0.95), 7.0);
+    }
+
+    #[test]
+    fn numbers_read_well() {
+        assert_eq!(thousands(12345.6), "12,346");
+        assert_eq!(thousands(999.0), "999");
+        assert_eq!(short(0.123456), "0.1235");
+        assert_eq!(short(2000.0), "2000");
+    }
+
+    #[test]
+    fn many_numeric_levels_are_binned() {
+        let values: Vec<String> = (0..30).map(|i| format!("{}", i as f64 / 10.0)).collect();
+        let refs: Vec<&str> = values.iter().map(String::as_str).collect();
+        let l = Levels::at_most(&refs, MAX_LEVELS);
+        assert!(l.binned);
+        assert_eq!(l.labels.len(), MAX_LEVELS);
+        assert_eq!(l.index("0"), Some(0));
+        assert_eq!(l.index("2.9"), Some(MAX_LEVELS - 1));
+        let l = Levels::at_most(&["true", "false", "true"], MAX_LEVELS);
+        assert_eq!(l.labels, vec!["false", "true"]);
+        assert!(l.xs.is_none());
+    }
+}
