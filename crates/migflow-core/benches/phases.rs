@@ -23,7 +23,7 @@ fn before(s: &migflow_core::Params, upto: usize) -> (Engine<'_>, Year) {
         &|e, ys| e.earn(ys),
         &|e, ys| {
             e.train(ys);
-            e.learn()
+            e.learn(ys)
         },
     ];
     for phase in phases.iter().take(upto) {
@@ -68,7 +68,7 @@ fn phases(c: &mut Criterion) {
             || e.clone(),
             |mut e| {
                 e.train(&ys);
-                e.learn()
+                e.learn(&ys)
             },
             BatchSize::LargeInput,
         )

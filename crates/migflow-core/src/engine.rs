@@ -10,11 +10,10 @@
 //! Aggregates are summed over fixed chunks of households and the chunk sums
 //! are added in chunk order.
 
-use crate::model::decision::{self, Ranking, Surroundings};
-use crate::model::demography::{self, Members};
-use crate::model::income::{self, Earnings};
+use crate::model::decision::{self, Surroundings};
+use crate::model::demography;
 use crate::model::market::{self, JobApplicant, PlacementApplicant};
-use crate::model::{Household, Jobs, Livelihood, poverty};
+use crate::model::{Household, HouseholdYear, Livelihood, poverty, settle};
 use crate::params::{Params, Scenario};
 use crate::params::{Year, capacity};
 use crate::record::{GROUPS, Observation, Tally, YearRecord, median};
@@ -25,51 +24,6 @@ use rayon::prelude::*;
 /// Households per chunk of the fixed-order reduction. Part of the
 /// reproducibility contract: the float sums depend on it.
 pub const CHUNK: usize = 4096;
-
-/// What happened to a household this year, beyond its [`Household`] fields.
-#[derive(Debug, Clone, Copy)]
-pub struct HouseholdYear {
-    /// Roles of its members after sickness.
-    pub members: Members,
-    /// Out-of-pocket medical cost.
-    pub medical_oop: f64,
-    /// Its ranking of the open livelihoods.
-    pub ranking: Ranking,
-    /// Livelihood after market clearing (before job search).
-    pub choice: Livelihood,
-    /// Local jobs won.
-    pub jobs: Jobs,
-    /// Whether it won a placement.
-    pub placed: bool,
-    /// Last year's livelihood.
-    pub last_state: Livelihood,
-    /// Poor last year.
-    pub poor_last_year: bool,
-    /// Below the monitoring line this year.
-    pub at_risk: bool,
-    /// Enrolled in dibao this year.
-    pub dibao: bool,
-    /// Took training this year.
-    pub trained: bool,
-}
-
-impl Default for HouseholdYear {
-    fn default() -> Self {
-        HouseholdYear {
-            members: Members::default(),
-            medical_oop: 0.0,
-            ranking: Ranking::NONE_ONLY,
-            choice: Livelihood::None,
-            jobs: [0; 3],
-            placed: false,
-            last_state: Livelihood::None,
-            poor_last_year: false,
-            at_risk: false,
-            dibao: false,
-            trained: false,
-        }
-    }
-}
 
 /// The origin villages (global village order).
 #[derive(Debug, Clone)]
@@ -101,7 +55,6 @@ fn household_decision(
     y: &mut HouseholdYear,
     entity: EntityKey,
     villages: &Villages,
-    s: &Scenario,
     ys: &Year,
 ) {
     let v = h.village as usize;
@@ -114,7 +67,6 @@ fn household_decision(
         h,
         &y.members,
         &around,
-        s,
         ys,
         &mut entity.stream(Purpose::Choice),
     );
@@ -284,7 +236,7 @@ impl<'s> Engine<'s> {
             site.laborers0 += h
                 .member_ages()
                 .iter()
-                .filter(|a| (work_age..=demography::LAST_WORK_AGE).contains(a))
+                .filter(|a| (work_age..=crate::model::constants::LAST_WORK_AGE).contains(a))
                 .count() as u64;
         }
         let n = households.len();
@@ -354,7 +306,7 @@ impl<'s> Engine<'s> {
         self.clear_markets(&ys);
         self.earn(&ys);
         self.train(&ys);
-        self.learn();
+        self.learn(&ys);
         let record = self.aggregate(&ys);
         self.t += 1;
         record
@@ -395,7 +347,7 @@ impl<'s> Engine<'s> {
                 a
             });
         self.villages.outbound = counts.unwrap_or_else(|| vec![0; self.villages.outbound.len()]);
-        let sd = self.scenario.economy.harvest_sd;
+        let sd = ys.economy.harvest_sd;
         self.harvest = (0..self.sites.len() as u32)
             .map(|site| {
                 let mut rng = self
@@ -422,12 +374,11 @@ impl<'s> Engine<'s> {
     pub fn decide(&mut self, ys: &Year) {
         let (key, t) = (self.key, self.t);
         let villages = &self.villages;
-        let s = self.scenario;
         self.households
             .par_iter()
             .zip(self.year.par_iter_mut())
             .for_each(|(h, y)| {
-                household_decision(h, y, key.entity(u64::from(h.id), t), villages, s, ys)
+                household_decision(h, y, key.entity(u64::from(h.id), t), villages, ys)
             });
     }
 
@@ -436,14 +387,13 @@ impl<'s> Engine<'s> {
     pub fn demography_and_decision(&mut self, ys: &Year) {
         let (key, t) = (self.key, self.t);
         let villages = &self.villages;
-        let s = self.scenario;
         self.households
             .par_iter_mut()
             .zip(self.year.par_iter_mut())
             .for_each(|(h, y)| {
                 let entity = key.entity(u64::from(h.id), t);
                 household_demography(h, y, entity, ys);
-                household_decision(h, y, entity, villages, s, ys);
+                household_decision(h, y, entity, villages, ys);
             });
     }
 
@@ -459,7 +409,6 @@ impl<'s> Engine<'s> {
 
     /// §3.3 step 3 (job search), §3.4 (income) and §3.5 (poverty).
     pub fn earn(&mut self, ys: &Year) {
-        let s = self.scenario;
         let (key, t) = (self.key, self.t);
         let harvest = &self.harvest;
         let village_distance = &self.villages.distance;
@@ -468,64 +417,9 @@ impl<'s> Engine<'s> {
             .zip(self.year.par_iter_mut())
             .for_each(|(h, y)| {
                 let entity = key.entity(u64::from(h.id), t);
-                let stream = |purpose| entity.stream(purpose);
-                let laborers = y.members.laborers;
-                let mut state = y.choice;
-                if state == Livelihood::Outbound
-                    && !y.placed
-                    && !stream(Purpose::JobSearch)
-                        .bernoulli(decision::p_find(s, y.members.age_main))
-                {
-                    state = Livelihood::None;
-                }
-                let mut rng = stream(Purpose::IncomeRisk);
-                // Skill changes only in `learn`, the last phase: this is
-                // the skill at the start of the year.
-                let skill = h.skill;
                 let harvest = harvest[h.site as usize];
-                let earnings = match state {
-                    Livelihood::Outbound => {
-                        income::outbound(skill, laborers, y.placed, s, ys, &mut rng)
-                    }
-                    Livelihood::Local => income::local(skill, &y.jobs, s, ys, &mut rng),
-                    Livelihood::Farm => {
-                        let commute =
-                            decision::commute_cost(s, ys, village_distance[h.village as usize]);
-                        Earnings {
-                            income: income::farm(h, laborers, harvest, commute, ys),
-                            ended_early: false,
-                        }
-                    }
-                    Livelihood::Mixed => Earnings {
-                        income: income::mixed(h, laborers, harvest, s, ys),
-                        ended_early: false,
-                    },
-                    Livelihood::None => Earnings {
-                        income: 0.0,
-                        ended_early: false,
-                    },
-                };
-                let net = earnings.income + decision::transfers(&y.members, ys) - y.medical_oop;
-                let (income_pc, enrolled) =
-                    income::dibao(net / f64::from(h.size), ys, &mut stream(Purpose::Dibao));
-                let (poor, at_risk) = poverty::classify(income_pc, ys);
-
-                let placed = y.placed && state == Livelihood::Outbound;
-                h.state = state;
-                h.jobs = if state == Livelihood::Local {
-                    y.jobs
-                } else {
-                    [0; 3]
-                };
-                h.placed = placed;
-                h.local_job_lost = state == Livelihood::Local && earnings.ended_early;
-                h.placement_lost = placed && earnings.ended_early;
-                h.poor = poor;
-                h.ever_poor |= poor;
-                h.income_pc = income_pc;
-                y.placed = placed;
-                y.at_risk = at_risk;
-                y.dibao = enrolled;
+                let distance = village_distance[h.village as usize];
+                settle(h, y, harvest, distance, ys, entity);
             });
     }
 
@@ -536,7 +430,6 @@ impl<'s> Engine<'s> {
         if ys.training_share <= 0.0 {
             return;
         }
-        let s = self.scenario;
         let (key, t) = (self.key, self.t);
         let blocks = site_blocks(&self.sites, &self.households, &mut self.year);
         blocks.into_par_iter().for_each(|(site, hs, yrs)| {
@@ -563,7 +456,7 @@ impl<'s> Engine<'s> {
             }
             for (_, j) in eligible {
                 let h = &hs[j as usize];
-                let p = poverty::take_up_probability(h.skill, s, ys);
+                let p = poverty::take_up_probability(h.skill, ys);
                 if key
                     .entity(u64::from(h.id), t)
                     .stream(Purpose::TrainingTakeUp)
@@ -576,13 +469,12 @@ impl<'s> Engine<'s> {
     }
 
     /// §3.5 skill learning, from the skill at the start of the year.
-    pub fn learn(&mut self) {
-        let s = self.scenario;
+    pub fn learn(&mut self, ys: &Year) {
         self.households
             .par_iter_mut()
             .zip(self.year.par_iter())
             .for_each(|(h, y)| {
-                h.skill = poverty::learn(h.skill, h.state.is_wage_work(), y.trained, s)
+                h.skill = poverty::learn(h.skill, h.state.is_wage_work(), y.trained, ys)
             });
     }
 

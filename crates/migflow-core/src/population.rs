@@ -2,7 +2,7 @@
 //! CSV file of survey micro-data.
 
 use crate::error::{Error, Result};
-use crate::model::demography::LAST_WORK_AGE;
+use crate::model::constants::LAST_WORK_AGE;
 use crate::model::{Household, Livelihood, MAX_MEMBERS};
 use crate::params::{Params, PopulationSettings, Scenario, validate::MAX_HOUSEHOLDS};
 use crate::rng::{Purpose, SETUP_YEAR, Stream};

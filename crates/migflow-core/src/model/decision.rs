@@ -1,19 +1,13 @@
 //! MODEL.md §3.2: the push–pull random-utility choice of a livelihood.
 
+use super::constants::{
+    AGE_THRESHOLD, EXPECTED_INCOME_FLOOR, INFORMAL_MONTHS, OUTBOUND_EXPECTED_MONTHS_LOST, OUTBOUND_MONTHS,
+};
 use super::demography::Members;
 use super::{Household, Livelihood};
-use crate::params::Scenario;
 use crate::params::Year;
 use crate::rng::Stream;
 
-/// Age from which age weighs against outbound work and job search.
-pub const AGE_THRESHOLD: f64 = 45.0;
-/// Floor of every expected income (yuan per household).
-pub const EXPECTED_INCOME_FLOOR: f64 = 100.0;
-/// Months worked in an outbound job that does not end early.
-pub const OUTBOUND_MONTHS: f64 = 10.0;
-/// Months worked in an informal local job.
-pub const INFORMAL_MONTHS: f64 = 9.0;
 
 /// What a household sees of its surroundings when it decides.
 #[derive(Debug, Clone, Copy)]
@@ -25,8 +19,8 @@ pub struct Surroundings {
 }
 
 /// Probability that an unplaced outbound household finds work (§3.3).
-pub fn p_find(s: &Scenario, age_main: u8) -> f64 {
-    let e = &s.economy;
+pub fn p_find(age_main: u8, ys: &Year) -> f64 {
+    let e = &ys.economy;
     let over = (f64::from(age_main) - AGE_THRESHOLD).max(0.0);
     (e.p_find_base - e.p_find_age * over).clamp(e.p_find_min, 1.0)
 }
@@ -42,8 +36,8 @@ pub fn transfers(m: &Members, ys: &Year) -> f64 {
 }
 
 /// Net commuting cost of farming from the site.
-pub fn commute_cost(s: &Scenario, ys: &Year, distance_km: f64) -> f64 {
-    s.economy.commute_per_km * distance_km * (1.0 - ys.transport_support)
+pub fn commute_cost(ys: &Year, distance_km: f64) -> f64 {
+    ys.economy.commute_per_km * distance_km * (1.0 - ys.transport_support)
 }
 
 /// Expected household net income `Ŷ_k` in each livelihood (output order),
@@ -52,22 +46,21 @@ pub fn expected_incomes(
     h: &Household,
     m: &Members,
     around: &Surroundings,
-    s: &Scenario,
     ys: &Year,
 ) -> [f64; 5] {
-    let e = &s.economy;
+    let e = &ys.economy;
     let l = f64::from(m.laborers);
     let skill_factor = 1.0 + e.gamma * h.skill;
-    let months_out = OUTBOUND_MONTHS - 4.0 * e.p_loss_out;
+    let months_out = OUTBOUND_MONTHS - OUTBOUND_EXPECTED_MONTHS_LOST * e.p_loss_out;
     let outbound = l
         * (ys.w_out * skill_factor - ys.c_city)
         * months_out
         * (1.0 - e.p_arrears * e.f_arrears)
-        * p_find(s, m.age_main);
+        * p_find(m.age_main, ys);
     let informal_pay = ys.w_informal * skill_factor;
     let local = l * informal_pay * INFORMAL_MONTHS;
     let crop = expected_crop(h, ys);
-    let farm = crop + l * ys.farm_other - commute_cost(s, ys, around.distance_km);
+    let farm = crop + l * ys.farm_other - commute_cost(ys, around.distance_km);
     let mixed = e.rho_mixed * crop + l * informal_pay * e.m_seasonal;
     let base = transfers(m, ys);
     [outbound, local, farm, mixed, 0.0].map(|y| (y + base).max(EXPECTED_INCOME_FLOOR))
@@ -90,13 +83,12 @@ pub fn utilities(
     m: &Members,
     around: &Surroundings,
     last: Livelihood,
-    s: &Scenario,
     ys: &Year,
     open: &[bool; 5],
 ) -> [f64; 5] {
-    let d = &s.decision;
+    let d = &ys.decision;
     let size = f64::from(h.size);
-    let incomes = expected_incomes(h, m, around, s, ys);
+    let incomes = expected_incomes(h, m, around, ys);
     let alpha = [
         d.alpha_outbound,
         d.alpha_local,
@@ -191,7 +183,6 @@ pub fn decide(
     h: &Household,
     m: &Members,
     around: &Surroundings,
-    s: &Scenario,
     ys: &Year,
     rng: &mut Stream,
 ) -> Ranking {
@@ -199,7 +190,7 @@ pub fn decide(
         return Ranking::NONE_ONLY;
     }
     let open = open_options(h, m);
-    let v = utilities(h, m, around, h.state, s, ys, &open);
+    let v = utilities(h, m, around, h.state, ys, &open);
     // One shock per open option, in livelihood order.
     let mut eps = [0.0; 5];
     for (e, _) in eps.iter_mut().zip(open).filter(|(_, o)| *o) {
@@ -211,6 +202,7 @@ pub fn decide(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::params::Scenario;
     use crate::model::demography::members;
 
     fn setup() -> (Scenario, Year) {
@@ -221,14 +213,14 @@ mod tests {
 
     #[test]
     fn expected_incomes_follow_the_formulas() {
-        let (s, ys) = setup();
+        let (_, ys) = setup();
         let h = Household::new(&[40, 38, 10], 0, 0, 0.2, 2.0, 0.5, Livelihood::Farm);
         let m = members(&h, 18, 0);
         let around = Surroundings {
             village_outbound_share: 0.4,
             distance_km: 50.0,
         };
-        let y = expected_incomes(&h, &m, &around, &s, &ys);
+        let y = expected_incomes(&h, &m, &around, &ys);
         let sf = 1.1;
         let out = 2.0 * (3800.0 * sf - 1500.0) * (10.0 - 0.8) * (1.0 - 0.02) * 0.92;
         assert!((y[0] - out).abs() < 1e-6, "{} vs {out}", y[0]);
@@ -241,10 +233,10 @@ mod tests {
 
     #[test]
     fn p_find_falls_with_age_to_floor() {
-        let (s, _) = setup();
-        assert_eq!(p_find(&s, 40), 0.92);
-        assert!((p_find(&s, 55) - (0.92 - 0.15)).abs() < 1e-12);
-        assert_eq!(p_find(&s, 80), 0.5);
+        let (_, ys) = setup();
+        assert_eq!(p_find(40, &ys), 0.92);
+        assert!((p_find(55, &ys) - (0.92 - 0.15)).abs() < 1e-12);
+        assert_eq!(p_find(80, &ys), 0.5);
     }
 
     #[test]
@@ -284,8 +276,8 @@ mod tests {
             distance_km: 50.0,
         };
         let all = [true; 5];
-        let stay = utilities(&h, &m, &around, Livelihood::Local, &s, &ys, &all);
-        let moved = utilities(&h, &m, &around, Livelihood::Farm, &s, &ys, &all);
+        let stay = utilities(&h, &m, &around, Livelihood::Local, &ys, &all);
+        let moved = utilities(&h, &m, &around, Livelihood::Farm, &ys, &all);
         assert!((stay[1] - moved[1] - s.decision.kappa).abs() < 1e-12);
     }
 }

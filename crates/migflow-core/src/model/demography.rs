@@ -2,14 +2,11 @@
 //! roles (laborers, dependents, elders) that every later rule reads.
 
 use super::Household;
+use super::constants::{LAST_WORK_AGE, NON_DEPENDENT_AGES, PENSION_AGE};
 use crate::params::Year;
 use crate::rng::Stream;
 use rand_distr::Distribution;
 
-/// Age from which members draw a pension.
-pub const PENSION_AGE: u8 = 60;
-/// Last working age (inclusive).
-pub const LAST_WORK_AGE: u8 = 59;
 
 /// The members' roles this year.
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
@@ -38,7 +35,7 @@ pub fn members(h: &Household, work_age: u8, sick: u8) -> Members {
             m.laborers += 1;
             m.age_main = m.age_main.max(age);
         }
-        if !(16..65).contains(&age) {
+        if !NON_DEPENDENT_AGES.contains(&age) {
             m.dependents += 1;
         }
         if age >= PENSION_AGE {

@@ -1,14 +1,13 @@
 //! MODEL.md §3.4: net income by livelihood, with its risks; transfers,
 //! medical costs and the dibao.
 
-use super::decision::{INFORMAL_MONTHS, OUTBOUND_MONTHS};
+use super::constants::{
+    FULL_YEAR_MONTHS, INFORMAL_MONTHS, LOCAL_LOST_MONTHS, OUTBOUND_LOST_MONTHS, OUTBOUND_MONTHS,
+};
 use super::{Household, JobType, Jobs};
-use crate::params::Scenario;
 use crate::params::Year;
 use crate::rng::Stream;
 
-/// Months of a firm or workshop job that does not end early.
-pub const FULL_YEAR_MONTHS: f64 = 12.0;
 
 /// A livelihood's earnings and whether the job ended early.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -24,11 +23,10 @@ pub fn outbound(
     skill: f64,
     laborers: u8,
     placed: bool,
-    s: &Scenario,
     ys: &Year,
     rng: &mut Stream,
 ) -> Earnings {
-    let e = &s.economy;
+    let e = &ys.economy;
     let (premium, loss_cut, arrears_cut) = if placed {
         (
             1.0 + ys.wage_premium,
@@ -41,7 +39,7 @@ pub fn outbound(
     let p_loss = e.p_loss_out * ys.job_loss_factor * loss_cut;
     let ended_early = rng.bernoulli(p_loss);
     let months = if ended_early {
-        rng.int_inclusive(2, 10) as f64
+        rng.int_inclusive(OUTBOUND_LOST_MONTHS.0, OUTBOUND_LOST_MONTHS.1) as f64
     } else {
         OUTBOUND_MONTHS
     };
@@ -59,11 +57,11 @@ pub fn outbound(
 
 /// Local earnings: each job's `wage · (1+γs) · months`; with `p_loss_local`
 /// one draw of Uniform{2..8} months replaces the months of every job.
-pub fn local(skill: f64, jobs: &Jobs, s: &Scenario, ys: &Year, rng: &mut Stream) -> Earnings {
-    let e = &s.economy;
+pub fn local(skill: f64, jobs: &Jobs, ys: &Year, rng: &mut Stream) -> Earnings {
+    let e = &ys.economy;
     let ended_early = rng.bernoulli(e.p_loss_local);
     let cut_months = if ended_early {
-        Some(rng.int_inclusive(2, 8) as f64)
+        Some(rng.int_inclusive(LOCAL_LOST_MONTHS.0, LOCAL_LOST_MONTHS.1) as f64)
     } else {
         None
     };
@@ -101,8 +99,8 @@ pub fn farm(h: &Household, laborers: u8, harvest: f64, commute: f64, ys: &Year) 
 }
 
 /// Mixed earnings: a share of the crop plus seasonal informal work.
-pub fn mixed(h: &Household, laborers: u8, harvest: f64, s: &Scenario, ys: &Year) -> f64 {
-    let e = &s.economy;
+pub fn mixed(h: &Household, laborers: u8, harvest: f64, ys: &Year) -> f64 {
+    let e = &ys.economy;
     e.rho_mixed * crop(h.land_mu, harvest, ys)
         + f64::from(laborers) * ys.w_informal * (1.0 + e.gamma * h.skill) * e.m_seasonal
 }
@@ -121,6 +119,7 @@ pub fn dibao(income_pc: f64, ys: &Year, rng: &mut Stream) -> (f64, bool) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::params::Scenario;
     use crate::rng::Purpose;
 
     fn settings(t: u32) -> (Scenario, Year) {
@@ -167,23 +166,22 @@ mod tests {
 
     #[test]
     fn local_income_sums_jobs() {
-        let (s, ys) = settings(0);
-        let mut s = s;
-        s.economy.p_loss_local = 0.0;
+        let (_, mut ys) = settings(0);
+        ys.economy.p_loss_local = 0.0;
         let mut rng = Stream::new(1, 0, 0, 0, Purpose::IncomeRisk);
-        let e = local(0.0, &[1, 1, 1], &s, &ys, &mut rng);
+        let e = local(0.0, &[1, 1, 1], &ys, &mut rng);
         assert_eq!(e.income, 3000.0 * 12.0 + 2000.0 * 12.0 + 2600.0 * 9.0);
         assert!(!e.ended_early);
     }
 
     #[test]
     fn placement_stability_lowers_job_loss() {
-        let (s, ys) = settings(1); // 2022: demand shock doubles job loss
+        let (_, ys) = settings(1); // 2022: demand shock doubles job loss
         let lost = |placed: bool| {
             (0..20_000)
                 .filter(|&i| {
                     let mut rng = Stream::new(5, 0, i, 1, Purpose::IncomeRisk);
-                    outbound(0.2, 1, placed, &s, &ys, &mut rng).ended_early
+                    outbound(0.2, 1, placed, &ys, &mut rng).ended_early
                 })
                 .count() as f64
                 / 20_000.0

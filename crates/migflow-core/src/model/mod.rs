@@ -4,11 +4,14 @@
 //! Nothing here knows about threads, files or other households, except
 //! [`market`], the one place where households meet.
 
+pub mod constants;
 pub mod decision;
 pub mod demography;
 pub mod household;
 pub mod income;
 pub mod market;
 pub mod poverty;
+pub mod settle;
 
 pub use household::{Household, JobType, Jobs, Livelihood, MAX_MEMBERS};
+pub use settle::{HouseholdYear, settle};

@@ -1,7 +1,6 @@
 //! MODEL.md §3.5: poverty and monitoring lines, skill learning and training
 //! take-up.
 
-use crate::params::Scenario;
 use crate::params::Year;
 
 /// Poor and at-risk flags of a per-capita income.
@@ -11,17 +10,17 @@ pub fn classify(income_pc: f64, ys: &Year) -> (bool, bool) {
 
 /// Probability that a household offered training takes it, from its skill
 /// at the start of the year.
-pub fn take_up_probability(skill: f64, s: &Scenario, ys: &Year) -> f64 {
-    let l = &s.learning;
-    let gamma = s.economy.gamma;
+pub fn take_up_probability(skill: f64, ys: &Year) -> f64 {
+    let l = &ys.learning;
+    let gamma = ys.economy.gamma;
     let gain = gamma * l.delta_train / (1.0 + gamma * skill);
     let z = l.beta_train_gain * gain + l.beta_stipend * ys.stipend / 1000.0 - l.c_train;
     1.0 / (1.0 + (-z).exp())
 }
 
 /// Skill at the end of the year, from its value at the start.
-pub fn learn(skill: f64, wage_work: bool, trained: bool, s: &Scenario) -> f64 {
-    let l = &s.learning;
+pub fn learn(skill: f64, wage_work: bool, trained: bool, ys: &Year) -> f64 {
+    let l = &ys.learning;
     let mut next = skill;
     if wage_work {
         next += l.delta_exp;
@@ -40,21 +39,22 @@ pub fn training_slots(households: usize, ys: &Year) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::params::Scenario;
 
     #[test]
     fn take_up_is_low_at_defaults() {
         let s = Scenario::default();
         let ys = Year::resolve(&s, 0);
-        let p = take_up_probability(0.2, &s, &ys);
+        let p = take_up_probability(0.2, &ys);
         // gain = 0.5·0.15/1.1 ≈ 0.068; z = 0.545 + 0.25 − 1.5 ≈ −0.70.
         assert!((p - 0.331).abs() < 0.005, "{p}");
     }
 
     #[test]
     fn skill_is_capped() {
-        let s = Scenario::default();
-        assert_eq!(learn(0.95, true, true, &s), 1.0);
-        assert!((learn(0.2, true, false, &s) - 0.21).abs() < 1e-12);
+        let ys = Year::resolve(&Scenario::default(), 0);
+        assert_eq!(learn(0.95, true, true, &ys), 1.0);
+        assert!((learn(0.2, true, false, &ys) - 0.21).abs() < 1e-12);
     }
 
     #[test]

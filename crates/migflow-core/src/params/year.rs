@@ -2,13 +2,20 @@
 //! rules read (MODEL.md §1 growth and §4 windows). A lever outside its
 //! window is off: capacities 0, amounts 0, flags off.
 
-use crate::params::{Event, Scenario};
+use crate::params::{Decision, Economy, Event, Learning, Scenario};
 use crate::stats::lognormal_params;
 use rand_distr::LogNormal;
 
 /// Everything the rules need to know about one year, in this year's yuan.
 #[derive(Debug, Clone)]
 pub struct Year {
+    /// The economy's settings as the scenario gives them (2021 yuan); the
+    /// grown money values of this year are the fields below.
+    pub economy: Economy,
+    /// The decision rule's weights.
+    pub decision: Decision,
+    /// Skill learning and training take-up.
+    pub learning: Learning,
     /// Step index, 0-based.
     pub t: u32,
     /// Calendar year.
@@ -137,6 +144,9 @@ impl Year {
         }
 
         Year {
+            economy: e.clone(),
+            decision: s.decision.clone(),
+            learning: s.learning.clone(),
             t,
             year,
             wage_index: g_w,

@@ -1,0 +1,131 @@
+//! MODEL.md §3.3 step 3 to §3.5 for one household: job search, income,
+//! transfers, medical costs, dibao and classification, and the household's
+//! state for next year. The engine calls [`settle`] for every household in
+//! parallel after market clearing; everything it reads is the household,
+//! its year so far, its site's harvest, its village's distance and the
+//! year's settings.
+
+use super::decision::{self, Ranking};
+use super::demography::Members;
+use super::income::{self, Earnings};
+use super::{Household, Jobs, Livelihood, poverty};
+use crate::params::Year;
+use crate::rng::{EntityKey, Purpose};
+
+/// What happened to a household this year, beyond its [`Household`] fields.
+#[derive(Debug, Clone, Copy)]
+pub struct HouseholdYear {
+    /// Roles of its members after sickness.
+    pub members: Members,
+    /// Out-of-pocket medical cost.
+    pub medical_oop: f64,
+    /// Its ranking of the open livelihoods.
+    pub ranking: Ranking,
+    /// Livelihood after market clearing (before job search).
+    pub choice: Livelihood,
+    /// Local jobs won.
+    pub jobs: Jobs,
+    /// Whether it won a placement.
+    pub placed: bool,
+    /// Last year's livelihood.
+    pub last_state: Livelihood,
+    /// Poor last year.
+    pub poor_last_year: bool,
+    /// Below the monitoring line this year.
+    pub at_risk: bool,
+    /// Enrolled in dibao this year.
+    pub dibao: bool,
+    /// Took training this year.
+    pub trained: bool,
+}
+
+impl Default for HouseholdYear {
+    fn default() -> Self {
+        HouseholdYear {
+            members: Members::default(),
+            medical_oop: 0.0,
+            ranking: Ranking::NONE_ONLY,
+            choice: Livelihood::None,
+            jobs: [0; 3],
+            placed: false,
+            last_state: Livelihood::None,
+            poor_last_year: false,
+            at_risk: false,
+            dibao: false,
+            trained: false,
+        }
+    }
+}
+
+/// Settle household `h`'s year: an unplaced outbound household searches
+/// for work (and has none if it finds none), then earns its livelihood's
+/// income, adds transfers, pays medical costs, may be enrolled in the
+/// dibao, and is classified against the lines. `harvest` is its site's
+/// harvest factor, `distance_km` its origin village's distance. Writes the
+/// household's state for next year and the year's flags in `y`.
+pub fn settle(
+    h: &mut Household,
+    y: &mut HouseholdYear,
+    harvest: f64,
+    distance_km: f64,
+    ys: &Year,
+    entity: EntityKey,
+) {
+    let stream = |purpose| entity.stream(purpose);
+    let laborers = y.members.laborers;
+    let mut state = y.choice;
+    if state == Livelihood::Outbound
+        && !y.placed
+        && !stream(Purpose::JobSearch)
+            .bernoulli(decision::p_find(y.members.age_main, ys))
+    {
+        state = Livelihood::None;
+    }
+    let mut rng = stream(Purpose::IncomeRisk);
+    // Skill changes only in `learn`, the last phase: this is
+    // the skill at the start of the year.
+    let skill = h.skill;
+    let earnings = match state {
+        Livelihood::Outbound => {
+            income::outbound(skill, laborers, y.placed, ys, &mut rng)
+        }
+        Livelihood::Local => income::local(skill, &y.jobs, ys, &mut rng),
+        Livelihood::Farm => {
+            let commute =
+                decision::commute_cost(ys, distance_km);
+            Earnings {
+                income: income::farm(h, laborers, harvest, commute, ys),
+                ended_early: false,
+            }
+        }
+        Livelihood::Mixed => Earnings {
+            income: income::mixed(h, laborers, harvest, ys),
+            ended_early: false,
+        },
+        Livelihood::None => Earnings {
+            income: 0.0,
+            ended_early: false,
+        },
+    };
+    let net = earnings.income + decision::transfers(&y.members, ys) - y.medical_oop;
+    let (income_pc, enrolled) =
+        income::dibao(net / f64::from(h.size), ys, &mut stream(Purpose::Dibao));
+    let (poor, at_risk) = poverty::classify(income_pc, ys);
+
+    let placed = y.placed && state == Livelihood::Outbound;
+    h.state = state;
+    h.jobs = if state == Livelihood::Local {
+        y.jobs
+    } else {
+        [0; 3]
+    };
+    h.placed = placed;
+    h.local_job_lost = state == Livelihood::Local && earnings.ended_early;
+    h.placement_lost = placed && earnings.ended_early;
+    h.poor = poor;
+    h.ever_poor |= poor;
+    h.income_pc = income_pc;
+    y.placed = placed;
+    y.at_risk = at_risk;
+    y.dibao = enrolled;
+}
