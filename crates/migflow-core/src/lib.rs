@@ -64,6 +64,7 @@ pub mod params;
 pub mod population;
 pub mod record;
 pub mod rng;
+pub mod metrics;
 pub mod run;
 pub mod stats;
 

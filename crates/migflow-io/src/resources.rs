@@ -37,17 +37,42 @@ pub fn available_memory() -> Option<u64> {
     }
 }
 
-/// Room left under the cgroup v2 memory limit, if one is set.
+/// Room left under the process's cgroup memory limit, if one is set:
+/// cgroup v2 (`memory.max`, `memory.current`) or v1 (`memory.limit_in_bytes`,
+/// `memory.usage_in_bytes`; many Slurm sites still run v1).
 fn cgroup_room() -> Option<u64> {
     let own = std::fs::read_to_string("/proc/self/cgroup").ok()?;
-    // cgroup v2: a single line `0::/path`.
+    cgroup_room_in(&own, Path::new("/sys/fs/cgroup"))
+}
+
+/// [`cgroup_room`] for a `/proc/self/cgroup` text and a cgroup mount root.
+fn cgroup_room_in(own: &str, root: &Path) -> Option<u64> {
+    let read = |dir: &Path, name: &str| {
+        std::fs::read_to_string(dir.join(name))
+            .ok()
+            .and_then(|t| t.trim().parse::<u64>().ok())
+    };
+    // v1: a line `N:memory:/path` (or `N:memory,…:/path`), the controller
+    // mounted at ROOT/memory.
+    let v1 = own.lines().find_map(|l| {
+        let mut parts = l.splitn(3, ':');
+        let (_, controllers, path) = (parts.next()?, parts.next()?, parts.next()?);
+        controllers
+            .split(',')
+            .any(|c| c == "memory")
+            .then(|| root.join("memory").join(path.trim_start_matches('/')))
+    });
+    if let Some(dir) = v1 {
+        // An unlimited v1 group reports a huge page-aligned number: no limit.
+        let limit = read(&dir, "memory.limit_in_bytes").filter(|&l| l < 1 << 60)?;
+        let usage = read(&dir, "memory.usage_in_bytes").unwrap_or(0);
+        return Some(limit.saturating_sub(usage));
+    }
+    // v2: a single line `0::/path`.
     let rel = own.lines().find_map(|l| l.strip_prefix("0::"))?;
-    let dir = Path::new("/sys/fs/cgroup").join(rel.trim_start_matches('/'));
-    let read = |name: &str| std::fs::read_to_string(dir.join(name)).ok();
-    let max = read("memory.max")?.trim().parse::<u64>().ok()?; // "max": no limit
-    let current = read("memory.current")
-        .and_then(|t| t.trim().parse::<u64>().ok())
-        .unwrap_or(0);
+    let dir = root.join(rel.trim_start_matches('/'));
+    let max = read(&dir, "memory.max")?; // "max": no limit, not a number
+    let current = read(&dir, "memory.current").unwrap_or(0);
     Some(max.saturating_sub(current))
 }
 
@@ -81,15 +106,11 @@ fn ensure_memory_within(
     available: Option<u64>,
 ) -> Result<()> {
     match available {
-        Some(available) if needed > available => Err(Error::Input {
-            path: source.to_path_buf(),
-            message: format!(
-                "{what} needs about {} of memory ({BYTES_PER_HOUSEHOLD} bytes a household), \
-                 but only {} is available: use fewer households, or fewer threads \
-                 (--threads) so that fewer replicates are held at once",
-                gigabytes(needed),
-                gigabytes(available)
-            ),
+        Some(available) if needed > available => Err(Error::Memory {
+            source_name: source.to_path_buf(),
+            what: format!("{what} ({BYTES_PER_HOUSEHOLD} bytes a household)"),
+            needed,
+            available,
         }),
         _ => Ok(()),
     }
@@ -122,6 +143,27 @@ mod tests {
             let bytes = available_memory().expect("MemAvailable on Linux");
             assert!(bytes > 1 << 20, "{bytes}");
         }
+    }
+
+    #[test]
+    fn cgroup_v1_and_v2_limits_are_read() {
+        let root = tempfile::tempdir().unwrap();
+        let v1 = root.path().join("memory/slurm/job_7");
+        std::fs::create_dir_all(&v1).unwrap();
+        std::fs::write(v1.join("memory.limit_in_bytes"), "4000000000\n").unwrap();
+        std::fs::write(v1.join("memory.usage_in_bytes"), "1000000000\n").unwrap();
+        let own_v1 = "12:cpuset:/slurm/job_7\n4:memory:/slurm/job_7\n1:name=systemd:/x\n";
+        assert_eq!(cgroup_room_in(own_v1, root.path()), Some(3_000_000_000));
+        std::fs::write(v1.join("memory.limit_in_bytes"), "9223372036854771712\n").unwrap();
+        assert_eq!(cgroup_room_in(own_v1, root.path()), None, "unlimited v1");
+
+        let v2 = root.path().join("user.slice/job");
+        std::fs::create_dir_all(&v2).unwrap();
+        std::fs::write(v2.join("memory.max"), "2000000000\n").unwrap();
+        std::fs::write(v2.join("memory.current"), "500000000\n").unwrap();
+        assert_eq!(cgroup_room_in("0::/user.slice/job\n", root.path()), Some(1_500_000_000));
+        std::fs::write(v2.join("memory.max"), "max\n").unwrap();
+        assert_eq!(cgroup_room_in("0::/user.slice/job\n", root.path()), None);
     }
 
     #[test]

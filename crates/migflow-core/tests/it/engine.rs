@@ -8,7 +8,7 @@ use migflow_core::model::Household;
 use migflow_core::params::Scenario;
 use migflow_core::population;
 use migflow_core::record::{ALL_GROUP, GROUPS, YearRecord};
-use migflow_io::{write_flows, write_trajectories};
+use migflow_io::{sha256_hex, write_flows, write_trajectories};
 use std::path::Path;
 
 /// 3,000 households, 6 years: small enough to run many times.
@@ -279,25 +279,31 @@ fn step_by_step_equals_run_replicate() {
     assert!(stepped == run);
 }
 
-/// The reproducibility anchor: the default scenario's first year with seed
-/// 42 (2,000 households, 2 years, 1 replicate). A change in these values
-/// means results changed (a rule, a stream key, a draw order or a
-/// distribution's algorithm, e.g. after a `rand_distr` upgrade): make it
-/// deliberately and say so in the changelog.
+/// The reproducibility anchor: the SHA-256 of `trajectories.csv` and
+/// `flows.csv` of a small run of the default scenario (2,000 households,
+/// 5 years, 2 replicates, seed 42). A change in them means results changed
+/// (a rule, a stream key, a draw order, a distribution's algorithm after a
+/// `rand_distr` upgrade, a column's formatting): make it deliberately, re-pin
+/// both and say why in `CHANGELOG.md`.
 #[test]
-fn default_scenario_first_year_values_are_pinned() {
+fn small_run_output_hashes_are_pinned() {
     let mut s = Scenario::default();
     s.population.households = 2000;
-    s.run.years = 2;
-    let runs = util::run(&s, 42, 1);
-    let all = &runs[0][0].groups[ALL_GROUP];
-    assert_eq!(runs[0][0].year, 2021);
-    assert_eq!(all.mean_income_pc, Some(MEAN_INCOME_PC_2021));
-    assert_eq!(all.poor_share, Some(POOR_SHARE_2021));
+    s.run.years = 5;
+    let runs = util::run(&s, 42, 2);
+    let mut trajectories = Vec::new();
+    write_trajectories(&mut trajectories, Path::new("trajectories.csv"), &runs).unwrap();
+    let mut flows = Vec::new();
+    write_flows(&mut flows, Path::new("flows.csv"), &runs).unwrap();
+    assert_eq!(
+        (sha256_hex(&trajectories), sha256_hex(&flows)),
+        (TRAJECTORIES_SHA256.to_string(), FLOWS_SHA256.to_string()),
+        "results changed: see CHANGELOG.md before re-pinning"
+    );
 }
 
-/// Pinned from the run above (seed 42, 2,000 households); do not edit to
-/// make a failing test pass without knowing why results changed.
-const MEAN_INCOME_PC_2021: f64 = 12913.33610026759;
-/// 90 poor households of 2,000.
-const POOR_SHARE_2021: f64 = 0.045;
+/// Pinned from the run above; do not edit to make a failing test pass
+/// without knowing why results changed (and saying so in CHANGELOG.md).
+const TRAJECTORIES_SHA256: &str = "4797f3cb61d95e42117ca3992e77a827ed211d13b8eabae0286ebded3002f563";
+/// Pinned from the run above.
+const FLOWS_SHA256: &str = "3526c220da53f8f8eb8fca47b3b751c2fbbb75113b55bd139c0155b14eb8116e";
