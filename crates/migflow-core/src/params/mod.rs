@@ -149,9 +149,16 @@ fn parse_error(text: &str, path: &Path, err: &toml::de::Error, key: Option<Strin
     let message = err.message().to_string();
     // A check on a whole table reports the table's span; when the message
     // names a key of it (`design.points`), point at that key's line.
-    let start = err
-        .span()
-        .map(|span| named_key_offset(text, span.clone(), &message).unwrap_or(span.start));
+    // An entry of an array of tables (`[[events]]`, `[[factors]]`) that
+    // fails as a whole is reported with the document's span: point at the
+    // entry's header instead.
+    let whole_document = err.span().is_none_or(|span| span.start == 0);
+    let start = match key.as_deref().and_then(|k| array_entry_offset(text, k)) {
+        Some(offset) if whole_document => Some(offset),
+        _ => err
+            .span()
+            .map(|span| named_key_offset(text, span.clone(), &message).unwrap_or(span.start)),
+    };
     let (line, column) = match start {
         Some(offset) => line_column(text, offset),
         None => (1, 1),
@@ -198,6 +205,26 @@ fn named_key_offset(text: &str, span: std::ops::Range<usize>, message: &str) -> 
         }
         None
     })
+}
+
+/// The offset of the header of the array-of-tables entry a dotted path
+/// such as `events[1].year` names (its `[[events]]` line, counted from 0).
+fn array_entry_offset(text: &str, key: &str) -> Option<usize> {
+    let (table, rest) = key.split_once('[')?;
+    let index: usize = rest.split(']').next()?.parse().ok()?;
+    let header = format!("[[{table}]]");
+    let mut offset = 0;
+    let mut seen = 0;
+    for line in text.split_inclusive('\n') {
+        if line.trim() == header {
+            if seen == index {
+                return Some(offset + (line.len() - line.trim_start().len()));
+            }
+            seen += 1;
+        }
+        offset += line.len();
+    }
+    None
 }
 
 /// 1-based line and column of a byte offset.
@@ -281,6 +308,13 @@ mod tests {
         assert!(err.starts_with("s.toml:2:"), "{err}");
         assert!(err.contains("invalid type"), "{err}");
         assert!(err.contains("`run.years`"), "{err}");
+    }
+
+    #[test]
+    fn a_bad_event_is_named_by_its_index_and_line() {
+        let text = "[[events]]\nkind = \"drought\"\nyear = 2024\nharvest_factor = 0.5\n\n[[events]]\nkind = \"drought\"\nyear = \"x\"\nharvest_factor = 0.5\n";
+        let err = parse(text, Path::new("s.toml")).unwrap_err().to_string();
+        assert!(err.starts_with("s.toml:6:1: `events[1]`"), "{err}");
     }
 
     #[test]
