@@ -11,7 +11,7 @@ use rayon::prelude::*;
 use std::path::Path;
 
 /// Site and global village index of household `i` (MODEL.md §1).
-pub fn home_of(i: u64, p: &PopulationSettings) -> (u32, u32) {
+pub(crate) fn home_of(i: u64, p: &PopulationSettings) -> (u32, u32) {
     let sites = u64::from(p.sites);
     let site = (i % sites) as u32;
     let village = ((i / sites) % u64::from(p.villages_per_site)) as u32;
@@ -19,7 +19,7 @@ pub fn home_of(i: u64, p: &PopulationSettings) -> (u32, u32) {
 }
 
 /// Whether a household has a laborer at its initial ages (nobody sick).
-pub fn has_initial_laborer(ages: &[u8], work_age: u8) -> bool {
+pub(crate) fn has_initial_laborer(ages: &[u8], work_age: u8) -> bool {
     ages.iter().any(|a| (work_age..=LAST_WORK_AGE).contains(a))
 }
 
@@ -91,7 +91,7 @@ fn synthetic_household(i: u64, s: &Scenario, d: &Draws, seed: u64, replicate: u3
 
 /// Draw an initial state from the shares with one uniform `u`; without land
 /// only outbound, local and none, renormalised.
-pub fn initial_state(shares: &[f64; 5], has_land: bool, u: f64) -> Livelihood {
+pub(crate) fn initial_state(shares: &[f64; 5], has_land: bool, u: f64) -> Livelihood {
     let allowed = |k: Livelihood| has_land || !matches!(k, Livelihood::Farm | Livelihood::Mixed);
     let total: f64 = Livelihood::ALL
         .iter()

@@ -110,7 +110,7 @@ impl Tally {
     }
 
     /// Households per group (the five livelihoods, then all).
-    pub fn households_by_group(&self) -> [u64; GROUPS] {
+    pub(crate) fn households_by_group(&self) -> [u64; GROUPS] {
         self.households
     }
 

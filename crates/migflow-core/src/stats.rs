@@ -61,7 +61,7 @@ pub fn summarize(values: &[f64]) -> (Option<f64>, Option<f64>, Option<f64>, Opti
 
 /// Log-normal parameters (μ, σ) of a cost with the given mean and standard
 /// deviation (of the cost itself).
-pub fn lognormal_params(mean: f64, sd: f64) -> (f64, f64) {
+pub(crate) fn lognormal_params(mean: f64, sd: f64) -> (f64, f64) {
     let sigma2 = (1.0 + (sd / mean).powi(2)).ln();
     (mean.ln() - sigma2 / 2.0, sigma2.sqrt())
 }
