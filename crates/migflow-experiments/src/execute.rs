@@ -148,6 +148,8 @@ pub fn run_sweep(
         message: "a worker panicked while writing results".into(),
     })?;
     store.commit()?;
+    // The directory stays locked until timing.json is written.
+    let _lock = store.lock().clone();
     drop(store);
     let manifest = store::finalize(&opts.out, plan, opts.shard)?;
     store::remove_stream(&opts.out);
@@ -159,15 +161,10 @@ pub fn run_sweep(
         "runs_executed": pending.len(),
         "threads": pool.current_num_threads(),
     });
-    let timing_path = opts.out.join("timing.json");
-    std::fs::write(
-        &timing_path,
-        migflow_io::manifest::to_json(&timing, "timing")?,
-    )
-    .map_err(|source| Error::Write {
-        path: timing_path,
-        source,
-    })?;
+    migflow_io::write_file_atomic(
+        &opts.out.join("timing.json"),
+        &migflow_io::manifest::to_json(&timing, "timing")?,
+    )?;
     Ok(SweepReport {
         manifest,
         executed: pending.len() as u64,
@@ -183,7 +180,7 @@ pub fn execute_run(plan: &SweepPlan, run: u64) -> RunRows {
     let seed = plan.sweep.seed;
     let simulate = || -> std::result::Result<Vec<YearRecord>, RunFailure> {
         let loaded = plan.scenario_for(id.point)?;
-        let source = migflow_io::files::population_source(&loaded)?;
+        let source = plan.population_for(&loaded)?;
         let households = source.households_for(&loaded, seed, id.replicate);
         Ok(run_replicate(
             &loaded,

@@ -6,7 +6,9 @@ use migflow_core::params::path::{self, KeyKind};
 use migflow_core::params::{self, Params, Scenario};
 use migflow_io::error::{Error, Problem, Result};
 use migflow_io::sha256_hex;
+use migflow_core::run::PopulationSource;
 use serde::{Deserialize, Serialize};
+use std::sync::Arc;
 use std::path::{Path, PathBuf};
 
 /// Most runs one sweep may have.
@@ -70,6 +72,10 @@ pub struct SweepPlan {
     pub points: Vec<Point>,
     /// Hex SHA-256 of the resolved sweep (file, base scenario, points).
     pub hash: String,
+    /// The base's population file, read once and shared by every run, when
+    /// no factor varies a `population` key (so every point reads the same
+    /// households).
+    shared_population: std::sync::OnceLock<Arc<PopulationSource>>,
 }
 
 fn invalid(path: &Path, key: String, value: String, expected: String) -> Error {
@@ -215,7 +221,30 @@ impl SweepPlan {
             kinds,
             points,
             hash,
+            shared_population: std::sync::OnceLock::new(),
         })
+    }
+
+    /// The households run `point`'s scenario `loaded` starts from. A
+    /// population file is read once for the whole sweep when no factor
+    /// varies a `population` key; otherwise, and for synthetic populations
+    /// (drawn per replicate), per run.
+    pub fn population_for(&self, loaded: &Params) -> Result<Arc<PopulationSource>> {
+        let shared = self.base.population_file().is_some()
+            && !self
+                .sweep
+                .factors
+                .iter()
+                .any(|f| f.path.starts_with("population."));
+        if !shared {
+            return Ok(Arc::new(migflow_io::files::population_source(loaded)?));
+        }
+        if let Some(p) = self.shared_population.get() {
+            return Ok(Arc::clone(p));
+        }
+        // Two workers may both read it on first use; one copy is kept.
+        let read = Arc::new(migflow_io::files::population_source(loaded)?);
+        Ok(Arc::clone(self.shared_population.get_or_init(|| read)))
     }
 
     fn compute_hash(sweep: &SweepFile, base: &Scenario, points: &[Point]) -> Result<String> {
