@@ -206,28 +206,45 @@ impl<R: std::io::Read> std::io::Read for LineLimited<R> {
 fn grow_within_memory(
     households: &mut Vec<Household>,
     available: Option<u64>,
-) -> std::result::Result<(), String> {
+) -> std::result::Result<(), MemoryShortfall> {
     let size = std::mem::size_of::<Household>() as u64;
     let len = households.len() as u64;
     let grow = len.max(1024).min(MAX_HOUSEHOLDS.saturating_sub(len).max(1));
-    let need = (2 * len + grow).saturating_mul(size);
-    let expected = |available: u64| {
-        format!(
-            "a population that fits in memory: {} households need about {} \
-             to load, and {} is available",
-            len + grow,
-            crate::stats::gigabytes(need),
-            crate::stats::gigabytes(available)
-        )
+    let shortfall = |available: u64| MemoryShortfall {
+        households: len + grow,
+        needed: (2 * len + grow).saturating_mul(size),
+        available,
     };
     if let Some(available) = available
-        && need > available
+        && shortfall(available).needed > available
     {
-        return Err(expected(available));
+        return Err(shortfall(available));
     }
     households
         .try_reserve_exact(grow as usize)
-        .map_err(|_| expected(available.unwrap_or(0)))
+        .map_err(|_| shortfall(available.unwrap_or(0)))
+}
+
+/// A population that does not fit in the memory available, as the row
+/// error's "expected" text states it.
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct MemoryShortfall {
+    households: u64,
+    needed: u64,
+    available: u64,
+}
+
+impl std::fmt::Display for MemoryShortfall {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "a population that fits in memory: {} households need about {} \
+             to load, and {} is available",
+            self.households,
+            crate::stats::gigabytes(self.needed),
+            crate::stats::gigabytes(self.available)
+        )
+    }
 }
 
 fn read_csv_within<R: std::io::Read>(
@@ -278,7 +295,7 @@ fn read_csv_within<R: std::io::Read>(
         let row = n + 1;
         if households.len() == households.capacity() {
             grow_within_memory(&mut households, available)
-                .map_err(|need| bad(row, "(row)", "more rows", &need))?;
+                .map_err(|need| bad(row, "(row)", "more rows", &need.to_string()))?;
         }
         let record =
             record.map_err(|e| bad(row, "(row)", &e.to_string(), "a well-formed CSV row"))?;
