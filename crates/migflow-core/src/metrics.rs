@@ -4,7 +4,7 @@
 //! calibration targets and reports use.
 
 use crate::record::{ALL_GROUP, GroupStats, YearRecord};
-use crate::model::Livelihood;
+use crate::model::household::Livelihood;
 
 /// A metric of one livelihood (or `all`) in one year, as a column of
 /// `trajectories.csv`.

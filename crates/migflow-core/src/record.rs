@@ -1,7 +1,7 @@
 //! Per-year aggregates (MODEL.md §6) computed in one fixed order, so the
 //! same households give the same bits whatever the thread count.
 
-use crate::model::Livelihood;
+use crate::model::household::Livelihood;
 
 /// Rows of the trajectories: the five livelihoods, then `all`.
 pub const GROUPS: usize = 6;

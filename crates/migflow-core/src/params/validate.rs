@@ -126,7 +126,7 @@ pub fn validate(s: &Scenario) -> Result<(), Vec<Problem>> {
         );
     }
     let shares = p.initial_shares.as_array();
-    for (name, v) in crate::Livelihood::ALL.iter().zip(shares) {
+    for (name, v) in crate::model::household::Livelihood::ALL.iter().zip(shares) {
         c.probability(&format!("population.initial_shares.{}", name.name()), v);
     }
     let sum: f64 = shares.iter().sum();
