@@ -59,12 +59,12 @@
 
 pub mod engine;
 pub mod error;
+pub mod metrics;
 pub mod model;
 pub mod params;
 pub mod population;
 pub mod record;
 pub mod rng;
-pub mod metrics;
 pub mod run;
 pub mod stats;
 

@@ -3,8 +3,8 @@
 //! [`GroupStats`], and the derived measures (shares, employment) that
 //! calibration targets and reports use.
 
-use crate::record::{ALL_GROUP, GroupStats, YearRecord};
 use crate::model::household::Livelihood;
+use crate::record::{ALL_GROUP, GroupStats, YearRecord};
 
 /// A metric of one livelihood (or `all`) in one year, as a column of
 /// `trajectories.csv`.

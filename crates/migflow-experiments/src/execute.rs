@@ -348,8 +348,7 @@ pub fn estimate(plan: &SweepPlan, shard: Option<Shard>, threads: usize) -> Resul
                     path: plan.file.clone(),
                     message: message.to_string(),
                 })?;
-            let mut short = point.to_scenario();
-            short.run.years = short.run.years.min(3);
+            let mut short = point.scenario().shortened(3);
             if point.population_file().is_none() {
                 short.population.households = short.population.households.min(20_000);
             }

@@ -1,13 +1,13 @@
 //! MODEL.md §3.2: the push–pull random-utility choice of a livelihood.
 
 use super::constants::{
-    AGE_THRESHOLD, EXPECTED_INCOME_FLOOR, INFORMAL_MONTHS, OUTBOUND_EXPECTED_MONTHS_LOST, OUTBOUND_MONTHS,
+    AGE_THRESHOLD, EXPECTED_INCOME_FLOOR, INFORMAL_MONTHS, OUTBOUND_EXPECTED_MONTHS_LOST,
+    OUTBOUND_MONTHS,
 };
 use super::demography::Members;
 use super::{Household, Livelihood};
 use crate::params::Year;
 use crate::rng::Stream;
-
 
 /// What a household sees of its surroundings when it decides.
 #[derive(Debug, Clone, Copy)]
@@ -42,12 +42,7 @@ pub fn commute_cost(ys: &Year, distance_km: f64) -> f64 {
 
 /// Expected household net income `Ŷ_k` in each livelihood (output order),
 /// with transfers added and the floor applied.
-pub fn expected_incomes(
-    h: &Household,
-    m: &Members,
-    around: &Surroundings,
-    ys: &Year,
-) -> [f64; 5] {
+pub fn expected_incomes(h: &Household, m: &Members, around: &Surroundings, ys: &Year) -> [f64; 5] {
     let e = &ys.economy;
     let l = f64::from(m.laborers);
     let skill_factor = 1.0 + e.gamma * h.skill;
@@ -202,8 +197,8 @@ pub fn decide(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::params::Scenario;
     use crate::model::demography::members;
+    use crate::params::Scenario;
 
     fn setup() -> (Scenario, Year) {
         let s = Scenario::default();

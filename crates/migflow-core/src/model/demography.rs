@@ -7,7 +7,6 @@ use crate::params::Year;
 use crate::rng::Stream;
 use rand_distr::Distribution;
 
-
 /// The members' roles this year.
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
 pub struct Members {

@@ -8,7 +8,6 @@ use super::{Household, JobType, Jobs};
 use crate::params::Year;
 use crate::rng::Stream;
 
-
 /// A livelihood's earnings and whether the job ended early.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Earnings {
@@ -19,13 +18,7 @@ pub struct Earnings {
 }
 
 /// Outbound earnings: `L · (w_out (1+γs) premium − c_city) · m · (1 − arrears)`.
-pub fn outbound(
-    skill: f64,
-    laborers: u8,
-    placed: bool,
-    ys: &Year,
-    rng: &mut Stream,
-) -> Earnings {
+pub fn outbound(skill: f64, laborers: u8, placed: bool, ys: &Year, rng: &mut Stream) -> Earnings {
     let e = &ys.economy;
     let (premium, loss_cut, arrears_cut) = if placed {
         (

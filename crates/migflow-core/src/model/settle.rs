@@ -76,8 +76,7 @@ pub fn settle(
     let mut state = y.choice;
     if state == Livelihood::Outbound
         && !y.placed
-        && !stream(Purpose::JobSearch)
-            .bernoulli(decision::p_find(y.members.age_main, ys))
+        && !stream(Purpose::JobSearch).bernoulli(decision::p_find(y.members.age_main, ys))
     {
         state = Livelihood::None;
     }
@@ -86,13 +85,10 @@ pub fn settle(
     // the skill at the start of the year.
     let skill = h.skill;
     let earnings = match state {
-        Livelihood::Outbound => {
-            income::outbound(skill, laborers, y.placed, ys, &mut rng)
-        }
+        Livelihood::Outbound => income::outbound(skill, laborers, y.placed, ys, &mut rng),
         Livelihood::Local => income::local(skill, &y.jobs, ys, &mut rng),
         Livelihood::Farm => {
-            let commute =
-                decision::commute_cost(ys, distance_km);
+            let commute = decision::commute_cost(ys, distance_km);
             Earnings {
                 income: income::farm(h, laborers, harvest, commute, ys),
                 ended_early: false,

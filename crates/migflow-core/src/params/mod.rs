@@ -77,6 +77,12 @@ impl Params {
         self.scenario.clone()
     }
 
+    /// What the scenario holds that cannot act (see [`validate::warnings`]),
+    /// for the caller to show.
+    pub fn warnings(&self) -> Vec<String> {
+        validate::warnings(&self.scenario)
+    }
+
     /// The file the scenario was read from, if any.
     pub fn source(&self) -> Option<&Path> {
         self.source.as_deref()
@@ -107,7 +113,77 @@ pub const BUILTIN_NAME: &str = "<built-in default>";
 /// Parse scenario TOML text (not yet validated). `path` only names the
 /// source in errors.
 pub fn parse(text: &str, path: &Path) -> Result<Scenario> {
+    parse_shaped_as(text, path, &Scenario::default())
+}
+
+/// Parse a TOML document into `T`, refusing an array or a value where
+/// `template` (any value of `T`, usually its default) has a table: serde
+/// would otherwise fill a table's fields from an array by position
+/// (`economy = [1, 2, 3]` setting the first three economy keys).
+pub fn parse_shaped_as<T: serde::de::DeserializeOwned + serde::Serialize>(
+    text: &str,
+    path: &Path,
+    template: &T,
+) -> Result<T> {
+    let doc: toml::Table = parse_toml_as(text, path)?;
+    if let Ok(toml::Value::Table(shape)) = toml::Value::try_from(template)
+        && let Some((key, found)) = misshapen_table(&doc, &shape, "")
+    {
+        let offset = key_line_offset(text, &key).unwrap_or(0);
+        let (line, column) = line_column(text, offset);
+        return Err(Error::Parse {
+            path: path.to_path_buf(),
+            line,
+            column,
+            message: format!("`{key}`: expected a table (`[{key}]`), found {found}"),
+        });
+    }
     parse_toml_as(text, path)
+}
+
+/// The first key of `doc` that `shape` has as a table but `doc` does not,
+/// with what `doc` has there.
+fn misshapen_table(
+    doc: &toml::Table,
+    shape: &toml::Table,
+    prefix: &str,
+) -> Option<(String, String)> {
+    for (key, value) in doc {
+        let Some(toml::Value::Table(inner_shape)) = shape.get(key) else {
+            continue;
+        };
+        let path = if prefix.is_empty() {
+            key.clone()
+        } else {
+            format!("{prefix}.{key}")
+        };
+        match value {
+            toml::Value::Table(inner) => {
+                if let Some(found) = misshapen_table(inner, inner_shape, &path) {
+                    return Some(found);
+                }
+            }
+            other => return Some((path, format!("{} {other}", other.type_str()))),
+        }
+    }
+    None
+}
+
+/// The offset of the line that sets the last segment of dotted `key` (or
+/// opens its table), for error positions.
+fn key_line_offset(text: &str, key: &str) -> Option<usize> {
+    let last = key.rsplit('.').next()?;
+    let mut offset = 0;
+    for line in text.split_inclusive('\n') {
+        let trimmed = line.trim_start();
+        if let Some(rest) = trimmed.strip_prefix(last)
+            && rest.trim_start().starts_with('=')
+        {
+            return Some(offset + (line.len() - trimmed.len()));
+        }
+        offset += line.len();
+    }
+    None
 }
 
 /// Parse and validate scenario TOML text; `source` names it in errors and
@@ -315,6 +391,29 @@ mod tests {
         let text = "[[events]]\nkind = \"drought\"\nyear = 2024\nharvest_factor = 0.5\n\n[[events]]\nkind = \"drought\"\nyear = \"x\"\nharvest_factor = 0.5\n";
         let err = parse(text, Path::new("s.toml")).unwrap_err().to_string();
         assert!(err.starts_with("s.toml:6:1: `events[1]`"), "{err}");
+    }
+
+    #[test]
+    fn an_array_where_a_table_belongs_is_refused() {
+        for (text, key) in [
+            ("economy = [1, 2, 3]\n", "economy"),
+            ("population = [5]\n", "population"),
+            (
+                "[population]\ninitial_shares = [0.2, 0.2, 0.2, 0.2, 0.2]\n",
+                "population.initial_shares",
+            ),
+            ("levers = 3\n", "levers"),
+        ] {
+            let err = parse(text, Path::new("s.toml")).unwrap_err().to_string();
+            assert!(
+                err.contains(&format!("`{key}`: expected a table")),
+                "{text}: {err}"
+            );
+        }
+        let err = parse("\n\neconomy = [1, 2, 3]\n", Path::new("s.toml"))
+            .unwrap_err()
+            .to_string();
+        assert!(err.starts_with("s.toml:3:1:"), "{err}");
     }
 
     #[test]

@@ -77,6 +77,20 @@ impl RunSettings {
     }
 }
 
+impl Scenario {
+    /// The scenario simulated for its first `years` years only (at most its
+    /// own): the events after the last of them are dropped, since they
+    /// cannot act, so the shortened scenario stays valid. Years simulated
+    /// give the same results as in the full scenario.
+    pub fn shortened(&self, years: u32) -> Scenario {
+        let mut s = self.clone();
+        s.run.years = s.run.years.min(years);
+        let end = s.run.end_year();
+        s.events.retain(|e| e.year() <= end);
+        s
+    }
+}
+
 /// One share per livelihood, used for the initial state distribution.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]

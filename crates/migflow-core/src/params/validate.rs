@@ -86,7 +86,24 @@ impl Checker {
     }
 }
 
-/// Check every constraint; return all the problems found.
+/// What a valid scenario holds that cannot act, for the user to hear of
+/// rather than have ignored silently: events after the run's last year.
+pub fn warnings(s: &Scenario) -> Vec<String> {
+    let end = s.run.end_year();
+    s.events
+        .iter()
+        .enumerate()
+        .filter(|(_, e)| e.year() > end)
+        .map(|(i, e)| {
+            format!(
+                "`events[{i}].year` = {}: after the run's last year ({end}), so the event does not act",
+                e.year()
+            )
+        })
+        .collect()
+}
+
+/// Check every constraint of the model; every problem found is returned.
 pub fn validate(s: &Scenario) -> Result<(), Vec<Problem>> {
     let mut c = Checker {
         problems: Vec::new(),
@@ -254,6 +271,19 @@ pub fn validate(s: &Scenario) -> Result<(), Vec<Problem>> {
             c.push(&format!("economy.{key}"), v, "a growth rate above −1");
         }
     }
+    if e.monitoring_line.is_finite()
+        && e.poverty_line.is_finite()
+        && e.monitoring_line < e.poverty_line
+    {
+        c.push(
+            "economy.monitoring_line",
+            e.monitoring_line,
+            &format!(
+                "at least `economy.poverty_line` ({}): the monitoring line marks the households near the poverty line, above it",
+                e.poverty_line
+            ),
+        );
+    }
     if !(1..=59).contains(&e.work_age) {
         c.push("economy.work_age", e.work_age, "an age from 1 to 59");
     }
@@ -356,6 +386,16 @@ pub fn validate(s: &Scenario) -> Result<(), Vec<Problem>> {
 
     for (i, event) in s.events.iter().enumerate() {
         let key = format!("events[{i}]");
+        if event.year() < run.start_year {
+            c.push(
+                &format!("{key}.year"),
+                event.year(),
+                &format!(
+                    "a year from the run's first, {}, on (an event before the run cannot act)",
+                    run.start_year
+                ),
+            );
+        }
         match event {
             Event::EastDemand {
                 job_loss_factor, ..
@@ -391,6 +431,68 @@ pub fn validate(s: &Scenario) -> Result<(), Vec<Problem>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn problems_of(edit: impl FnOnce(&mut Scenario)) -> Vec<String> {
+        let mut s = Scenario::default();
+        edit(&mut s);
+        validate(&s)
+            .err()
+            .unwrap_or_default()
+            .iter()
+            .map(|p| p.key.clone())
+            .collect()
+    }
+
+    #[test]
+    fn a_monitoring_line_below_the_poverty_line_is_refused() {
+        assert_eq!(
+            problems_of(|s| s.economy.monitoring_line = s.economy.poverty_line - 1.0),
+            ["economy.monitoring_line"]
+        );
+        assert!(problems_of(|s| s.economy.monitoring_line = s.economy.poverty_line).is_empty());
+    }
+
+    #[test]
+    fn an_event_before_the_run_is_refused_and_one_after_it_is_a_warning() {
+        let drought_2040 = |s: &mut Scenario| {
+            s.events.push(Event::Drought {
+                year: 2040,
+                harvest_factor: 0.5,
+                sites: None,
+            })
+        };
+        assert!(problems_of(drought_2040).is_empty());
+        let mut s = Scenario::default();
+        drought_2040(&mut s);
+        assert_eq!(
+            warnings(&s),
+            [
+                "`events[1].year` = 2040: after the run's last year (2035), so the event does not act"
+            ]
+        );
+        assert!(warnings(&Scenario::default()).is_empty());
+        assert_eq!(
+            problems_of(|s| s.events.push(Event::EastDemand {
+                year: 2020,
+                job_loss_factor: 2.0
+            })),
+            ["events[1].year"]
+        );
+    }
+
+    #[test]
+    fn a_shortened_scenario_drops_the_events_after_it_and_stays_valid() {
+        let mut s = Scenario::default();
+        s.events.push(Event::Drought {
+            year: 2030,
+            harvest_factor: 0.5,
+            sites: None,
+        });
+        let short = s.shortened(3);
+        assert_eq!(short.run.years, 3);
+        assert_eq!(short.events.len(), 1, "the 2022 shock stays");
+        assert!(validate(&short).is_ok());
+    }
 
     #[test]
     fn default_is_valid() {

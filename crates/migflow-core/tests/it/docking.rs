@@ -36,19 +36,84 @@ fn the_2021_levels_of_model_md_section_6_are_met() {
     s.run.years = 1;
     let runs = util::run(&s, 42, REPLICATES);
     let levels = [
-        Level { what: "outbound share", stated: 0.41, rounded_to: 0.01, read: |r| share(r, group(Livelihood::Outbound)) },
-        Level { what: "local share", stated: 0.23, rounded_to: 0.01, read: |r| share(r, group(Livelihood::Local)) },
-        Level { what: "farm share", stated: 0.07, rounded_to: 0.01, read: |r| share(r, group(Livelihood::Farm)) },
-        Level { what: "mixed share", stated: 0.25, rounded_to: 0.01, read: |r| share(r, group(Livelihood::Mixed)) },
-        Level { what: "none share", stated: 0.05, rounded_to: 0.01, read: |r| share(r, group(Livelihood::None)) },
-        Level { what: "mean income", stated: 12_900.0, rounded_to: 100.0, read: |r| Metric::MeanIncomePc.value(&r.groups[ALL_GROUP]) },
-        Level { what: "outbound income", stated: 16_200.0, rounded_to: 100.0, read: |r| Metric::MeanIncomePc.value(&r.groups[group(Livelihood::Outbound)]) },
-        Level { what: "local income", stated: 14_700.0, rounded_to: 100.0, read: |r| Metric::MeanIncomePc.value(&r.groups[group(Livelihood::Local)]) },
-        Level { what: "mixed income", stated: 9_600.0, rounded_to: 100.0, read: |r| Metric::MeanIncomePc.value(&r.groups[group(Livelihood::Mixed)]) },
-        Level { what: "farm income", stated: 5_900.0, rounded_to: 100.0, read: |r| Metric::MeanIncomePc.value(&r.groups[group(Livelihood::Farm)]) },
-        Level { what: "poor share", stated: 0.037, rounded_to: 0.001, read: |r| Metric::PoorShare.value(&r.groups[ALL_GROUP]) },
-        Level { what: "at-risk share", stated: 0.17, rounded_to: 0.01, read: |r| Metric::AtRiskShare.value(&r.groups[ALL_GROUP]) },
-        Level { what: "employment", stated: 0.95, rounded_to: 0.01, read: employment_rate },
+        Level {
+            what: "outbound share",
+            stated: 0.41,
+            rounded_to: 0.01,
+            read: |r| share(r, group(Livelihood::Outbound)),
+        },
+        Level {
+            what: "local share",
+            stated: 0.23,
+            rounded_to: 0.01,
+            read: |r| share(r, group(Livelihood::Local)),
+        },
+        Level {
+            what: "farm share",
+            stated: 0.07,
+            rounded_to: 0.01,
+            read: |r| share(r, group(Livelihood::Farm)),
+        },
+        Level {
+            what: "mixed share",
+            stated: 0.25,
+            rounded_to: 0.01,
+            read: |r| share(r, group(Livelihood::Mixed)),
+        },
+        Level {
+            what: "none share",
+            stated: 0.05,
+            rounded_to: 0.01,
+            read: |r| share(r, group(Livelihood::None)),
+        },
+        Level {
+            what: "mean income",
+            stated: 12_900.0,
+            rounded_to: 100.0,
+            read: |r| Metric::MeanIncomePc.value(&r.groups[ALL_GROUP]),
+        },
+        Level {
+            what: "outbound income",
+            stated: 16_200.0,
+            rounded_to: 100.0,
+            read: |r| Metric::MeanIncomePc.value(&r.groups[group(Livelihood::Outbound)]),
+        },
+        Level {
+            what: "local income",
+            stated: 14_700.0,
+            rounded_to: 100.0,
+            read: |r| Metric::MeanIncomePc.value(&r.groups[group(Livelihood::Local)]),
+        },
+        Level {
+            what: "mixed income",
+            stated: 9_600.0,
+            rounded_to: 100.0,
+            read: |r| Metric::MeanIncomePc.value(&r.groups[group(Livelihood::Mixed)]),
+        },
+        Level {
+            what: "farm income",
+            stated: 5_900.0,
+            rounded_to: 100.0,
+            read: |r| Metric::MeanIncomePc.value(&r.groups[group(Livelihood::Farm)]),
+        },
+        Level {
+            what: "poor share",
+            stated: 0.037,
+            rounded_to: 0.001,
+            read: |r| Metric::PoorShare.value(&r.groups[ALL_GROUP]),
+        },
+        Level {
+            what: "at-risk share",
+            stated: 0.17,
+            rounded_to: 0.01,
+            read: |r| Metric::AtRiskShare.value(&r.groups[ALL_GROUP]),
+        },
+        Level {
+            what: "employment",
+            stated: 0.95,
+            rounded_to: 0.01,
+            read: employment_rate,
+        },
     ];
     let mut failures = Vec::new();
     for level in &levels {

@@ -304,6 +304,7 @@ fn small_run_output_hashes_are_pinned() {
 
 /// Pinned from the run above; do not edit to make a failing test pass
 /// without knowing why results changed (and saying so in CHANGELOG.md).
-const TRAJECTORIES_SHA256: &str = "4797f3cb61d95e42117ca3992e77a827ed211d13b8eabae0286ebded3002f563";
+const TRAJECTORIES_SHA256: &str =
+    "4797f3cb61d95e42117ca3992e77a827ed211d13b8eabae0286ebded3002f563";
 /// Pinned from the run above.
 const FLOWS_SHA256: &str = "3526c220da53f8f8eb8fca47b3b751c2fbbb75113b55bd139c0155b14eb8116e";
