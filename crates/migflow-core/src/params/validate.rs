@@ -11,6 +11,13 @@ pub const MAX_HOUSEHOLDS: u64 = 100_000_000;
 pub const MAX_YEARS: u32 = 200;
 /// Most replicates of one run.
 pub const MAX_REPLICATES: u32 = 100_000;
+/// Largest magnitude of any real-valued key (yuan a month, mu, km, weights,
+/// factors): far above any real value, and small enough that every derived
+/// quantity (incomes grown over 200 years at the largest growth rate,
+/// utilities, costs) stays finite.
+pub const MAX_MAGNITUDE: f64 = 1e9;
+/// Largest yearly growth rate of wages and lines (100 % a year).
+pub const MAX_GROWTH: f64 = 1.0;
 /// Most sites, and most villages per site.
 pub const MAX_SITES: u32 = 1_000_000;
 
@@ -421,10 +428,61 @@ pub fn validate(s: &Scenario) -> Result<(), Vec<Problem>> {
         }
     }
 
+    magnitudes(s, &mut c);
+
     if c.problems.is_empty() {
         Ok(())
     } else {
         Err(c.problems)
+    }
+}
+
+/// Every real-valued key within [`MAX_MAGNITUDE`] (growth rates within
+/// [`MAX_GROWTH`]), and finite, unless a rule above already refused it.
+fn magnitudes(s: &Scenario, c: &mut Checker) {
+    fn walk(v: &toml::Value, path: &str, out: &mut Vec<(String, f64)>) {
+        match v {
+            toml::Value::Float(x) => out.push((path.to_string(), *x)),
+            toml::Value::Table(t) => {
+                for (k, v) in t {
+                    let p = if path.is_empty() {
+                        k.clone()
+                    } else {
+                        format!("{path}.{k}")
+                    };
+                    walk(v, &p, out);
+                }
+            }
+            toml::Value::Array(a) => {
+                for (i, v) in a.iter().enumerate() {
+                    walk(v, &format!("{path}[{i}]"), out);
+                }
+            }
+            _ => {}
+        }
+    }
+    let Ok(value) = toml::Value::try_from(s) else {
+        return;
+    };
+    let mut floats = Vec::new();
+    walk(&value, "", &mut floats);
+    for (key, x) in floats {
+        if c.problems.iter().any(|p| p.key == key) {
+            continue;
+        }
+        let growth = matches!(key.as_str(), "economy.wage_growth" | "economy.line_growth");
+        let limit = if growth { MAX_GROWTH } else { MAX_MAGNITUDE };
+        if !x.is_finite() {
+            c.push(&key, x, "a finite number");
+        } else if x.abs() > limit {
+            c.push(
+                &key,
+                x,
+                &format!(
+                    "a number from −{limit:e} to {limit:e} (larger values make incomes overflow over the run)"
+                ),
+            );
+        }
     }
 }
 
@@ -478,6 +536,31 @@ mod tests {
             })),
             ["events[1].year"]
         );
+    }
+
+    #[test]
+    fn magnitudes_that_would_overflow_are_refused() {
+        assert_eq!(
+            problems_of(|s| s.economy.wage_growth = 1e300),
+            ["economy.wage_growth"]
+        );
+        assert_eq!(
+            problems_of(|s| s.economy.w_out_month = 1e308),
+            ["economy.w_out_month"]
+        );
+        assert_eq!(
+            problems_of(|s| s.decision.beta_income = f64::NAN),
+            ["decision.beta_income"]
+        );
+        assert_eq!(
+            problems_of(|s| s.events.push(Event::Drought {
+                year: 2030,
+                harvest_factor: 1e20,
+                sites: None
+            })),
+            ["events[1].harvest_factor"]
+        );
+        assert!(problems_of(|s| s.economy.w_out_month = MAX_MAGNITUDE).is_empty());
     }
 
     #[test]

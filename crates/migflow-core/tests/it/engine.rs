@@ -308,3 +308,39 @@ const TRAJECTORIES_SHA256: &str =
     "4797f3cb61d95e42117ca3992e77a827ed211d13b8eabae0286ebded3002f563";
 /// Pinned from the run above.
 const FLOWS_SHA256: &str = "3526c220da53f8f8eb8fca47b3b751c2fbbb75113b55bd139c0155b14eb8116e";
+
+/// Every real-valued key pushed, one after another, to the largest value
+/// validation allows (where the scenario stays valid): a 200-year run still
+/// gives finite numbers everywhere, so no valid scenario makes the engine
+/// write `inf` or `NaN`.
+#[test]
+fn the_largest_valid_values_keep_every_output_finite() {
+    use migflow_core::params::path::{self, KeyKind};
+    use migflow_core::params::validate::{MAX_GROWTH, MAX_MAGNITUDE, validate};
+    let mut s = Scenario::default();
+    s.population.households = 20;
+    s.run.years = 200;
+    let mut pushed = 0;
+    for key in path::leaf_paths(&s) {
+        if path::kind_of(&s, &key) != Ok(KeyKind::Float) {
+            continue;
+        }
+        let growth = key.ends_with("_growth");
+        let value = toml::Value::Float(if growth { MAX_GROWTH } else { MAX_MAGNITUDE });
+        if let Ok(candidate) = path::with_values(&s, &[(key.as_str(), &value)])
+            && validate(&candidate).is_ok()
+        {
+            s = candidate;
+            pushed += 1;
+        }
+    }
+    assert!(pushed > 40, "only {pushed} keys could be pushed");
+    let runs = util::run(&s, 3, 1);
+    for rec in &runs[0] {
+        for g in &rec.groups {
+            for v in migflow_core::metrics::Metric::values(g).into_iter().flatten() {
+                assert!(v.is_finite(), "{}: {v}", rec.year);
+            }
+        }
+    }
+}
