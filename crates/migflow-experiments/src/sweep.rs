@@ -4,12 +4,12 @@
 use super::design::{self, Design, Factor, Point};
 use migflow_core::params::path::{self, KeyKind};
 use migflow_core::params::{self, Params, Scenario};
+use migflow_core::run::PopulationSource;
 use migflow_io::error::{Error, Problem, Result};
 use migflow_io::sha256_hex;
-use migflow_core::run::PopulationSource;
 use serde::{Deserialize, Serialize};
-use std::sync::Arc;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 /// Most runs one sweep may have.
 pub const MAX_RUNS: u64 = 100_000_000;
@@ -87,6 +87,22 @@ fn invalid(path: &Path, key: String, value: String, expected: String) -> Error {
             expected,
         }],
     })
+}
+
+/// Why a run key cannot be a factor (or a calibrated parameter): the sweep
+/// or calibration sets it for every run, so varying it would change
+/// nothing, or compare outputs of different calendar years as one year.
+pub fn run_key_reason(path: &str) -> Option<&'static str> {
+    match path {
+        "run.seed" => Some(
+            "every run's seed comes from the sweep's `seed` and its replicate (common random numbers); vary `seed` by running the sweep again",
+        ),
+        "run.replicates" => Some("the replicates of every point are the sweep's `replicates`"),
+        "run.start_year" => {
+            Some("outputs are compared year by year, so every run must start in the same year")
+        }
+        _ => None,
+    }
 }
 
 /// Why a design point's scenario cannot run (written to `failures.csv`).
@@ -182,6 +198,14 @@ impl SweepPlan {
         }
         let mut kinds = Vec::with_capacity(sweep.factors.len());
         for (i, f) in sweep.factors.iter().enumerate() {
+            if let Some(reason) = run_key_reason(&f.path) {
+                return Err(invalid(
+                    file,
+                    format!("factors[{i}].path"),
+                    format!("{:?}", f.path),
+                    format!("a model key, not `{}`: {reason}", f.path),
+                ));
+            }
             match path::kind_of(base.scenario(), &f.path) {
                 Ok(kind) => kinds.push(kind),
                 Err(e) => {
@@ -311,5 +335,31 @@ impl SweepPlan {
             .zip(p.values.iter())
             .collect();
         assign(self.base.scenario(), self.base.source(), &assignments)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sweep_with_factor(path: &str) -> String {
+        format!(
+            "base = \"default\"\nseed = 1\nreplicates = 1\n[design]\nkind = \"grid\"\n[[factors]]\npath = \"{path}\"\nlevels = [1, 2]\n"
+        )
+    }
+
+    #[test]
+    fn run_keys_that_the_sweep_sets_are_refused_as_factors() {
+        for key in ["run.seed", "run.replicates", "run.start_year"] {
+            let err = SweepPlan::from_text(&sweep_with_factor(key), Path::new("s.toml"))
+                .expect_err(key)
+                .to_string();
+            assert!(
+                err.contains("factors[0].path") && err.contains(&format!("not `{key}`")),
+                "{key}: {err}"
+            );
+        }
+        let ok = SweepPlan::from_text(&sweep_with_factor("run.years"), Path::new("s.toml"));
+        assert!(ok.is_ok(), "{:?}", ok.err());
     }
 }
