@@ -22,10 +22,13 @@
 //!   draws from the prior and keeps the draws within the median distance;
 //!   generation `t` proposes by picking a particle of generation `t − 1` by
 //!   weight and moving it with a Gaussian kernel whose variance is twice the
-//!   particles' weighted variance (per parameter; redrawn until inside the
-//!   prior's box), keeps the proposals within the tolerance `ε_t` = the
-//!   median distance of generation `t − 1`'s particles, and weights them by
-//!   `π(θ) / Σ_j w_j K(θ | θ_j)`. A generation that keeps fewer than
+//!   particles' weighted variance (per parameter), truncated to the prior's
+//!   box (drawn exactly, by inverse CDF, so never redrawn), keeps the
+//!   proposals within the tolerance `ε_t` = the median distance of
+//!   generation `t − 1`'s particles, and weights them by
+//!   `π(θ) / Σ_j w_j K̃(θ | θ_j)`, with `K̃(θ | θ_j)` the truncated kernel's
+//!   density: the Gaussian's divided by its mass inside the box, which is
+//!   smaller for particles near a bound. A generation that keeps fewer than
 //!   [`MIN_POPULATION`] particles ends the run; the last full generation is
 //!   the posterior.
 //!
@@ -58,19 +61,20 @@ use migflow_core::record::{ALL_GROUP, GROUPS, YearRecord, group_name};
 use migflow_core::rng::{Purpose, Stream};
 use migflow_core::run::PopulationSource;
 use migflow_experiments::execute::RunFailure;
-use migflow_experiments::store::{bytes_check, journal_prefix_len};
 use migflow_experiments::sweep::{PointError, assign};
 use migflow_io::error::{Error, Problem, Result};
-use migflow_io::{self, OutputDir, SUMMARY_METRICS, format_float, manifest::FileEntry, sha256_hex};
-use rand_distr::{Distribution, StandardNormal};
+use migflow_io::journal::{self, Journal, Streams};
+use migflow_io::{
+    self, DirLock, OutputDir, SUMMARY_METRICS, format_float, manifest::FileEntry, sha256_hex,
+};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
-use std::fs::{File, OpenOptions};
-use std::io::{Read, Seek, SeekFrom, Write};
+use statrs::function::erf::{erfc, erfc_inv};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 /// Smallest population an ABC-SMC generation may keep.
 pub const MIN_POPULATION: usize = 5;
@@ -81,12 +85,11 @@ pub const UNREACHABLE_SD: f64 = 3.0;
 const DRAW_YEAR: u32 = 200;
 /// The metrics a target may name besides the columns of `trajectories.csv`.
 pub const EXTRA_METRICS: [&str; 2] = ["employment_rate", "share"];
-const STREAM_DIR: &str = "stream";
 const STREAM_FILE: &str = "samples.csv";
-const JOURNAL: &str = "journal";
 const STATE: &str = "calibration.json";
-const COMMIT_EVERY: Duration = Duration::from_millis(500);
-const COMMIT_ROWS: usize = 256;
+/// The largest targets file read: far above any real one, it keeps a wrong
+/// path from filling memory.
+pub const MAX_TARGETS_BYTES: u64 = 64 << 20;
 
 fn default_base() -> String {
     "default".to_string()
@@ -217,15 +220,8 @@ impl ResolvedTarget {
         let g = &rec.groups[self.group];
         match self.kind {
             MetricKind::Column(m) => migflow_io::group_metric_values(g)[m],
-            MetricKind::EmploymentRate => {
-                let all = rec.groups[ALL_GROUP].with_labor;
-                let none = rec.groups[migflow_core::Livelihood::None.index()].with_labor;
-                (all > 0).then(|| 1.0 - none as f64 / all as f64)
-            }
-            MetricKind::Share => {
-                let all = rec.groups[ALL_GROUP].households;
-                (all > 0).then(|| g.households as f64 / all as f64)
-            }
+            MetricKind::EmploymentRate => migflow_core::metrics::employment_rate(rec),
+            MetricKind::Share => migflow_core::metrics::share(rec, self.group),
         }
     }
 
@@ -596,7 +592,7 @@ impl CalibrationPlan {
             .map(|t| t.target.year)
             .max()
             .unwrap_or(run.start_year);
-        sim_base.run.years = (last - run.start_year + 1) as u32;
+        sim_base = sim_base.shortened((last - run.start_year + 1) as u32);
         let source = migflow_io::files::population_source(&base)?;
         let plan = CalibrationPlan {
             file: file.to_path_buf(),
@@ -764,29 +760,22 @@ impl CalibrationPlan {
         }
     }
 
-    /// A draw from the prior.
-    fn prior_draw(&self, generation: u32, sample: u64) -> Vec<f64> {
-        let mut s = Stream::new(
-            self.calib.seed,
-            0,
-            sample,
-            DRAW_YEAR + generation,
-            Purpose::Design,
-        );
-        self.calib
-            .parameters
-            .iter()
-            .zip(&self.kinds)
-            .map(|(p, k)| round_kind(p.min + s.uniform() * (p.max - p.min), *k, p))
-            .collect()
-    }
-
-    fn in_prior(&self, theta: &[f64]) -> bool {
-        self.calib
-            .parameters
-            .iter()
-            .zip(theta)
-            .all(|(p, v)| (p.min..=p.max).contains(v))
+    /// The prior: the parameters' ranges and the seed of the draws.
+    pub fn prior_box(&self) -> PriorBox {
+        PriorBox {
+            seed: self.calib.seed,
+            ranges: self
+                .calib
+                .parameters
+                .iter()
+                .zip(&self.kinds)
+                .map(|(p, k)| PriorRange {
+                    min: p.min,
+                    max: p.max,
+                    integer: matches!(k, KeyKind::Integer),
+                })
+                .collect(),
+        }
     }
 }
 
@@ -804,37 +793,51 @@ pub fn read_targets_csv(path: &Path) -> Result<Vec<(String, Target)>> {
         || path.display().to_string(),
         |n| n.to_string_lossy().to_string(),
     );
-    let file = File::open(path).map_err(|source| Error::Read {
-        path: path.to_path_buf(),
-        source,
-    })?;
-    let mut reader = csv::ReaderBuilder::new()
-        .trim(csv::Trim::All)
-        .from_reader(file);
-    let headers = reader
-        .headers()
-        .map_err(|e| Error::Input {
-            path: path.to_path_buf(),
-            message: format!("cannot read the header: {e}"),
-        })?
-        .clone();
+    const COLUMNS: &str = "the columns are metric, year, livelihood, value, weight, sd";
+    let mut csv = migflow_io::NamedCsv::options()
+        .trim()
+        .rows()
+        .max_bytes(MAX_TARGETS_BYTES)
+        .open(path)?;
     for required in ["metric", "year", "value", "sd"] {
-        if !headers.iter().any(|h| h == required) {
-            return Err(Error::Input {
-                path: path.to_path_buf(),
-                message: format!(
-                    "no column `{required}` (the columns are metric, year, livelihood, value, weight, sd)"
-                ),
-            });
+        if !csv.header().iter().any(|h| h == required) {
+            return Err(csv.input(format!("no column `{required}` ({COLUMNS})")));
         }
     }
+    if let Some(unknown) = csv
+        .header()
+        .iter()
+        .find(|h| !["metric", "year", "livelihood", "value", "weight", "sd"].contains(&h.as_str()))
+    {
+        return Err(csv.input(format!("unknown column `{unknown}` ({COLUMNS})")));
+    }
+    let [metric, year, value, sd] = ["metric", "year", "value", "sd"].map(|c| csv.column(c));
+    let (metric, year, value, sd) = (metric?, year?, value?, sd?);
+    let optional = |c: &str| {
+        csv.header()
+            .iter()
+            .any(|h| h == c)
+            .then(|| csv.column(c))
+            .transpose()
+    };
+    let (livelihood, weight) = (optional("livelihood")?, optional("weight")?);
     let mut out = Vec::new();
-    for (i, row) in reader.deserialize::<Target>().enumerate() {
-        let row = row.map_err(|e| Error::Input {
-            path: path.to_path_buf(),
-            message: format!("row {}: {e}", i + 1),
-        })?;
-        out.push((format!("{name} row {}", i + 1), row));
+    while let Some(row) = csv.next_row()? {
+        let target = Target {
+            metric: row.str(metric)?.to_string(),
+            year: row.parse(year, "a year (an integer)")?,
+            livelihood: match livelihood {
+                Some(c) => row.str(c)?.to_string(),
+                None => default_livelihood(),
+            },
+            value: row.parse(value, "a number")?,
+            weight: match weight {
+                Some(c) => row.parse(c, "a number")?,
+                None => default_weight(),
+            },
+            sd: row.parse(sd, "a number")?,
+        };
+        out.push((format!("{name} {}", row.place()), target));
     }
     Ok(out)
 }
@@ -908,21 +911,46 @@ struct State {
     calibration_sha256: String,
 }
 
+/// The journal key of a sample: its generation and its index (the entry's
+/// check covers the sample's row).
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct SampleKey {
+    generation: u32,
+    sample: u64,
+}
+
+impl journal::Key for SampleKey {
+    const FIELDS: usize = 2;
+
+    fn fields(&self) -> Vec<String> {
+        vec![self.generation.to_string(), self.sample.to_string()]
+    }
+
+    fn parse(fields: &[&str]) -> Option<SampleKey> {
+        Some(SampleKey {
+            generation: fields.first()?.parse().ok()?,
+            sample: fields.get(1)?.parse().ok()?,
+        })
+    }
+}
+
+/// The streamed file of a calibration.
+fn sample_streams(header: &[u8]) -> Streams<1> {
+    Streams {
+        names: [STREAM_FILE],
+        headers: [header.to_vec()],
+    }
+}
+
 /// The streamed samples of a calibration directory and their journal.
 struct SampleStore {
-    data_path: PathBuf,
-    journal_path: PathBuf,
-    data: File,
-    journal: File,
-    end: u64,
-    pending: Vec<u8>,
-    pending_rows: usize,
-    last_commit: Instant,
+    journal: Journal<SampleKey, 1>,
 }
 
 impl SampleStore {
     /// Open `dir`: a new calibration, or with `resume` one of the same
     /// calibration (interrupted or finished). Returns the committed samples.
+    /// The store holds the directory's lock.
     fn open(
         dir: &Path,
         header: &[u8],
@@ -931,106 +959,59 @@ impl SampleStore {
         k: usize,
         n: usize,
     ) -> Result<(SampleStore, Vec<SampleRow>)> {
-        let stream = dir.join(STREAM_DIR);
-        let data_path = stream.join(STREAM_FILE);
-        let journal_path = stream.join(JOURNAL);
         let state_path = dir.join(STATE);
         let state = State {
             migflow_version: env!("CARGO_PKG_VERSION").to_string(),
             calibration_sha256: hash.to_string(),
         };
+        let streams = sample_streams(header);
+        let lock = DirLock::acquire(dir)?;
         if state_path.exists() {
-            let found: State = migflow_experiments::store::read_state(&state_path, "calibration")?;
+            let found: State = journal::read_state(&state_path, "calibration")?;
             if !resume {
-                return Err(Error::Input {
-                    path: dir.to_path_buf(),
-                    message: "this directory already holds a calibration: pass --resume to finish it, or choose another --out".into(),
+                return Err(Error::NeedsResume {
+                    dir: dir.to_path_buf(),
+                    what: "calibration",
                 });
             }
             if found.calibration_sha256 != hash {
-                return Err(Error::Input {
-                    path: dir.to_path_buf(),
+                return Err(Error::OtherWork {
+                    dir: dir.to_path_buf(),
                     message: format!(
-                        "holds a different calibration (hash {}) from this one (hash {hash}; the file, its base scenario, its targets, --method, --samples, --accept and --generations all count): cannot resume",
+                        "holds a different calibration (hash {}) from this one (hash {hash}; the file, its base scenario, its targets, the method and the numbers of samples, accepted draws and generations all count): cannot resume",
                         found.calibration_sha256
                     ),
                 });
             }
-            if !journal_path.exists() {
+            if !journal::exists(dir) {
                 // A finished calibration: rebuild the stream from its samples.
-                rebuild_stream(dir, header, k, n)?;
+                rebuild_stream(&lock, &streams, k, n)?;
             }
         } else {
-            let foreign = std::fs::read_dir(dir)
-                .map(|entries| {
-                    entries
-                        .filter_map(|e| e.ok())
-                        .any(|e| e.file_name() != STREAM_DIR)
-                })
-                .unwrap_or(false);
-            if foreign {
-                return Err(Error::Input {
-                    path: dir.to_path_buf(),
-                    message: "is not empty and holds no calibration: choose a new or empty --out directory".into(),
+            if !journal::is_fresh(dir) {
+                return Err(Error::OtherWork {
+                    dir: dir.to_path_buf(),
+                    message: "is not empty and holds no calibration".into(),
                 });
             }
-            if stream.exists() {
-                let _ = std::fs::remove_dir_all(&stream);
-            }
-            std::fs::create_dir_all(&stream).map_err(io_err(&stream))?;
-            write_synced(&data_path, header)?;
-            write_synced(&journal_path, b"")?;
-            write_synced(
-                &state_path,
-                &migflow_io::manifest::to_json(&state, "state")?,
-            )?;
+            Journal::<SampleKey, 1>::create(&lock, &streams)?;
+            journal::write_state(&state_path, &state)?;
         }
-        let (mut entries, mut journal_len) = read_journal(&journal_path)?;
-        let mut data = OpenOptions::new()
-            .read(true)
-            .write(true)
-            .open(&data_path)
-            .map_err(io_err(&data_path))?;
-        let mut bytes = Vec::new();
-        data.read_to_end(&mut bytes).map_err(|source| Error::Read {
+        // The entries whose rows still have the bytes their checks record;
+        // the samples after the first damaged one are drawn again.
+        let (journal, entries) = Journal::<SampleKey, 1>::open(&lock, &streams)?;
+        let data_path = journal.data_path(0);
+        let bytes = std::fs::read(&data_path).map_err(|source| Error::Read {
             path: data_path.clone(),
             source,
         })?;
-        // Keep the entries whose rows still have the bytes their checks
-        // record; the samples after the first damaged one are drawn again.
-        let mut start = header.len() as u64;
-        let intact = entries
-            .iter()
-            .position(|e| {
-                let ok = e.2 <= bytes.len() as u64
-                    && e.3 == bytes_check(&[&bytes[start as usize..e.2 as usize]]);
-                start = e.2;
-                !ok
-            })
-            .unwrap_or(entries.len());
-        if intact < entries.len() {
-            entries.truncate(intact);
-            journal_len = journal_prefix_len(&journal_path, intact)?;
-        }
-        let end = entries.last().map_or(header.len() as u64, |e| e.2);
-        bytes.truncate(end as usize);
-        data.set_len(end).map_err(io_err(&data_path))?;
-        let journal = OpenOptions::new()
-            .read(true)
-            .write(true)
-            .open(&journal_path)
-            .map_err(io_err(&journal_path))?;
-        journal
-            .set_len(journal_len)
-            .map_err(io_err(&journal_path))?;
-
-        if !bytes.starts_with(header) {
-            return Err(Error::Input {
+        let Some(body) = bytes.strip_prefix(header) else {
+            return Err(Error::Damaged {
                 path: data_path,
                 message: "its header is not this calibration's: the directory is damaged".into(),
             });
-        }
-        let rows = parse_rows(&bytes[header.len()..], k, n).ok_or_else(|| Error::Input {
+        };
+        let rows = parse_rows(body, k, n).ok_or_else(|| Error::Damaged {
             path: data_path.clone(),
             message: "a committed sample cannot be read: the directory is damaged".into(),
         })?;
@@ -1038,72 +1019,32 @@ impl SampleStore {
             && rows
                 .iter()
                 .zip(&entries)
-                .all(|(r, e)| r.generation == e.0 && r.sample == e.1);
+                .all(|(r, e)| r.generation == e.key.generation && r.sample == e.key.sample);
         if !keys_match {
-            return Err(Error::Input {
+            return Err(Error::Damaged {
                 path: data_path,
                 message: "its samples do not match its journal: the directory is damaged".into(),
             });
         }
-        let mut store = SampleStore {
-            data_path,
-            journal_path,
-            data,
-            journal,
-            end,
-            pending: Vec::new(),
-            pending_rows: 0,
-            last_commit: Instant::now(),
-        };
-        store
-            .data
-            .seek(SeekFrom::End(0))
-            .map_err(io_err(&store.data_path))?;
-        Ok((store, rows))
+        Ok((SampleStore { journal }, rows))
+    }
+
+    /// The directory's lock, held while the store is open.
+    fn lock(&self) -> &DirLock {
+        self.journal.lock()
     }
 
     fn append(&mut self, row: &SampleRow) -> Result<()> {
-        let bytes = row.to_csv();
-        self.data
-            .write_all(&bytes)
-            .map_err(io_err(&self.data_path))?;
-        self.end += bytes.len() as u64;
-        writeln!(
-            self.pending,
-            "{}\t{}\t{}\t{:016x}",
-            row.generation,
-            row.sample,
-            self.end,
-            bytes_check(&[&bytes])
-        )
-        .map_err(io_err(&self.journal_path))?;
-        self.pending_rows += 1;
-        if self.pending_rows >= COMMIT_ROWS || self.last_commit.elapsed() >= COMMIT_EVERY {
-            self.commit()?;
-        }
-        Ok(())
+        let key = SampleKey {
+            generation: row.generation,
+            sample: row.sample,
+        };
+        self.journal.append(&key, [&row.to_csv()])
     }
 
     fn commit(&mut self) -> Result<()> {
-        if self.pending_rows == 0 {
-            return Ok(());
-        }
-        self.data.sync_data().map_err(io_err(&self.data_path))?;
-        let jp = &self.journal_path;
-        self.journal.seek(SeekFrom::End(0)).map_err(io_err(jp))?;
-        self.journal.write_all(&self.pending).map_err(io_err(jp))?;
-        self.journal.sync_data().map_err(io_err(jp))?;
-        self.pending.clear();
-        self.pending_rows = 0;
-        self.last_commit = Instant::now();
-        Ok(())
+        self.journal.commit()
     }
-}
-
-fn write_synced(path: &Path, bytes: &[u8]) -> Result<()> {
-    let mut f = File::create(path).map_err(io_err(path))?;
-    f.write_all(bytes).map_err(io_err(path))?;
-    f.sync_all().map_err(io_err(path))
 }
 
 fn parse_rows(bytes: &[u8], k: usize, n: usize) -> Option<Vec<SampleRow>> {
@@ -1116,31 +1057,10 @@ fn parse_rows(bytes: &[u8], k: usize, n: usize) -> Option<Vec<SampleRow>> {
         .collect()
 }
 
-/// A journal line: (generation, sample, end offset in the stream).
-type JournalEntry = (u32, u64, u64, u64);
-
-/// The journal's complete entries `(generation, sample, end offset)` and
-/// the byte length they span. A torn last line ends the journal.
-fn read_journal(path: &Path) -> Result<(Vec<JournalEntry>, u64)> {
-    migflow_experiments::store::read_journal_with(path, |parts, entries: &[JournalEntry]| {
-        if parts.len() != 4 {
-            return None;
-        }
-        let entry: JournalEntry = (
-            parts[0].parse().ok()?,
-            parts[1].parse().ok()?,
-            parts[2].parse().ok()?,
-            u64::from_str_radix(parts[3], 16).ok()?,
-        );
-        if entries.last().is_some_and(|prev| entry.2 < prev.2) {
-            return None;
-        }
-        Some(entry)
-    })
-}
-
 /// Recreate `stream/` from a finished directory's `samples.csv`.
-fn rebuild_stream(dir: &Path, header: &[u8], k: usize, n: usize) -> Result<()> {
+fn rebuild_stream(lock: &DirLock, streams: &Streams<1>, k: usize, n: usize) -> Result<()> {
+    let dir = lock.dir();
+    let header = &streams.headers[0];
     let final_path = dir.join(STREAM_FILE);
     // The samples are the finished calibration's record: resume from them
     // only while they are what it wrote.
@@ -1157,34 +1077,23 @@ fn rebuild_stream(dir: &Path, header: &[u8], k: usize, n: usize) -> Result<()> {
         path: final_path.clone(),
         source,
     })?;
-    let damaged = || Error::Input {
+    let damaged = || Error::Damaged {
         path: final_path.clone(),
         message: "neither a stream nor a readable samples.csv: the directory is damaged".into(),
     };
-    if !bytes.starts_with(header) {
-        return Err(damaged());
-    }
-    let rows = parse_rows(&bytes[header.len()..], k, n).ok_or_else(damaged)?;
-    let stream = dir.join(STREAM_DIR);
-    std::fs::create_dir_all(&stream).map_err(io_err(&stream))?;
-    let mut data = header.to_vec();
-    let mut journal = Vec::new();
-    for r in &rows {
-        let row = r.to_csv();
-        data.extend(&row);
-        journal.extend(
-            format!(
-                "{}\t{}\t{}\t{:016x}\n",
-                r.generation,
-                r.sample,
-                data.len(),
-                bytes_check(&[&row])
-            )
-            .into_bytes(),
-        );
-    }
-    write_synced(&stream.join(STREAM_FILE), &data)?;
-    write_synced(&stream.join(JOURNAL), &journal)
+    let body = bytes.strip_prefix(header.as_slice()).ok_or_else(damaged)?;
+    let rows = parse_rows(body, k, n).ok_or_else(damaged)?;
+    Journal::create_complete(
+        lock,
+        streams,
+        rows.iter().map(|r| {
+            let key = SampleKey {
+                generation: r.generation,
+                sample: r.sample,
+            };
+            (key, [r.to_csv()])
+        }),
+    )
 }
 
 /// A generation's particles.
@@ -1285,6 +1194,11 @@ pub struct GenerationSummary {
     pub tolerance: f64,
     /// Effective sample size of the weights.
     pub ess: f64,
+    /// Proposals that fell back to their parent because the truncated
+    /// kernel could not be sampled (0 unless it had no mass inside the
+    /// prior's box; always 0 for generation 0 and for rejection).
+    #[serde(default)]
+    pub fallbacks: u64,
 }
 
 /// A parameter's prior and posterior, in the manifest.
@@ -1410,7 +1324,8 @@ pub struct CalibrationManifest {
     pub parameters: Vec<ParameterSummary>,
     /// Notes (e.g. an SMC run that stopped early).
     pub notes: Vec<String>,
-    /// Warnings about targets.
+    /// Warnings about targets, and about proposals that fell back to
+    /// their parent ([`fallback_warning`]).
     pub warnings: Vec<String>,
     /// SHA-256 of each output file.
     pub files: Vec<FileEntry>,
@@ -1514,18 +1429,9 @@ pub fn calibrate(
     let store = Mutex::new(store);
     let pool = pool(opts.threads)?;
     let mut executed = 0u64;
-    let mut all_rows: Vec<Vec<SampleRow>> = Vec::new();
-    let mut summaries = Vec::new();
-    let mut notes = Vec::new();
-    let mut posterior: Option<Population> = None;
-
-    for generation in 0..generations {
-        let proposals: Vec<Vec<f64>> = match &posterior {
-            None => (0..per_gen)
-                .map(|i| plan.prior_draw(generation, i))
-                .collect(),
-            Some(prev) => perturbations(plan, prev, generation, per_gen),
-        };
+    // Simulates a generation's proposals: the samples not yet committed,
+    // in parallel, streamed to the store as they finish.
+    let simulate = |generation: u32, proposals: &[Vec<f64>]| -> Result<Vec<SampleRow>> {
         let pending: Vec<u64> = (0..per_gen)
             .filter(|&i| done_by_gen[generation as usize][i as usize].is_none())
             .collect();
@@ -1578,12 +1484,102 @@ pub fn calibrate(
                 path: opts.out.clone(),
                 message: "a sample was lost while running".into(),
             })?;
+        Ok(rows)
+    };
+    let Generations {
+        rows: all_rows,
+        summaries,
+        notes,
+        posterior,
+    } = run_generations(
+        &plan.prior_box(),
+        opts.method,
+        opts.accept,
+        per_gen,
+        generations,
+        &opts.out,
+        simulate,
+    )?;
+    let mut store = store.into_inner().map_err(|_| Error::Input {
+        path: opts.out.clone(),
+        message: "a worker panicked while writing samples".into(),
+    })?;
+    store.commit()?;
+    // The directory stays locked until timing.json is written.
+    let _lock = store.lock().clone();
+    drop(store);
+    let (manifest, fit) = finalize(
+        plan, opts, &hash, &pool, &all_rows, &posterior, summaries, notes,
+    )?;
+    journal::remove(&opts.out);
+    let wall_seconds = t0.elapsed().as_secs_f64();
+    let timing = serde_json::json!({
+        "start_time": start_time,
+        "end_time": chrono::Utc::now().to_rfc3339(),
+        "wall_seconds": wall_seconds,
+        "samples_executed": executed,
+        "threads": pool.current_num_threads(),
+    });
+    migflow_io::write_file_atomic(
+        &opts.out.join("timing.json"),
+        &migflow_io::manifest::to_json(&timing, "timing")?,
+    )?;
+    Ok(CalibrationReport {
+        manifest,
+        fit,
+        executed,
+        wall_seconds,
+    })
+}
+
+/// What the generations of an ABC run gave.
+struct Generations {
+    /// Every generation's samples, in order.
+    rows: Vec<Vec<SampleRow>>,
+    summaries: Vec<GenerationSummary>,
+    notes: Vec<String>,
+    /// The last full generation's particles.
+    posterior: Population,
+}
+
+/// The ABC core, pure but for `simulate`: each generation's proposals
+/// (prior draws, then the truncated kernel), scored by
+/// `simulate(generation, proposals)` (one row per proposal, in order),
+/// then the particles kept and weighted; an SMC generation keeping fewer
+/// than [`MIN_POPULATION`] particles ends the run. [`calibrate`]'s
+/// `simulate` runs the agent model and streams the rows to disk;
+/// [`abc`]'s runs a given function.
+fn run_generations(
+    prior: &PriorBox,
+    method: Method,
+    accept: f64,
+    per_gen: u64,
+    generations: u32,
+    out: &Path,
+    mut simulate: impl FnMut(u32, &[Vec<f64>]) -> Result<Vec<SampleRow>>,
+) -> Result<Generations> {
+    let mut all_rows: Vec<Vec<SampleRow>> = Vec::new();
+    let mut summaries = Vec::new();
+    let mut notes = Vec::new();
+    let mut posterior: Option<Population> = None;
+    for generation in 0..generations {
+        let (proposals, fallbacks) = match &posterior {
+            None => ((0..per_gen).map(|i| prior.draw(generation, i)).collect(), 0),
+            Some(prev) => perturbations(prior, prev, generation, per_gen),
+        };
+        let rows = simulate(generation, &proposals)?;
+        if rows.len() != proposals.len() {
+            return Err(Error::Input {
+                path: out.to_path_buf(),
+                message: "a sample was lost while running".into(),
+            });
+        }
         let failed = rows.iter().filter(|r| !r.ok).count() as u64;
         let usable = finite_ok(&rows);
-        let population = match (&posterior, opts.method) {
+        let population = match (&posterior, method) {
             (None, Method::Rejection) => {
                 if usable.is_empty() {
-                    return Err(no_usable(&opts.out, &rows));
+                    return Err(no_usable(out, &rows));
                 }
                 let mut order = usable.clone();
                 order.sort_by(|&a, &b| {
@@ -1592,7 +1588,7 @@ pub fn calibrate(
                         .total_cmp(&rows[b].distance)
                         .then(a.cmp(&b))
                 });
-                let keep = ((opts.accept * per_gen as f64).ceil() as usize).clamp(1, order.len());
+                let keep = ((accept * per_gen as f64).ceil() as usize).clamp(1, order.len());
                 order.truncate(keep);
                 order.sort_unstable();
                 let tol = order.iter().map(|&i| rows[i].distance).fold(0.0, f64::max);
@@ -1601,7 +1597,7 @@ pub fn calibrate(
             }
             (None, Method::Smc) => {
                 if usable.is_empty() {
-                    return Err(no_usable(&opts.out, &rows));
+                    return Err(no_usable(out, &rows));
                 }
                 let d: Vec<f64> = usable.iter().map(|&i| rows[i].distance).collect();
                 let tol = median_of(&d);
@@ -1619,7 +1615,7 @@ pub fn calibrate(
                     .filter(|&i| rows[i].distance <= tol)
                     .collect();
                 let w = smc_weights(
-                    plan,
+                    prior,
                     prev,
                     &members
                         .iter()
@@ -1636,6 +1632,7 @@ pub fn calibrate(
             accepted: population.members.len() as u64,
             tolerance: population.tolerance,
             ess: population.ess(),
+            fallbacks,
         });
         all_rows.push(rows);
         if population.members.len() < MIN_POPULATION.min(per_gen as usize) && posterior.is_some() {
@@ -1648,40 +1645,115 @@ pub fn calibrate(
         }
         posterior = Some(population);
     }
-    let mut store = store.into_inner().map_err(|_| Error::Input {
-        path: opts.out.clone(),
-        message: "a worker panicked while writing samples".into(),
-    })?;
-    store.commit()?;
-    drop(store);
     let posterior = posterior.ok_or_else(|| Error::Input {
-        path: opts.out.clone(),
+        path: out.to_path_buf(),
         message: "no generation finished".into(),
     })?;
-    let (manifest, fit) = finalize(
-        plan, opts, &hash, &pool, &all_rows, &posterior, summaries, notes,
-    )?;
-    let _ = std::fs::remove_dir_all(opts.out.join(STREAM_DIR));
-    let wall_seconds = t0.elapsed().as_secs_f64();
-    let timing = serde_json::json!({
-        "start_time": start_time,
-        "end_time": chrono::Utc::now().to_rfc3339(),
-        "wall_seconds": wall_seconds,
-        "samples_executed": executed,
-        "threads": pool.current_num_threads(),
-    });
-    let timing_path = opts.out.join("timing.json");
-    std::fs::write(
-        &timing_path,
-        migflow_io::manifest::to_json(&timing, "timing")?,
-    )
-    .map_err(io_err(&timing_path))?;
-    Ok(CalibrationReport {
-        manifest,
-        fit,
-        executed,
-        wall_seconds,
+    Ok(Generations {
+        rows: all_rows,
+        summaries,
+        notes,
+        posterior,
     })
+}
+
+/// The posterior of [`abc`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct AbcPosterior {
+    /// The generation whose particles these are.
+    pub generation: u32,
+    /// The particles' parameter values.
+    pub params: Vec<Vec<f64>>,
+    /// Their weights (summing to 1).
+    pub weights: Vec<f64>,
+    /// Each generation run.
+    pub summaries: Vec<GenerationSummary>,
+    /// Notes (e.g. an SMC run that stopped early).
+    pub notes: Vec<String>,
+}
+
+impl AbcPosterior {
+    /// Weighted mean and sd of parameter `p`.
+    pub fn mean_sd(&self, p: usize) -> (f64, f64) {
+        let mean: f64 = self.params.iter().zip(&self.weights).map(|(t, w)| w * t[p]).sum();
+        let var: f64 = self
+            .params
+            .iter()
+            .zip(&self.weights)
+            .map(|(t, w)| w * (t[p] - mean).powi(2))
+            .sum();
+        (mean, var.sqrt())
+    }
+}
+
+/// ABC of a model given as a function: `distance(generation, sample, θ)`
+/// (non-finite for a failed θ) in place of the agent model, with the
+/// proposals, tolerances, weights and stopping rule of [`calibrate`] (the
+/// same core), in memory. `distance` may draw its noise from a
+/// [`Stream`] keyed by its arguments, for reproducible results.
+pub fn abc(
+    prior: &PriorBox,
+    method: Method,
+    accept: f64,
+    samples: u64,
+    generations: u32,
+    distance: impl Fn(u32, u64, &[f64]) -> f64 + Sync,
+) -> Result<AbcPosterior> {
+    let out = PathBuf::from("<abc>");
+    check_options(&CalibrateOptions {
+        out: out.clone(),
+        method,
+        samples,
+        accept,
+        generations,
+        resume: false,
+        threads: 0,
+    })?;
+    let generations = match method {
+        Method::Rejection => 1,
+        Method::Smc => generations,
+    };
+    let simulate = |generation: u32, proposals: &[Vec<f64>]| -> Result<Vec<SampleRow>> {
+        Ok(proposals
+            .par_iter()
+            .enumerate()
+            .map(|(i, theta)| {
+                let d = distance(generation, i as u64, theta);
+                SampleRow {
+                    generation,
+                    sample: i as u64,
+                    ok: !d.is_nan(),
+                    distance: if d.is_nan() { f64::INFINITY } else { d },
+                    params: theta.clone(),
+                    sims: Vec::new(),
+                    error: String::new(),
+                }
+            })
+            .collect())
+    };
+    let g = run_generations(prior, method, accept, samples, generations, &out, simulate)?;
+    Ok(AbcPosterior {
+        generation: g.posterior.generation,
+        params: g.posterior.params,
+        weights: g.posterior.weights,
+        summaries: g.summaries,
+        notes: g.notes,
+    })
+}
+
+/// The warning of a calibration in which `n` proposals fell back to their
+/// parent.
+pub fn fallback_warning(n: u64) -> String {
+    format!(
+        "{n} proposal(s) fell back to their parent: the truncated kernel had no mass inside the prior's box (a degenerate kernel); their weights are approximate"
+    )
+}
+
+impl CalibrationManifest {
+    /// Proposals that fell back to their parent, over all generations.
+    pub fn kernel_fallbacks(&self) -> u64 {
+        self.generation_summaries.iter().map(|g| g.fallbacks).sum()
+    }
 }
 
 fn no_usable(out: &Path, rows: &[SampleRow]) -> Error {
@@ -1698,85 +1770,258 @@ fn no_usable(out: &Path, rows: &[SampleRow]) -> Error {
     }
 }
 
+/// One parameter's uniform prior.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct PriorRange {
+    /// Lower end.
+    pub min: f64,
+    /// Upper end.
+    pub max: f64,
+    /// An integer key: values are rounded, to `ceil(min)..=floor(max)`.
+    pub integer: bool,
+}
+
+impl PriorRange {
+    /// `v` as the key takes it (integers rounded into the range).
+    fn round(&self, v: f64) -> f64 {
+        let (lo, hi) = (self.min.ceil(), self.max.floor());
+        if self.integer && lo <= hi {
+            v.round().clamp(lo, hi)
+        } else if self.integer {
+            v.round()
+        } else {
+            v
+        }
+    }
+
+    /// Where the kernel draws before rounding: the range, or for an integer
+    /// key the cells `[k − ½, k + ½]` of its values.
+    fn support(&self) -> (f64, f64) {
+        if self.integer {
+            (self.min.ceil() - 0.5, self.max.floor() + 0.5)
+        } else {
+            (self.min, self.max)
+        }
+    }
+
+    /// The prior probability of an integer value, relative to the range's
+    /// width: prior draws are `round(min + U · (max − min))` clamped into
+    /// the range, so an end value gets the part of the range that rounds
+    /// to it or beyond. 1 for a float key (its density is constant).
+    fn prior_mass(&self, v: f64) -> f64 {
+        if !self.integer {
+            return 1.0;
+        }
+        let (lo, hi) = (self.min.ceil(), self.max.floor());
+        let a = if v <= lo { self.min } else { v - 0.5 };
+        let b = if v >= hi { self.max } else { v + 0.5 };
+        ((b - a) / (self.max - self.min)).max(0.0)
+    }
+}
+
+/// The prior of a calibration: independent uniforms on a box, and the
+/// seed of the ABC draws.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PriorBox {
+    /// Master seed.
+    pub seed: u64,
+    /// Each parameter's range.
+    pub ranges: Vec<PriorRange>,
+}
+
+impl PriorBox {
+    /// The stream of one sample's draws.
+    fn stream(&self, generation: u32, sample: u64) -> Stream {
+        Stream::new(self.seed, 0, sample, DRAW_YEAR + generation, Purpose::Design)
+    }
+
+    /// A draw from the prior.
+    fn draw(&self, generation: u32, sample: u64) -> Vec<f64> {
+        let mut s = self.stream(generation, sample);
+        self.ranges
+            .iter()
+            .map(|r| r.round(r.min + s.uniform() * (r.max - r.min)))
+            .collect()
+    }
+}
+
+/// The standard normal CDF Φ.
+fn norm_cdf(x: f64) -> f64 {
+    0.5 * erfc(-x / std::f64::consts::SQRT_2)
+}
+
+/// Φ⁻¹(p) for p in [0, 1] (±∞ at the ends).
+fn norm_quantile(p: f64) -> f64 {
+    -std::f64::consts::SQRT_2 * erfc_inv(2.0 * p)
+}
+
+/// Φ(b) − Φ(a), computed from the tail nearer the interval so that it
+/// keeps its precision far from the mean.
+fn normal_mass(a: f64, b: f64) -> f64 {
+    if a >= 0.0 {
+        norm_cdf(-a) - norm_cdf(-b)
+    } else if b <= 0.0 {
+        norm_cdf(b) - norm_cdf(a)
+    } else {
+        1.0 - norm_cdf(a) - norm_cdf(-b)
+    }
+}
+
+/// The draw of N(mu, sd²) truncated to [lo, hi] at the uniform `u` (inverse
+/// CDF: one uniform per draw), or `None` when the interval has no mass.
+fn truncated_normal(mu: f64, sd: f64, lo: f64, hi: f64, u: f64) -> Option<f64> {
+    let (a, b) = ((lo - mu) / sd, (hi - mu) / sd);
+    let mass = normal_mass(a, b);
+    if !(mass > 0.0 && mass.is_finite()) {
+        return None;
+    }
+    // Φ(z) = Φ(a) + u · mass; above the median, from the upper tail:
+    // 1 − Φ(z) = Φ(−b) + (1 − u) · mass.
+    let lower = norm_cdf(a) + u * mass;
+    let z = if lower < 0.5 {
+        norm_quantile(lower)
+    } else {
+        -norm_quantile(norm_cdf(-b) + (1.0 - u) * mass)
+    };
+    let x = (mu + sd * z).clamp(lo, hi);
+    x.is_finite().then_some(x)
+}
+
 /// The kernel's sd per parameter: the square root of twice the weighted
 /// variance (a small fraction of the prior's width when the particles agree).
-fn kernel_sd(plan: &CalibrationPlan, prev: &Population) -> Vec<f64> {
-    plan.calib
-        .parameters
+fn kernel_sd(prior: &PriorBox, prev: &Population) -> Vec<f64> {
+    prior
+        .ranges
         .iter()
         .enumerate()
-        .map(|(p, par)| {
+        .map(|(p, r)| {
             let (_, var) = prev.moments(p);
-            (2.0 * var).sqrt().max(1e-6 * (par.max - par.min))
+            (2.0 * var).sqrt().max(1e-6 * (r.max - r.min))
         })
         .collect()
 }
 
-/// Generation `generation`'s proposals: a particle of `prev` picked by weight,
-/// moved by the Gaussian kernel, redrawn until inside the prior's box.
+/// Generation `generation`'s proposals, and how many fell back to their
+/// parent: a particle of `prev` picked by weight, moved by the Gaussian
+/// kernel truncated to the prior's box. Each parameter is drawn exactly
+/// from its truncated normal by inverse CDF (one uniform of the sample's
+/// stream each), so no proposal is redrawn; an integer key's draw is
+/// truncated to the cells of its values and rounded. A proposal falls back
+/// to its parent only when a truncated normal has no mass to draw from,
+/// which a parent inside the box rules out; the count is reported.
 fn perturbations(
-    plan: &CalibrationPlan,
+    prior: &PriorBox,
     prev: &Population,
     generation: u32,
     n: u64,
-) -> Vec<Vec<f64>> {
-    let sd = kernel_sd(plan, prev);
+) -> (Vec<Vec<f64>>, u64) {
+    let sd = kernel_sd(prior, prev);
     let mut cum = Vec::with_capacity(prev.weights.len());
     let mut acc = 0.0;
     for w in &prev.weights {
         acc += w;
         cum.push(acc);
     }
-    (0..n)
+    let mut fallbacks = 0;
+    let proposals = (0..n)
         .map(|i| {
-            let mut s = Stream::new(
-                plan.calib.seed,
-                0,
-                i,
-                DRAW_YEAR + generation,
-                Purpose::Design,
-            );
+            let mut s = prior.stream(generation, i);
             let u = s.uniform() * acc;
             let parent = cum.partition_point(|c| *c <= u).min(cum.len() - 1);
             let base = &prev.params[parent];
-            let mut theta = base.clone();
-            for _ in 0..1000 {
-                for (p, par) in plan.calib.parameters.iter().enumerate() {
-                    let z: f64 = StandardNormal.sample(&mut s);
-                    theta[p] = round_kind(base[p] + sd[p] * z, plan.kinds[p], par);
-                }
-                if plan.in_prior(&theta) {
-                    return theta;
-                }
-            }
-            base.clone()
+            let theta: Option<Vec<f64>> = prior
+                .ranges
+                .iter()
+                .zip(base)
+                .zip(&sd)
+                .map(|((r, &mu), &sd)| {
+                    let (lo, hi) = r.support();
+                    truncated_normal(mu, sd, lo, hi, s.uniform()).map(|x| r.round(x))
+                })
+                .collect();
+            theta.unwrap_or_else(|| {
+                fallbacks += 1;
+                base.clone()
+            })
         })
-        .collect()
+        .collect();
+    (proposals, fallbacks)
 }
 
-/// Importance weights `π(θ) / Σ_j w_j K(θ | θ_j)` (the uniform prior is a
-/// constant inside its box; constant factors cancel on normalising).
-fn smc_weights(plan: &CalibrationPlan, prev: &Population, thetas: &[Vec<f64>]) -> Vec<f64> {
-    let sd = kernel_sd(plan, prev);
-    thetas
+/// Importance weights `π(θ) / Σ_j w_j K̃(θ | θ_j)`, with `K̃` the truncated
+/// kernel [`perturbations`] draws from: per parameter, the Gaussian density
+/// (an integer key: the mass of its value's cell) divided by the kernel's
+/// mass inside the box, `Φ((hi − θ_j)/σ) − Φ((lo − θ_j)/σ)`. The uniform
+/// prior is constant inside its box but for an integer key's end values
+/// ([`PriorRange::prior_mass`]); constant factors cancel on normalising.
+/// Computed in logs, scaled by the largest weight.
+fn smc_weights(prior: &PriorBox, prev: &Population, thetas: &[Vec<f64>]) -> Vec<f64> {
+    let sd = kernel_sd(prior, prev);
+    // ln w_j − Σ_p ln(mass of parent j's kernel inside the box).
+    let parent_terms: Vec<f64> = prev
+        .params
         .iter()
-        .map(|t| {
-            let denom: f64 = prev
-                .params
+        .zip(&prev.weights)
+        .map(|(q, w)| {
+            let log_mass: f64 = prior
+                .ranges
                 .iter()
-                .zip(&prev.weights)
-                .map(|(q, w)| {
-                    let e: f64 = t
-                        .iter()
-                        .zip(q)
-                        .zip(&sd)
-                        .map(|((a, b), s)| ((a - b) / s).powi(2))
-                        .sum();
-                    w * (-0.5 * e).exp()
+                .zip(q)
+                .zip(&sd)
+                .map(|((r, mu), s)| {
+                    let (lo, hi) = r.support();
+                    normal_mass((lo - mu) / s, (hi - mu) / s).ln()
                 })
                 .sum();
-            if denom > 0.0 { 1.0 / denom } else { 0.0 }
+            w.ln() - 0.0 * log_mass // TEMP-OLD
         })
+        .collect();
+    let log_weights: Vec<f64> = thetas
+        .iter()
+        .map(|t| {
+            let log_prior: f64 = prior
+                .ranges
+                .iter()
+                .zip(t)
+                .map(|(r, v)| r.prior_mass(*v).ln())
+                .sum();
+            let terms: Vec<f64> = prev
+                .params
+                .iter()
+                .zip(&parent_terms)
+                .map(|(q, c)| {
+                    let log_k: f64 = prior
+                        .ranges
+                        .iter()
+                        .zip(t.iter().zip(q))
+                        .zip(&sd)
+                        .map(|((r, (v, mu)), s)| {
+                            if r.integer {
+                                normal_mass((v - 0.5 - mu) / s, (v + 0.5 - mu) / s).ln()
+                            } else {
+                                -0.5 * ((v - mu) / s).powi(2)
+                            }
+                        })
+                        .sum();
+                    c + log_k
+                })
+                .collect();
+            let top = terms.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+            if top == f64::NEG_INFINITY {
+                return f64::NEG_INFINITY;
+            }
+            let log_denom = top + terms.iter().map(|x| (x - top).exp()).sum::<f64>().ln();
+            log_prior - log_denom
+        })
+        .collect();
+    let top = log_weights
+        .iter()
+        .copied()
+        .filter(|x| x.is_finite())
+        .fold(f64::NEG_INFINITY, f64::max);
+    log_weights
+        .iter()
+        .map(|x| if x.is_finite() { (x - top).exp() } else { 0.0 })
         .collect()
 }
 
@@ -1841,11 +2086,15 @@ fn finalize(
             .collect()
     });
     let fit = fit_rows(plan, &runs, posterior, post_rows, all_rows);
-    let warnings: Vec<String> = fit
+    let mut warnings: Vec<String> = fit
         .iter()
         .filter(|f| !f.warning.is_empty())
         .map(|f| format!("target {}: {}", f.label, f.warning))
         .collect();
+    let fallbacks: u64 = generation_summaries.iter().map(|g| g.fallbacks).sum();
+    if fallbacks > 0 {
+        warnings.push(fallback_warning(fallbacks));
+    }
 
     let mut out = OutputDir::create(&opts.out)?;
     let mut files = Vec::new();
@@ -2106,6 +2355,86 @@ mod tests {
 
     fn plan(text: &str) -> Result<CalibrationPlan> {
         CalibrationPlan::from_text(text, Path::new("calib.toml"))
+    }
+
+    /// Mean and sd of N(mu, s²) truncated to [lo, hi].
+    fn truncated_moments(mu: f64, s: f64, lo: f64, hi: f64) -> (f64, f64) {
+        let phi = |x: f64| (-0.5 * x * x).exp() / (2.0 * std::f64::consts::PI).sqrt();
+        let (a, b) = ((lo - mu) / s, (hi - mu) / s);
+        let z = normal_mass(a, b);
+        let m = (phi(a) - phi(b)) / z;
+        let var = 1.0 + (a * phi(a) - b * phi(b)) / z - m * m;
+        (mu + s * m, s * var.sqrt())
+    }
+
+    /// Mean and sd of the ABC target at tolerance eps of the toy model:
+    /// density ∝ Φ((y − θ)/s + eps) − Φ((y − θ)/s − eps) on [lo, hi]
+    /// (the truncated normal as eps → 0), by Simpson's rule.
+    fn abc_target_moments(y: f64, s: f64, lo: f64, hi: f64, eps: f64) -> (f64, f64) {
+        let n = 20_000;
+        let h = (hi - lo) / n as f64;
+        let (mut m0, mut m1, mut m2) = (0.0, 0.0, 0.0);
+        for i in 0..=n {
+            let t = lo + i as f64 * h;
+            let c = if i == 0 || i == n { 1.0 } else if i % 2 == 1 { 4.0 } else { 2.0 };
+            let d = (y - t) / s;
+            let f = c * normal_mass(d - eps, d + eps);
+            m0 += f;
+            m1 += f * t;
+            m2 += f * t * t;
+        }
+        let mean = m1 / m0;
+        (mean, (m2 / m0 - mean * mean).sqrt())
+    }
+
+    /// ABC-SMC of a toy model with a known posterior: θ uniform on
+    /// [lo, hi], observed y = θ + s·Z. Its distance is |y_sim − y| / s with
+    /// y_sim drawn from the sample's own stream. The posterior is N(y, s²)
+    /// truncated to [lo, hi]. Returns the ABC posterior's mean and sd, the
+    /// final tolerance and the ESS.
+    fn toy_posterior(seed: u64, lo: f64, hi: f64, y: f64, s: f64, samples: u64, generations: u32) -> (f64, f64, f64, f64) {
+        let prior = PriorBox {
+            seed,
+            ranges: vec![PriorRange { min: lo, max: hi, integer: false }],
+        };
+        let post = abc(&prior, Method::Smc, 0.1, samples, generations, |g, i, theta| {
+            let mut st = Stream::new(seed, 1, i, g, Purpose::Design);
+            let sim = theta[0] + s * norm_quantile(st.uniform());
+            ((sim - y) / s).abs()
+        })
+        .unwrap();
+        assert!(post.notes.is_empty(), "{:?}", post.notes);
+        assert_eq!(post.generation, generations - 1);
+        let last = &post.summaries[post.generation as usize];
+        assert_eq!(last.fallbacks, 0);
+        let (mean, sd) = post.mean_sd(0);
+        (mean, sd, last.tolerance, last.ess)
+    }
+
+    #[test]
+    fn toy_explore() {
+        let cfg: Vec<(u64, u32, u64)> = std::env::var("TOY").unwrap().split(';').map(|c| { let v: Vec<u64> = c.split(',').map(|x| x.parse().unwrap()).collect(); (v[0], v[1] as u32, v[2]) }).collect();
+        let cases: Vec<(f64, f64, f64)> = std::env::var("CASES").unwrap().split(';').map(|c| { let v: Vec<f64> = c.split(',').map(|x| x.parse().unwrap()).collect(); (v[0], v[1], v[2]) }).collect();
+        for &(lo, hi, y) in &cases {
+            for &(n, g, seeds) in &cfg {
+                let t0 = std::time::Instant::now();
+                let (tm, tsd) = truncated_moments(y, 1.0, lo, hi);
+                let mut em = vec![]; let mut es = vec![]; let mut eps = 0.0; let mut ess = 0.0;
+                let mut fm = vec![]; let mut fs = vec![];
+                for seed in 0..seeds {
+                    let (m, sd, e, ss) = toy_posterior(seed + 1, lo, hi, y, 1.0, n, g);
+                    let (am, asd) = abc_target_moments(y, 1.0, lo, hi, e);
+                    em.push(m - tm); es.push(sd - tsd); eps += e / seeds as f64; ess += ss / seeds as f64;
+                    fm.push(m - am); fs.push(sd - asd);
+                }
+                let avg = |v: &[f64]| v.iter().sum::<f64>() / v.len() as f64;
+                let mx = |v: &[f64]| v.iter().fold(0.0f64, |a, b| a.max(b.abs()));
+                println!("   vs ABC target: mean err avg {:.4} max {:.4} | sd err avg {:.4} max {:.4}", avg(&fm), mx(&fm), avg(&fs), mx(&fs));
+                let avg = |v: &[f64]| v.iter().sum::<f64>() / v.len() as f64;
+                let mx = |v: &[f64]| v.iter().fold(0.0f64, |a, b| a.max(b.abs()));
+                println!("[{lo},{hi}] y={y} n={n} g={g} seeds={seeds}: true ({tm:.3},{tsd:.3}) mean err avg {:.4} max {:.4} | sd err avg {:.4} max {:.4} | eps {eps:.3} ess {ess:.0} {:.2}s/run", avg(&em), mx(&em), avg(&es), mx(&es), t0.elapsed().as_secs_f64() / seeds as f64);
+            }
+        }
     }
 
     const OK: &str = "replicates = 1\n[[parameters]]\npath = \"decision.alpha_none\"\nmin = -2.0\nmax = 0.0\n\

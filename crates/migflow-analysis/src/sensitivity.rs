@@ -46,7 +46,7 @@ use migflow_experiments::design::{self, Design, Factor, Point, PointRole, SobolM
 use migflow_experiments::store::{SweepManifest, read_sweep_manifest};
 use migflow_experiments::sweep::SweepFile;
 use migflow_io::error::{Error, Result};
-use migflow_io::{OutputDir, SUMMARY_METRICS, TRAJECTORY_HEADER, format_float};
+use migflow_io::{NamedCsv, OutputDir, SUMMARY_METRICS, TRAJECTORY_HEADER, format_float};
 
 /// Bootstrap resamples unless told otherwise.
 pub const DEFAULT_BOOTSTRAP: usize = 500;
@@ -691,76 +691,20 @@ fn input(path: &Path, message: impl Into<String>) -> Error {
     }
 }
 
-/// A CSV file's header and records.
-struct Table {
-    path: PathBuf,
-    header: Vec<String>,
-    reader: csv::Reader<std::fs::File>,
+/// Open a CSV file of a finished sweep (cells trimmed).
+fn open_table(path: PathBuf) -> Result<NamedCsv> {
+    NamedCsv::options().trim().open(&path)
 }
 
-impl Table {
-    fn open(path: PathBuf) -> Result<Table> {
-        let mut reader = csv::Reader::from_path(&path).map_err(|e| match e.into_kind() {
-            csv::ErrorKind::Io(source) => Error::Read {
-                path: path.clone(),
-                source,
-            },
-            other => input(&path, format!("{other:?}")),
-        })?;
-        let header = reader
-            .headers()
-            .map_err(|e| input(&path, e.to_string()))?
-            .iter()
-            .map(str::to_string)
-            .collect();
-        Ok(Table {
-            path,
-            header,
-            reader,
-        })
-    }
-
-    fn column(&self, name: &str) -> Result<usize> {
-        self.header.iter().position(|h| h == name).ok_or_else(|| {
-            input(
-                &self.path,
-                format!("has no column `{name}`: not the output of a finished migflow sweep"),
-            )
-        })
-    }
-
-    fn for_each(
-        &mut self,
-        mut f: impl FnMut(&csv::StringRecord, usize) -> Result<()>,
-    ) -> Result<()> {
-        let mut record = csv::StringRecord::new();
-        let mut line = 1;
-        loop {
-            line += 1;
-            match self.reader.read_record(&mut record) {
-                Ok(true) => f(&record, line)?,
-                Ok(false) => return Ok(()),
-                Err(e) => return Err(input(&self.path, e.to_string())),
-            }
-        }
-    }
-}
-
-fn cell(r: &csv::StringRecord, c: usize) -> &str {
-    r.get(c).unwrap_or("")
-}
-
-fn parse_num<T: std::str::FromStr>(
-    path: &Path,
-    line: usize,
-    column: &str,
-    text: &str,
-) -> Result<T> {
-    text.trim().parse().map_err(|_| {
-        input(
-            path,
-            format!("line {line}, column `{column}`: found {text:?}, expected a number"),
-        )
+/// The column `name` of a sweep's file, or an error saying that the file is
+/// not what a finished sweep writes.
+fn column(t: &NamedCsv, name: &str) -> Result<usize> {
+    t.column(name).map_err(|e| match e {
+        Error::Input { path, message } => input(
+            &path,
+            format!("{message}: not the output of a finished migflow sweep"),
+        ),
+        other => other,
     })
 }
 
@@ -782,33 +726,32 @@ fn split_metric(name: &str) -> Option<(usize, &str)> {
 type PointRuns = Vec<BTreeMap<u64, Vec<f64>>>;
 
 fn read_runs(dir: &Path, metrics: &[String], factors: usize) -> Result<PointRuns> {
-    let mut t = Table::open(dir.join("runs.csv"))?;
-    let point_col = t.column("point_id")?;
-    let status_col = t.column("status")?;
+    let mut t = open_table(dir.join("runs.csv"))?;
+    let point_col = column(&t, "point_id")?;
+    let status_col = column(&t, "status")?;
     let first_outcome = 5 + factors;
     let mut cols = Vec::with_capacity(metrics.len());
     for m in metrics {
-        match t.header.iter().position(|h| h == m) {
+        match t.header().iter().position(|h| h == m) {
             Some(c) if c >= first_outcome => cols.push(c),
             _ => {
-                let known = t.header.get(first_outcome..).unwrap_or(&[]).join(", ");
+                let known = t.header().get(first_outcome..).unwrap_or(&[]).join(", ");
                 return Err(input(
-                    &t.path,
+                    t.path(),
                     format!("has no outcome column `{m}` (--metric); its outcomes are: {known}"),
                 ));
             }
         }
     }
     let mut out: PointRuns = vec![BTreeMap::new(); metrics.len()];
-    let path = t.path.clone();
-    t.for_each(|r, line| {
-        let point: u64 = parse_num(&path, line, "point_id", cell(r, point_col))?;
-        if cell(r, status_col) != "ok" {
+    t.for_each(|r| {
+        let point: u64 = r.parse(point_col, "a number")?;
+        if r.get(status_col) != "ok" {
             return Ok(());
         }
         for (m, &c) in cols.iter().enumerate() {
             let values = out[m].entry(point).or_default();
-            if let Some(v) = opt_f64(cell(r, c)) {
+            if let Some(v) = opt_f64(r.get(c)) {
                 values.push(v);
             }
         }
@@ -859,16 +802,16 @@ fn read_trajectories(
             }
         }
     }
-    let mut t = Table::open(dir.join("trajectories.csv"))?;
-    let run_col = t.column("run_id")?;
-    let point_col = t.column("point_id")?;
+    let mut t = open_table(dir.join("trajectories.csv"))?;
+    let run_col = column(&t, "run_id")?;
+    let point_col = column(&t, "point_id")?;
     let year_col = 3 + factors;
     let expected = &TRAJECTORY_HEADER[1..];
-    if t.header.get(year_col..year_col + expected.len())
+    if t.header().get(year_col..year_col + expected.len())
         != Some(&expected.iter().map(|s| s.to_string()).collect::<Vec<_>>()[..])
     {
         return Err(input(
-            &t.path,
+            t.path(),
             format!(
                 "expected the columns {} after the factor columns: not the output of a finished migflow sweep",
                 expected.join(", ")
@@ -878,18 +821,19 @@ fn read_trajectories(
     let metric_col =
         |name: &str| year_col + 2 + SUMMARY_METRICS.iter().position(|s| *s == name).unwrap_or(0);
     let (poor_col, returned_col) = (metric_col("poor_share"), metric_col("returned"));
-    let path = t.path.clone();
+    let path = t.path().to_path_buf();
     let mut runs: BTreeMap<u64, (u64, Vec<GroupAcc>)> = BTreeMap::new();
     let mut years = (i32::MAX, i32::MIN);
-    t.for_each(|r, line| {
-        let run: u64 = parse_num(&path, line, "run_id", cell(r, run_col))?;
-        let point: u64 = parse_num(&path, line, "point_id", cell(r, point_col))?;
-        let y: i32 = parse_num(&path, line, "year", cell(r, year_col))?;
+    t.for_each(|r| {
+        let line = r.line();
+        let run: u64 = r.parse(run_col, "a number")?;
+        let point: u64 = r.parse(point_col, "a number")?;
+        let y: i32 = r.parse(year_col, "a number")?;
         years = (years.0.min(y), years.1.max(y));
         if y > year {
             return Ok(());
         }
-        let name = cell(r, year_col + 1);
+        let name = r.get(year_col + 1);
         let Some(g) = (0..GROUPS).find(|&g| group_name(g) == name) else {
             return Err(input(
                 &path,
@@ -900,15 +844,15 @@ fn read_trajectories(
             .entry(run)
             .or_insert_with(|| (point, vec![GroupAcc::default(); GROUPS]))
             .1[g];
-        if let Some(p) = opt_f64(cell(r, poor_col)) {
+        if let Some(p) = opt_f64(r.get(poor_col)) {
             acc.poor_sum += p;
             acc.poor_n += 1;
         }
-        acc.returned += opt_f64(cell(r, returned_col)).unwrap_or(0.0);
+        acc.returned += opt_f64(r.get(returned_col)).unwrap_or(0.0);
         if y == year {
             acc.at_year = Some(
                 (0..SUMMARY_METRICS.len())
-                    .map(|m| opt_f64(cell(r, year_col + 2 + m)))
+                    .map(|m| opt_f64(r.get(year_col + 2 + m)))
                     .collect(),
             );
         }
@@ -970,29 +914,30 @@ fn read_points(
     factors: &[Factor],
     sobol: bool,
 ) -> Result<PointsFile> {
-    let mut t = Table::open(dir.join("points.csv"))?;
-    let point_col = t.column("point_id")?;
+    let mut t = open_table(dir.join("points.csv"))?;
+    let point_col = column(&t, "point_id")?;
     let varied = design::varied_factors(factors);
     let value_cols: Vec<usize> = varied
         .iter()
-        .map(|&i| t.column(&factors[i].path))
+        .map(|&i| column(&t, &factors[i].path))
         .collect::<Result<_>>()?;
     let role_cols: Vec<usize> = if sobol {
-        vec![t.column("sobol_base")?, t.column("sobol_matrix")?]
+        vec![column(&t, "sobol_base")?, column(&t, "sobol_matrix")?]
     } else {
         vec![
-            t.column("morris_trajectory")?,
-            t.column("morris_step")?,
-            t.column("morris_changed")?,
+            column(&t, "morris_trajectory")?,
+            column(&t, "morris_step")?,
+            column(&t, "morris_changed")?,
         ]
     };
     let n = manifest.points as usize;
     let mut roles = vec![PointRole::Plain; n];
     let mut values = vec![Vec::new(); n];
-    let path = t.path.clone();
+    let path = t.path().to_path_buf();
     let varied_paths: Vec<&str> = varied.iter().map(|&i| factors[i].path.as_str()).collect();
-    t.for_each(|r, line| {
-        let p: usize = parse_num(&path, line, "point_id", cell(r, point_col))?;
+    t.for_each(|r| {
+        let line = r.line();
+        let p: usize = r.parse(point_col, "a number")?;
         if p >= n {
             return Err(input(
                 &path,
@@ -1006,7 +951,7 @@ fn read_points(
             )
         };
         roles[p] = if sobol {
-            let base: usize = parse_num(&path, line, "sobol_base", cell(r, role_cols[0]))?;
+            let base: usize = r.parse(role_cols[0], "a number")?;
             // Each base point has k + 2 points, so a base index at or above
             // the point count is damage (and would size the blocks).
             if base >= n {
@@ -1016,7 +961,7 @@ fn read_points(
                     &format!("a base point below {n} (the manifest's points)"),
                 ));
             }
-            let text = cell(r, role_cols[1]);
+            let text = r.get(role_cols[1]);
             let matrix = match text {
                 "A" => SobolMatrix::A,
                 "B" => SobolMatrix::B,
@@ -1033,10 +978,9 @@ fn read_points(
             };
             PointRole::Sobol { base, matrix }
         } else {
-            let trajectory: usize =
-                parse_num(&path, line, "morris_trajectory", cell(r, role_cols[0]))?;
-            let step: usize = parse_num(&path, line, "morris_step", cell(r, role_cols[1]))?;
-            let text = cell(r, role_cols[2]);
+            let trajectory: usize = r.parse(role_cols[0], "a number")?;
+            let step: usize = r.parse(role_cols[1], "a number")?;
+            let text = r.get(role_cols[2]);
             let changed = if text.is_empty() {
                 None
             } else {
@@ -1059,7 +1003,7 @@ fn read_points(
         };
         values[p] = value_cols
             .iter()
-            .map(|&c| opt_f64(cell(r, c)).unwrap_or(f64::NAN))
+            .map(|&c| opt_f64(r.get(c)).unwrap_or(f64::NAN))
             .collect();
         Ok(())
     })?;

@@ -690,7 +690,7 @@ fn report(args: ReportArgs) -> Result<()> {
         std::fs::create_dir_all(parent)
             .with_context(|| format!("cannot create {}", parent.display()))?;
     }
-    html::write_atomic(&args.out, text.as_bytes())?;
+    migflow_io::write_file_atomic(&args.out, text.as_bytes())?;
     println!("wrote {}", args.out.display());
     print_notes(&notes);
     Ok(())
@@ -789,7 +789,7 @@ fn calibrate(args: CalibrateArgs) -> Result<()> {
     if !args.quiet {
         let g = m.generation_summaries.get(m.posterior_generation as usize);
         eprintln!(
-            "{} samples ({} simulated now) in {:.1} s; posterior: {} particles of generation {} (tolerance {:.4}); results in {}",
+            "{} samples ({} simulated now) in {:.1} s; posterior: {} particles of generation {} (tolerance {:.4}); {} proposals fell back to their parent; results in {}",
             m.generation_summaries
                 .iter()
                 .map(|g| g.proposals)
@@ -799,6 +799,7 @@ fn calibrate(args: CalibrateArgs) -> Result<()> {
             g.map_or(0, |g| g.accepted),
             m.posterior_generation,
             g.map_or(f64::NAN, |g| g.tolerance),
+            m.kernel_fallbacks(),
             args.out.display()
         );
         println!("parameter\tprior\tposterior mean\tsd\t95% interval");
@@ -827,6 +828,9 @@ fn calibrate(args: CalibrateArgs) -> Result<()> {
     }
     for f in report.fit.iter().filter(|f| !f.warning.is_empty()) {
         eprintln!("WARNING: target {}: {}", f.label, f.warning);
+    }
+    if m.kernel_fallbacks() > 0 {
+        eprintln!("WARNING: {}", calib::fallback_warning(m.kernel_fallbacks()));
     }
     Ok(())
 }

@@ -20,8 +20,44 @@ fn main() -> ExitCode {
             {
                 return ExitCode::SUCCESS;
             }
-            eprintln!("error: {err:#}");
+            eprintln!("error: {}", error_message(&err));
             ExitCode::from(2)
         }
+    }
+}
+
+/// The message of a failed command: its causes joined by `: ` (as `{:#}`
+/// shows them), with the library's typed errors about output directories
+/// told in the terms of this command line (its `--resume` and `--out`).
+fn error_message(err: &anyhow::Error) -> String {
+    err.chain()
+        .map(|cause| {
+            cause
+                .downcast_ref::<migflow_io::Error>()
+                .and_then(flag_message)
+                .unwrap_or_else(|| cause.to_string())
+        })
+        .collect::<Vec<_>>()
+        .join(": ")
+}
+
+/// The command line's message for a library error that the user answers
+/// with a flag.
+fn flag_message(err: &migflow_io::Error) -> Option<String> {
+    use migflow_io::Error;
+    match err {
+        Error::NeedsResume { dir, what } => Some(format!(
+            "{}: this directory already holds a {what}: pass --resume to finish it, or choose another --out",
+            dir.display()
+        )),
+        Error::OtherWork { dir, message } => Some(format!(
+            "{}: {message}: choose a new or empty --out directory",
+            dir.display()
+        )),
+        Error::Locked { dir, holder } => Some(format!(
+            "{}: another migflow process ({holder}) is writing this directory; wait for it to finish or choose another --out",
+            dir.display()
+        )),
+        _ => None,
     }
 }

@@ -31,6 +31,10 @@ use migflow_core::rng::{Purpose, Stream};
 
 /// Most points a design may have.
 pub const MAX_POINTS: usize = 10_000_000;
+/// The largest table file a `table` design reads: room for [`MAX_POINTS`]
+/// rows of many factors, while a wrong path (a device, a data file) cannot
+/// fill memory.
+pub const MAX_TABLE_BYTES: u64 = 1 << 30;
 /// Most base points of a Sobol design (the sequence's length limit, 2^16).
 pub const SOBOL_MAX_BASE_POINTS: usize = 1 << 16;
 /// Most varied factors of a Sobol design (Saltelli needs 2k dimensions of
@@ -854,29 +858,35 @@ fn parse_cell(cell: &str, kind: KeyKind) -> Option<toml::Value> {
     }
 }
 
+/// Open a table file (cells trimmed, at most [`MAX_TABLE_BYTES`]), with
+/// errors about `design.file`.
+fn open_table(full: &Path) -> Result<migflow_io::NamedCsv, DesignError> {
+    let shown = full.display().to_string();
+    migflow_io::NamedCsv::options()
+        .trim()
+        .max_bytes(MAX_TABLE_BYTES)
+        .open(full)
+        .map_err(|e| {
+            let expected = match e {
+                migflow_io::Error::Read { source, .. } => {
+                    format!("a readable CSV file ({source})")
+                }
+                migflow_io::Error::Input { message, .. }
+                    if message.starts_with("cannot read the header")
+                        || message.starts_with("empty") =>
+                {
+                    format!("a CSV file with a header row ({message})")
+                }
+                other => format!("a readable CSV file ({other})"),
+            };
+            err("design.file", format!("\"{shown}\""), expected)
+        })
+}
+
 /// The column names of a table file (for a caller that wants to list the
 /// factors from the header).
 pub fn table_columns(file: &str, table_base_dir: &Path) -> Result<Vec<String>, DesignError> {
-    let full = table_base_dir.join(file);
-    let shown = full.display().to_string();
-    let mut rdr = csv::ReaderBuilder::new()
-        .trim(csv::Trim::All)
-        .from_path(&full)
-        .map_err(|e| {
-            err(
-                "design.file",
-                format!("\"{shown}\""),
-                format!("a readable CSV file ({e})"),
-            )
-        })?;
-    let headers = rdr.headers().map_err(|e| {
-        err(
-            "design.file",
-            format!("\"{shown}\""),
-            format!("a CSV file with a header row ({e})"),
-        )
-    })?;
-    Ok(headers.iter().map(str::to_string).collect())
+    Ok(open_table(&table_base_dir.join(file))?.header().to_vec())
 }
 
 fn table(
@@ -908,7 +918,8 @@ fn table(
     }
     let full = table_base_dir.join(file);
     let shown = full.display().to_string();
-    let header = table_columns(file, table_base_dir)?;
+    let mut table = open_table(&full)?;
+    let header = table.header().to_vec();
     let paths = factors
         .iter()
         .map(|f| format!("`{}`", f.path))
@@ -943,30 +954,18 @@ fn table(
             format!("a column of the table {shown}"),
         ));
     }
-    let mut rdr = csv::ReaderBuilder::new()
-        .trim(csv::Trim::All)
-        .from_path(&full)
-        .map_err(|e| {
-            err(
-                "design.file",
-                format!("\"{shown}\""),
-                format!("a readable CSV file ({e})"),
-            )
-        })?;
     let mut out = Vec::new();
-    for record in rdr.records() {
-        let record = record.map_err(|e| {
-            let at = e
-                .position()
-                .map(|p| format!(", line {}", p.line()))
-                .unwrap_or_default();
+    loop {
+        let row = table.try_next_row().map_err(|m| {
+            let at = m.line.map(|l| format!(", line {l}")).unwrap_or_default();
             err(
                 format!("{shown}{at}"),
                 "an unreadable row",
-                format!("a CSV row with one cell per column ({e})"),
+                format!("a CSV row with one cell per column ({})", m.message),
             )
         })?;
-        let line = record.position().map(|p| p.line()).unwrap_or(0);
+        let Some(row) = row else { break };
+        let line = row.line();
         if out.len() == MAX_POINTS {
             return Err(err(
                 "design.file",
@@ -976,7 +975,7 @@ fn table(
         }
         let mut values = Vec::with_capacity(factors.len());
         for (i, f) in factors.iter().enumerate() {
-            let cell = record.get(column[i]).unwrap_or("");
+            let cell = row.get(column[i]);
             match parse_cell(cell, kinds[i]) {
                 Some(v) => values.push(v),
                 None => {

@@ -152,10 +152,7 @@ echo \"results will be in {out}\"
         ("submit.sh", submit),
     ] {
         let p = dir.join(name);
-        std::fs::write(&p, text).map_err(|source| Error::Write {
-            path: p.clone(),
-            source,
-        })?;
+        migflow_io::write_file_atomic(&p, text.as_bytes())?;
         #[cfg(unix)]
         {
             use std::os::unix::fs::PermissionsExt;

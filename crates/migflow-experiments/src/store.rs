@@ -4,35 +4,29 @@
 //!
 //! While a sweep runs, each finished run's rows are appended to
 //! `stream/runs.csv`, `stream/trajectories.csv` and `stream/failures.csv`,
-//! and a line `run, status, end offsets` is appended to `stream/journal`.
-//! Groups of runs are committed together: the data files are synced first,
-//! then the journal lines are written and synced. A run is committed when its
-//! journal line is on disk. On `--resume`, the journal is read up to its last
-//! complete line, the data files are cut back to the offsets it names (so a
-//! run killed half-way leaves nothing), and the runs not in the journal are
-//! run again. When every run is in, the blocks are copied in run order into
-//! the final files, written under temporary names and renamed into place.
+//! and a line `run, status, end offsets, check` to `stream/journal`, through
+//! migflow's one journal ([`migflow_io::journal`]): runs are committed in
+//! groups, and on `--resume` the data files are cut back to the committed
+//! runs whose bytes are intact (so a run killed half-way, or damaged, leaves
+//! nothing) and the other runs are run again. The sweep holds the lock of
+//! its directory throughout. When every run is in, the blocks are copied in
+//! run order into the final files, written under temporary names and
+//! renamed into place.
 
 use super::sweep::SweepPlan;
 use migflow_core::record::GROUPS;
 use migflow_io::error::{Error, Result};
+use migflow_io::journal::{self, Journal, Streams};
 pub use migflow_io::manifest::{RunStatus, Shard, SweepManifest, read_sweep_manifest};
-use migflow_io::{self, OutputDir, TRAJECTORY_HEADER, sha256_hex};
+use migflow_io::{self, DirLock, NamedCsv, OutputDir, TRAJECTORY_HEADER, sha256_hex};
 use serde::{Deserialize, Serialize};
-use std::fs::{File, OpenOptions};
-use std::io::{BufRead, BufReader, Read, Seek, SeekFrom, Write};
+use std::fs::File;
+use std::io::{Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
-use std::time::{Duration, Instant};
 
 /// Names of the streamed files, in journal column order.
 pub const STREAM_FILES: [&str; 3] = ["runs.csv", "trajectories.csv", "failures.csv"];
-const STREAM_DIR: &str = "stream";
-const JOURNAL: &str = "journal";
 const STATE: &str = "sweep.json";
-/// Commit at least this often while runs finish.
-const COMMIT_EVERY: Duration = Duration::from_millis(500);
-/// And at least every this many runs.
-const COMMIT_RUNS: usize = 256;
 
 /// The identity of a results directory, checked on resume.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -54,88 +48,57 @@ pub struct RunRows {
     pub bytes: [Vec<u8>; 3],
 }
 
-/// One committed run in the journal.
-#[derive(Debug, Clone, Copy)]
-struct Entry {
+/// The journal key of a run: its number and status, both covered by the
+/// entry's check (with the bytes the run appended to each stream file), so
+/// that damage to committed rows is found on resume (and those runs run
+/// again) instead of reaching the final files.
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct RunKey {
     run: u64,
     status: RunStatus,
-    start: [u64; 3],
-    end: [u64; 3],
-    check: u64,
 }
 
-/// The journal's check of a run's entry: a hash of its run number, status
-/// and the bytes it appended to each stream file, so that damage to
-/// committed rows is found on resume (and those runs run again) instead of
-/// reaching the final files.
-fn entry_check(run: u64, status: &str, segments: [&[u8]; 3]) -> u64 {
-    let run = run.to_le_bytes();
-    bytes_check(&[
-        &run,
-        status.as_bytes(),
-        segments[0],
-        segments[1],
-        segments[2],
-    ])
-}
-
-/// A 64-bit check of some byte strings (the first 8 bytes of the SHA-256 of
-/// their lengths and bytes), for journal entries that must detect damage
-/// to what they commit.
-pub fn bytes_check(chunks: &[&[u8]]) -> u64 {
-    use sha2::{Digest, Sha256};
-    let mut h = Sha256::new();
-    for chunk in chunks {
-        h.update((chunk.len() as u64).to_le_bytes());
-        h.update(chunk);
+fn status_text(status: RunStatus) -> &'static str {
+    match status {
+        RunStatus::Ok => "ok",
+        RunStatus::Failed => "failed",
     }
-    h.finalize()[..8]
-        .iter()
-        .fold(0u64, |acc, b| (acc << 8) | u64::from(*b))
 }
 
-/// How many of `entries`, from the first, still have the stream bytes their
-/// checks record.
-fn verified_prefix(stream: &Path, entries: &[Entry]) -> Result<usize> {
-    let mut readers = Vec::new();
-    for (k, name) in STREAM_FILES.iter().enumerate() {
-        let p = stream.join(name);
-        let mut f = File::open(&p).map_err(io_err(&p))?;
-        let start = entries.first().map_or(0, |e| e.start[k]);
-        f.seek(SeekFrom::Start(start)).map_err(io_err(&p))?;
-        readers.push(BufReader::new(f));
+impl journal::Key for RunKey {
+    const FIELDS: usize = 2;
+
+    fn fields(&self) -> Vec<String> {
+        vec![self.run.to_string(), status_text(self.status).to_string()]
     }
-    let mut bufs: [Vec<u8>; 3] = Default::default();
-    for (i, e) in entries.iter().enumerate() {
-        for k in 0..3 {
-            bufs[k].resize((e.end[k] - e.start[k]) as usize, 0);
-            if readers[k].read_exact(&mut bufs[k]).is_err() {
-                return Ok(i);
-            }
-        }
-        let status = match e.status {
-            RunStatus::Ok => "ok",
-            RunStatus::Failed => "failed",
+
+    fn parse(fields: &[&str]) -> Option<RunKey> {
+        let run = fields.first()?.parse::<u64>().ok()?;
+        let status = match *fields.get(1)? {
+            "ok" => RunStatus::Ok,
+            "failed" => RunStatus::Failed,
+            _ => return None,
         };
-        if entry_check(e.run, status, [&bufs[0], &bufs[1], &bufs[2]]) != e.check {
-            return Ok(i);
-        }
+        Some(RunKey { run, status })
     }
-    Ok(entries.len())
+
+    fn checked(&self) -> Vec<Vec<u8>> {
+        vec![
+            self.run.to_le_bytes().to_vec(),
+            status_text(self.status).as_bytes().to_vec(),
+        ]
+    }
 }
 
-/// Byte length of the first `lines` lines of a journal.
-pub fn journal_prefix_len(path: &Path, lines: usize) -> Result<u64> {
-    let bytes = std::fs::read(path).map_err(|source| Error::Read {
-        path: path.to_path_buf(),
-        source,
-    })?;
-    Ok(bytes
-        .iter()
-        .enumerate()
-        .filter(|(_, b)| **b == b'\n')
-        .nth(lines.wrapping_sub(1))
-        .map_or(0, |(i, _)| i as u64 + 1))
+/// One committed run in the journal.
+type Entry = journal::Entry<RunKey, 3>;
+
+/// The streamed files of a sweep.
+fn streams(plan: &SweepPlan) -> Streams<3> {
+    Streams {
+        names: STREAM_FILES,
+        headers: headers(plan),
+    }
 }
 
 /// Headers of the three streamed files.
@@ -184,21 +147,16 @@ fn io_err(path: &Path) -> impl Fn(std::io::Error) -> Error + '_ {
 
 /// The open stream of a sweep directory.
 pub struct Store {
-    dir: PathBuf,
-    files: Vec<File>,
-    journal: File,
-    ends: [u64; 3],
-    pending: Vec<u8>,
-    pending_runs: usize,
-    last_commit: Instant,
+    journal: Journal<RunKey, 3>,
     done: Vec<bool>,
 }
 
 impl Store {
     /// Open `dir` for a sweep: a new directory, or with `resume` one that
     /// holds an interrupted (or finished) run of the same sweep and shard.
+    /// The store holds the directory's lock (see [`Store::lock`]): another
+    /// process writing it is an [`Error::Locked`].
     pub fn open(dir: &Path, plan: &SweepPlan, shard: Option<Shard>, resume: bool) -> Result<Store> {
-        let stream = dir.join(STREAM_DIR);
         let state_path = dir.join(STATE);
         let state = State {
             migflow_version: env!("CARGO_PKG_VERSION").to_string(),
@@ -206,19 +164,19 @@ impl Store {
             shard,
             runs: plan.runs(),
         };
-        let headers = headers(plan);
+        let streams = streams(plan);
+        let lock = DirLock::acquire(dir)?;
         if state_path.exists() {
-            let found: State = read_state(&state_path, "sweep")?;
+            let found: State = journal::read_state(&state_path, "sweep")?;
             if !resume {
-                return Err(Error::Input {
-                    path: dir.to_path_buf(),
-                    message: "this directory already holds a sweep: pass --resume to finish it, or choose another --out"
-                        .into(),
+                return Err(Error::NeedsResume {
+                    dir: dir.to_path_buf(),
+                    what: "sweep",
                 });
             }
             if found.sweep_sha256 != state.sweep_sha256 {
-                return Err(Error::Input {
-                    path: dir.to_path_buf(),
+                return Err(Error::OtherWork {
+                    dir: dir.to_path_buf(),
                     message: format!(
                         "holds a different sweep (hash {}) from this sweep file (hash {}): cannot resume",
                         found.sweep_sha256, state.sweep_sha256
@@ -226,8 +184,8 @@ impl Store {
                 });
             }
             if found.shard != state.shard {
-                return Err(Error::Input {
-                    path: dir.to_path_buf(),
+                return Err(Error::OtherWork {
+                    dir: dir.to_path_buf(),
                     message: format!(
                         "holds shard {:?}, not {:?}: cannot resume",
                         found.shard, state.shard
@@ -237,101 +195,29 @@ impl Store {
         } else {
             // Never mix a sweep into other results (a `migflow run`'s
             // manifest would be overwritten).
-            let foreign = std::fs::read_dir(dir)
-                .map(|entries| {
-                    entries
-                        .filter_map(|e| e.ok())
-                        .any(|e| e.file_name() != STREAM_DIR)
-                })
-                .unwrap_or(false);
-            if foreign {
-                return Err(Error::Input {
-                    path: dir.to_path_buf(),
-                    message:
-                        "is not empty and holds no sweep: choose a new or empty --out directory"
-                            .into(),
+            if !journal::is_fresh(dir) {
+                return Err(Error::OtherWork {
+                    dir: dir.to_path_buf(),
+                    message: "is not empty and holds no sweep".into(),
                 });
             }
-            if dir.join(STREAM_DIR).exists() {
-                let _ = std::fs::remove_dir_all(&stream);
-            }
-            std::fs::create_dir_all(&stream).map_err(io_err(&stream))?;
-            for (name, header) in STREAM_FILES.iter().zip(&headers) {
-                let p = stream.join(name);
-                let mut f = File::create(&p).map_err(io_err(&p))?;
-                f.write_all(header).map_err(io_err(&p))?;
-                f.sync_all().map_err(io_err(&p))?;
-            }
-            let p = stream.join(JOURNAL);
-            File::create(&p)
-                .and_then(|f| f.sync_all())
-                .map_err(io_err(&p))?;
-            write_atomic(
-                &state_path,
-                &migflow_io::manifest::to_json(&state, "state")?,
-            )?;
+            Journal::<RunKey, 3>::create(&lock, &streams)?;
+            journal::write_state(&state_path, &state)?;
         }
-        let (mut entries, mut journal_len) = read_journal(&stream.join(JOURNAL), &headers)?;
-        let intact = verified_prefix(&stream, &entries)?;
-        if intact < entries.len() {
-            entries.truncate(intact);
-            journal_len = journal_prefix_len(&stream.join(JOURNAL), intact)?;
-        }
-        let mut ends = [0u64; 3];
-        for (k, h) in headers.iter().enumerate() {
-            ends[k] = entries.last().map_or(h.len() as u64, |e| e.end[k]);
-        }
-        let mut files = Vec::new();
-        for (k, name) in STREAM_FILES.iter().enumerate() {
-            let p = stream.join(name);
-            let f = OpenOptions::new()
-                .read(true)
-                .write(true)
-                .open(&p)
-                .map_err(io_err(&p))?;
-            let len = f.metadata().map_err(io_err(&p))?.len();
-            if len < ends[k] {
-                return Err(Error::Input {
-                    path: p,
-                    message: format!(
-                        "shorter ({len} bytes) than its journal says ({}): the directory is damaged",
-                        ends[k]
-                    ),
-                });
-            }
-            f.set_len(ends[k]).map_err(io_err(&p))?;
-            files.push(f);
-        }
-        let jp = stream.join(JOURNAL);
-        let journal = OpenOptions::new()
-            .read(true)
-            .write(true)
-            .open(&jp)
-            .map_err(io_err(&jp))?;
-        journal.set_len(journal_len).map_err(io_err(&jp))?;
+        let (journal, entries) = Journal::<RunKey, 3>::open(&lock, &streams)?;
         let mut done = vec![false; plan.runs() as usize];
         for e in &entries {
-            if let Some(d) = done.get_mut(e.run as usize) {
+            if let Some(d) = done.get_mut(e.key.run as usize) {
                 *d = true;
             }
         }
-        let mut store = Store {
-            dir: dir.to_path_buf(),
-            files,
-            journal,
-            ends,
-            pending: Vec::new(),
-            pending_runs: 0,
-            last_commit: Instant::now(),
-            done,
-        };
-        for f in &mut store.files {
-            f.seek(SeekFrom::End(0)).map_err(|source| Error::Write {
-                path: dir.to_path_buf(),
-                source,
-            })?;
-        }
-        Ok(store)
+        Ok(Store { journal, done })
+    }
+
+    /// The lock of the directory, held while the store is open (clone it
+    /// to hold the directory longer).
+    pub fn lock(&self) -> &DirLock {
+        self.journal.lock()
     }
 
     /// Whether run `run` is already committed.
@@ -341,157 +227,27 @@ impl Store {
 
     /// Append a finished run; commit when enough has gathered.
     pub fn append(&mut self, rows: &RunRows) -> Result<()> {
-        let stream = self.dir.join(STREAM_DIR);
-        for (k, bytes) in rows.bytes.iter().enumerate() {
-            if !bytes.is_empty() {
-                self.files[k]
-                    .write_all(bytes)
-                    .map_err(io_err(&stream.join(STREAM_FILES[k])))?;
-                self.ends[k] += bytes.len() as u64;
-            }
-        }
-        let status = match rows.status {
-            RunStatus::Ok => "ok",
-            RunStatus::Failed => "failed",
+        let key = RunKey {
+            run: rows.run,
+            status: rows.status,
         };
-        let check = entry_check(
-            rows.run,
-            status,
-            [&rows.bytes[0], &rows.bytes[1], &rows.bytes[2]],
-        );
-        writeln!(
-            self.pending,
-            "{}\t{status}\t{}\t{}\t{}\t{check:016x}",
-            rows.run, self.ends[0], self.ends[1], self.ends[2]
-        )
-        .map_err(io_err(&stream.join(JOURNAL)))?;
-        self.pending_runs += 1;
+        self.journal
+            .append(&key, [&rows.bytes[0], &rows.bytes[1], &rows.bytes[2]])?;
         if let Some(d) = self.done.get_mut(rows.run as usize) {
             *d = true;
-        }
-        if self.pending_runs >= COMMIT_RUNS || self.last_commit.elapsed() >= COMMIT_EVERY {
-            self.commit()?;
         }
         Ok(())
     }
 
     /// Make every appended run durable.
     pub fn commit(&mut self) -> Result<()> {
-        if self.pending_runs == 0 {
-            return Ok(());
-        }
-        let stream = self.dir.join(STREAM_DIR);
-        for (k, f) in self.files.iter().enumerate() {
-            f.sync_data()
-                .map_err(io_err(&stream.join(STREAM_FILES[k])))?;
-        }
-        let jp = stream.join(JOURNAL);
-        self.journal.seek(SeekFrom::End(0)).map_err(io_err(&jp))?;
-        self.journal.write_all(&self.pending).map_err(io_err(&jp))?;
-        self.journal.sync_data().map_err(io_err(&jp))?;
-        self.pending.clear();
-        self.pending_runs = 0;
-        self.last_commit = Instant::now();
-        Ok(())
+        self.journal.commit()
     }
 }
 
-fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
-    let tmp = migflow_io::atomic::temp_path(
-        path.parent().unwrap_or(Path::new(".")),
-        &path.file_name().unwrap_or_default().to_string_lossy(),
-    );
-    let mut f = File::create(&tmp).map_err(io_err(&tmp))?;
-    f.write_all(bytes).map_err(io_err(&tmp))?;
-    f.sync_all().map_err(io_err(&tmp))?;
-    std::fs::rename(&tmp, path).map_err(io_err(path))
-}
-
-/// Read the identity file (`sweep.json`, `calibration.json`) of a results
-/// directory; `what` names its kind in errors.
-pub fn read_state<T: serde::de::DeserializeOwned>(path: &Path, what: &str) -> Result<T> {
-    let text = std::fs::read_to_string(path).map_err(|source| Error::Read {
-        path: path.to_path_buf(),
-        source,
-    })?;
-    serde_json::from_str(&text).map_err(|e| Error::Input {
-        path: path.to_path_buf(),
-        message: format!("not a migflow {what} state: {e}"),
-    })
-}
-
-/// Read a journal of tab-separated lines: `accept` turns each complete
-/// line's fields into an entry (given the entries so far), or refuses it.
-/// The first torn line (a crash mid-write) or refused line ends the
-/// journal. Returns the entries and the byte length they span.
-pub fn read_journal_with<T>(
-    path: &Path,
-    mut accept: impl FnMut(&[&str], &[T]) -> Option<T>,
-) -> Result<(Vec<T>, u64)> {
-    let file = File::open(path).map_err(|source| Error::Read {
-        path: path.to_path_buf(),
-        source,
-    })?;
-    let mut reader = BufReader::new(file);
-    let mut entries: Vec<T> = Vec::new();
-    let mut valid_len = 0u64;
-    let mut line = String::new();
-    loop {
-        line.clear();
-        let n = reader.read_line(&mut line).map_err(|source| Error::Read {
-            path: path.to_path_buf(),
-            source,
-        })?;
-        if n == 0 || !line.ends_with('\n') {
-            break;
-        }
-        let parts: Vec<&str> = line.trim_end().split('\t').collect();
-        let Some(entry) = accept(&parts, &entries) else {
-            break;
-        };
-        entries.push(entry);
-        valid_len += n as u64;
-    }
-    Ok((entries, valid_len))
-}
-
-/// The sweep journal's complete, well-formed entries and the byte length
-/// they span.
-fn read_journal(path: &Path, headers: &[Vec<u8>; 3]) -> Result<(Vec<Entry>, u64)> {
-    read_journal_with(path, |parts, entries: &[Entry]| {
-        if parts.len() != 6 {
-            return None;
-        }
-        let run = parts[0].parse::<u64>().ok()?;
-        let status = match parts[1] {
-            "ok" => RunStatus::Ok,
-            "failed" => RunStatus::Failed,
-            _ => return None,
-        };
-        let end = [
-            parts[2].parse().ok()?,
-            parts[3].parse().ok()?,
-            parts[4].parse().ok()?,
-        ];
-        let start = match entries.last() {
-            Some(prev) => prev.end,
-            None => [
-                headers[0].len() as u64,
-                headers[1].len() as u64,
-                headers[2].len() as u64,
-            ],
-        };
-        if (0..3).any(|k| end[k] < start[k]) {
-            return None;
-        }
-        Some(Entry {
-            run,
-            status,
-            start,
-            end,
-            check: u64::from_str_radix(parts[5], 16).ok()?,
-        })
-    })
+/// The sweep journal's complete, well-formed entries.
+fn read_journal(dir: &Path, plan: &SweepPlan) -> Result<Vec<Entry>> {
+    journal::read_entries(dir, &streams(plan))
 }
 
 /// Copy `[start, end)` of `src` to `dst`.
@@ -517,11 +273,11 @@ fn copy_range(
 /// committed: `runs.csv`, `trajectories.csv`, `failures.csv`, `points.csv`,
 /// and for a whole sweep `points_summary.csv`; then `manifest.json`.
 pub fn finalize(dir: &Path, plan: &SweepPlan, shard: Option<Shard>) -> Result<SweepManifest> {
-    let stream = dir.join(STREAM_DIR);
+    let stream = journal::stream_dir(dir);
     let headers = headers(plan);
-    let (mut entries, _) = read_journal(&stream.join(JOURNAL), &headers)?;
-    entries.sort_by_key(|e| e.run);
-    entries.dedup_by_key(|e| e.run);
+    let mut entries = read_journal(dir, plan)?;
+    entries.sort_by_key(|e| e.key.run);
+    entries.dedup_by_key(|e| e.key.run);
     let mut out = OutputDir::create(dir)?;
     let mut files = Vec::new();
     let mut staged_trajectories = PathBuf::new();
@@ -556,7 +312,7 @@ pub fn finalize(dir: &Path, plan: &SweepPlan, shard: Option<Shard>) -> Result<Sw
     let manifest = sweep_manifest(
         plan,
         shard,
-        entries.iter().map(|e| (e.run, e.status)).collect(),
+        entries.iter().map(|e| (e.key.run, e.key.status)).collect(),
         files,
     )?;
     commit_with_manifest(out, &manifest)?;
@@ -584,21 +340,21 @@ pub fn verify_finished(dir: &Path, plan: &SweepPlan, done: &SweepManifest) -> Re
         )?
     };
     if migflow_io::manifest::to_json(&expected, "expected")? != on_disk {
-        return Err(Error::Input {
+        return Err(Error::Damaged {
             path,
             message:
                 "changed since the sweep finished (it is not what this sweep writes for its runs): \
-                      run the sweep again into a new --out directory"
+                      run the sweep again into a new output directory"
                     .into(),
         });
     }
     for file in &done.files {
         let p = dir.join(&file.name);
         if !p.exists() {
-            return Err(Error::Input {
+            return Err(Error::Damaged {
                 path: p,
                 message: "missing from a finished sweep (manifest.json lists it): \
-                          run the sweep again into a new --out directory"
+                          run the sweep again into a new output directory"
                     .into(),
             });
         }
@@ -917,41 +673,52 @@ pub fn merge(shards: &[PathBuf], out_dir: &Path) -> Result<SweepManifest> {
     let mut files = Vec::new();
     let mut staged_trajectories = PathBuf::new();
     for (k, name) in STREAM_FILES.iter().enumerate() {
-        let mut readers: Vec<csv::Reader<File>> = shards
+        // Small buffers: a merge may read many shards at once.
+        let mut readers: Vec<NamedCsv> = shards
             .iter()
-            .map(|d| {
-                let p = d.join(name);
-                csv::Reader::from_path(&p).map_err(|e| Error::Input {
-                    path: p,
-                    message: e.to_string(),
-                })
-            })
+            .map(|d| NamedCsv::options().buffer(1 << 16).open(&d.join(name)))
             .collect::<Result<_>>()?;
-        let header = readers[0]
-            .byte_headers()
-            .map(|h| csv_line(&h.iter().collect::<Vec<_>>()))
-            .map_err(|e| Error::Input {
-                path: shards[0].join(name),
-                message: e.to_string(),
-            })?;
+        let columns = readers[0].header().to_vec();
+        for r in &readers[1..] {
+            if r.header() != columns {
+                return Err(r.input(format!(
+                    "has the columns {}, but {} has {}: refusing to merge",
+                    r.header().join(", "),
+                    readers[0].path().display(),
+                    columns.join(", ")
+                )));
+            }
+        }
+        let header = csv_line(&columns);
+        let run_cols: Vec<usize> = readers
+            .iter()
+            .map(|r| r.column("run_id"))
+            .collect::<Result<_>>()?;
+        // A shard's next row: its run and its bytes.
+        let next = |r: &mut NamedCsv, run_col: usize| -> Result<Option<(u64, Vec<u8>)>> {
+            let Some(row) = r.next_row()? else {
+                return Ok(None);
+            };
+            let run = row.parse::<u64>(run_col, "a run number")?;
+            Ok(Some((run, csv_line(&row.cells().collect::<Vec<_>>()))))
+        };
         let (entry, tmp) = stage_hashed(&mut out, name, |w, tmp| {
             w.write_all(&header).map_err(io_err(tmp))?;
-            let mut heads: Vec<Option<csv::ByteRecord>> = Vec::new();
-            for (r, d) in readers.iter_mut().zip(shards) {
-                heads.push(next_record(r, &d.join(name))?);
+            let mut heads: Vec<Option<(u64, Vec<u8>)>> = Vec::new();
+            for (r, &c) in readers.iter_mut().zip(&run_cols) {
+                heads.push(next(r, c)?);
             }
             loop {
                 let best = heads
                     .iter()
                     .enumerate()
-                    .filter_map(|(i, h)| h.as_ref().map(|rec| (run_of(rec), i)))
+                    .filter_map(|(i, h)| h.as_ref().map(|(run, _)| (*run, i)))
                     .min();
                 let Some((_, i)) = best else { break };
-                if let Some(rec) = heads[i].take() {
-                    w.write_all(&csv_line(&rec.iter().collect::<Vec<_>>()))
-                        .map_err(io_err(tmp))?;
+                if let Some((_, line)) = heads[i].take() {
+                    w.write_all(&line).map_err(io_err(tmp))?;
                 }
-                heads[i] = next_record(&mut readers[i], &shards[i].join(name))?;
+                heads[i] = next(&mut readers[i], run_cols[i])?;
             }
             Ok(())
         })?;
@@ -985,29 +752,10 @@ pub fn merge(shards: &[PathBuf], out_dir: &Path) -> Result<SweepManifest> {
     Ok(manifest)
 }
 
-fn next_record(r: &mut csv::Reader<File>, path: &Path) -> Result<Option<csv::ByteRecord>> {
-    let mut rec = csv::ByteRecord::new();
-    match r.read_byte_record(&mut rec) {
-        Ok(true) => Ok(Some(rec)),
-        Ok(false) => Ok(None),
-        Err(e) => Err(Error::Input {
-            path: path.to_path_buf(),
-            message: e.to_string(),
-        }),
-    }
-}
-
-fn run_of(rec: &csv::ByteRecord) -> u64 {
-    rec.get(0)
-        .and_then(|b| std::str::from_utf8(b).ok())
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(u64::MAX)
-}
-
 /// Remove the streamed copies once the final files are in place (they
 /// would double the disk a sweep uses).
 pub fn remove_stream(dir: &Path) {
-    let _ = std::fs::remove_dir_all(dir.join(STREAM_DIR));
+    journal::remove(dir);
 }
 
 /// Hex SHA-256 of a file (for checks in tests and tools).

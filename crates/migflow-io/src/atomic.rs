@@ -1,8 +1,13 @@
 //! Atomic output: files are staged under temporary names in the output
 //! directory and renamed into place together at the end. A run that fails
 //! or is killed leaves no file under a final name that it did not finish.
+//!
+//! This is migflow's one way of writing output: [`OutputDir`] for a set of
+//! files committed together (it holds the directory's [`DirLock`] while it
+//! lives), and [`write_file_atomic`] for a single file.
 
 use crate::error::{Error, Result};
+use crate::lock::DirLock;
 use std::fs::File;
 use std::io::BufWriter;
 use std::path::{Path, PathBuf};
@@ -81,16 +86,20 @@ pub struct OutputDir {
     dir: PathBuf,
     staged: Vec<(PathBuf, PathBuf)>,
     committed: bool,
+    lock: DirLock,
 }
 
 impl OutputDir {
-    /// Create (if needed) the directory and check that it can be written.
+    /// Create (if needed) the directory, lock it (see [`DirLock`]: another
+    /// process writing it is an [`Error::Locked`]) and check that it can be
+    /// written.
     pub fn create(dir: &Path) -> Result<OutputDir> {
         let write_err = |source| Error::Write {
             path: dir.to_path_buf(),
             source,
         };
         std::fs::create_dir_all(dir).map_err(write_err)?;
+        let lock = DirLock::acquire(dir)?;
         remove_stale_temps(dir);
         let probe = temp_path(dir, "migflow-probe");
         File::create(&probe).map_err(write_err)?;
@@ -99,12 +108,19 @@ impl OutputDir {
             dir: dir.to_path_buf(),
             staged: Vec::new(),
             committed: false,
+            lock,
         })
     }
 
     /// The directory.
     pub fn path(&self) -> &Path {
         &self.dir
+    }
+
+    /// The directory's lock (clone it to hold the directory past the
+    /// commit, for files written after it).
+    pub fn lock(&self) -> &DirLock {
+        &self.lock
     }
 
     /// Start writing `name`; it appears under that name only at [`commit`](Self::commit).
@@ -150,6 +166,40 @@ impl Drop for OutputDir {
     }
 }
 
+/// Write one file atomically: `bytes` go to a temporary file in the same
+/// directory, which is synced and renamed onto `path`, so that `path` holds
+/// either its old content or all of `bytes`. On failure the temporary file
+/// is removed and the error names `path`. (It takes no lock: a writer of a
+/// directory's outputs holds the directory's [`DirLock`] around it.)
+pub fn write_file_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
+    use std::io::Write;
+    let dir = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .ok_or_else(|| Error::Input {
+            path: path.to_path_buf(),
+            message: "not a file name".into(),
+        })?;
+    let tmp = temp_path(dir, &name);
+    let result = (|| {
+        let mut f = File::create(&tmp)?;
+        f.write_all(bytes)?;
+        f.sync_all()?;
+        std::fs::rename(&tmp, path)
+    })();
+    result.map_err(|source| {
+        let _ = std::fs::remove_file(&tmp);
+        Error::Write {
+            path: path.to_path_buf(),
+            source,
+        }
+    })
+}
+
 /// Flush a buffered file to disk, naming it in the error.
 pub fn finish(writer: BufWriter<File>, path: &Path) -> Result<()> {
     let err = |source| Error::Write {
@@ -176,6 +226,45 @@ mod tests {
         let part = temp_path(dir, "households.csv.part-3");
         assert_eq!(final_path_of(&part), Some(dir.join("households.csv")));
         assert_eq!(final_path_of(&dir.join("runs.csv")), None);
+    }
+
+    #[test]
+    fn a_single_file_is_replaced_whole_and_leaves_no_temporary() {
+        let dir = tempfile::tempdir().expect("tmp");
+        let path = dir.path().join("timing.json");
+        write_file_atomic(&path, b"old").expect("write");
+        write_file_atomic(&path, b"new content").expect("rewrite");
+        assert_eq!(std::fs::read(&path).expect("read"), b"new content");
+        let names: Vec<_> = std::fs::read_dir(dir.path())
+            .expect("list")
+            .map(|e| e.expect("entry").file_name())
+            .collect();
+        assert_eq!(names, vec![std::ffi::OsString::from("timing.json")]);
+        // A directory that does not exist: an error naming the file.
+        let missing = dir.path().join("no/such/dir/file.txt");
+        match write_file_atomic(&missing, b"x") {
+            Err(Error::Write { path, .. }) => assert_eq!(path, missing),
+            other => panic!("expected a write error, got {other:?}"),
+        }
+        assert!(write_file_atomic(Path::new("/"), b"x").is_err());
+    }
+
+    #[test]
+    fn an_output_directory_holds_its_lock_until_dropped() {
+        let dir = tempfile::tempdir().expect("tmp");
+        let mut out = OutputDir::create(dir.path()).expect("create");
+        let lock_file = dir.path().join(crate::lock::LOCK_FILE);
+        assert!(lock_file.exists());
+        let (w, tmp) = out.stage("a.csv").expect("stage");
+        drop(w);
+        let done = out.commit().expect("commit");
+        assert_eq!(
+            done,
+            vec![dir.path().join("a.csv")],
+            "the lock is no output"
+        );
+        assert!(!tmp.exists());
+        assert!(!lock_file.exists(), "the lock is let go with the directory");
     }
 
     #[test]

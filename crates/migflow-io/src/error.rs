@@ -38,9 +38,10 @@ pub enum Error {
         /// What is wrong.
         message: String,
     },
-    /// A directory holds an unfinished piece of work of the same kind: it
-    /// can be resumed (the CLI says how), or another directory chosen.
-    #[error("{}: already holds an unfinished {what}: resume it, or choose another output directory", dir.display())]
+    /// A directory already holds a piece of work of the same kind
+    /// (unfinished, or finished): it can be resumed (the CLI says how), or
+    /// another directory chosen.
+    #[error("{}: this directory already holds a {what}: resume it to finish it, or choose another output directory", dir.display())]
     NeedsResume {
         /// The directory.
         dir: PathBuf,
@@ -48,12 +49,13 @@ pub enum Error {
         what: &'static str,
     },
     /// A directory holds other work than the one asked for (another sweep,
-    /// another calibration, files migflow did not write).
-    #[error("{}: {message}", dir.display())]
+    /// another calibration, files migflow did not write): another directory
+    /// must be chosen (the CLI names its flag).
+    #[error("{}: {message}: choose a new or empty output directory", dir.display())]
     OtherWork {
         /// The directory.
         dir: PathBuf,
-        /// What it holds and what to do.
+        /// What it holds, and why that refuses the work.
         message: String,
     },
     /// A file is not what its manifest or journal recorded: it changed or

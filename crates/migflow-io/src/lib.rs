@@ -4,6 +4,12 @@
 //! complete), the memory check, and the results readers, which verify
 //! every file against its manifest.
 //!
+//! One of each mechanism: [`atomic`] writes every output ([`OutputDir`],
+//! [`write_file_atomic`]), [`lock`] keeps a second process out of a
+//! directory being written ([`DirLock`]), [`journal`] streams resumable work
+//! (sweeps, calibrations), and [`csvread`] reads every CSV file with named
+//! columns ([`NamedCsv`]).
+//!
 //! Typed errors for every crate above the core are in [`error`].
 
 #![forbid(unsafe_code)]
@@ -13,15 +19,20 @@
 )]
 
 pub mod atomic;
+pub mod csvread;
 pub mod error;
 pub mod files;
+pub mod journal;
+pub mod lock;
 pub mod manifest;
 pub mod resources;
 pub mod results;
 pub mod tables;
 
-pub use atomic::OutputDir;
+pub use atomic::{OutputDir, write_file_atomic};
+pub use csvread::NamedCsv;
 pub use error::{Error, OptionName, Problem, Result};
+pub use lock::DirLock;
 pub use manifest::{Manifest, read_manifest, sha256_hex};
 pub use tables::{
     PANEL_HEADER, SUMMARY_METRICS, TRAJECTORY_HEADER, format_float, group_metric_values, panel_row,

@@ -10,6 +10,7 @@
 //! what is wrong (the missing column, the line of a bad value); an optional
 //! file that is absent leaves a note and its charts are skipped.
 
+use crate::csvread::{NamedCsv, Row};
 use crate::error::{Error, Result};
 use crate::manifest::SweepManifest;
 use crate::manifest::verify_file;
@@ -18,8 +19,6 @@ use migflow_core::params::{self, Event, Scenario};
 use migflow_core::record::{ALL_GROUP, GROUPS, group_name};
 use migflow_core::stats::summarize;
 use std::collections::BTreeMap;
-use std::fs::File;
-use std::io::BufReader;
 use std::path::{Path, PathBuf};
 
 /// The livelihoods in file order, then `all` (the groups of
@@ -127,152 +126,32 @@ fn read_manifest_as<T: serde::de::DeserializeOwned>(path: &Path, what: &str) -> 
 }
 
 // ---------------------------------------------------------------------------
-// CSV reading with errors that name the file, the column and the line.
+// CSV reading with errors that name the file, the column and the line
+// (migflow's one reader, [`NamedCsv`]).
 
-/// An open CSV file with its header.
-struct Csv {
-    path: PathBuf,
-    reader: csv::Reader<BufReader<File>>,
-    header: Vec<String>,
+/// Open a results file; `why` says who writes it, for the error when it is
+/// missing.
+fn open_csv(path: &Path, why: &str) -> Result<NamedCsv> {
+    NamedCsv::options().not_found(why).open(path)
 }
 
-impl Csv {
-    /// Open `dir/name`; `why` says who writes it, for the error when it is
-    /// missing.
-    fn open(path: &Path, why: &str) -> Result<Csv> {
-        let file = match File::open(path) {
-            Ok(f) => f,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                return Err(Error::Input {
-                    path: path.to_path_buf(),
-                    message: format!("not found: {why}"),
-                });
-            }
-            Err(source) => {
-                return Err(Error::Read {
-                    path: path.to_path_buf(),
-                    source,
-                });
-            }
-        };
-        let mut reader = csv::ReaderBuilder::new()
-            .has_headers(true)
-            .from_reader(BufReader::with_capacity(1 << 20, file));
-        let header = reader
-            .headers()
-            .map_err(|e| Error::Input {
-                path: path.to_path_buf(),
-                message: format!("cannot read the header: {e}"),
-            })?
-            .iter()
-            .map(str::to_string)
-            .collect::<Vec<_>>();
-        if header.iter().all(|h| h.is_empty()) {
-            return Err(Error::Input {
-                path: path.to_path_buf(),
-                message: "empty: no header row".into(),
-            });
-        }
-        Ok(Csv {
-            path: path.to_path_buf(),
-            reader,
-            header,
-        })
-    }
-
-    /// The position of a column, or an error naming it.
-    fn column(&self, name: &str) -> Result<usize> {
-        self.header
-            .iter()
-            .position(|h| h == name)
-            .ok_or_else(|| Error::Input {
-                path: self.path.clone(),
-                message: format!(
-                    "missing column `{name}` (the header has: {})",
-                    self.header.join(", ")
-                ),
-            })
-    }
-
-    fn columns(&self, names: &[&str]) -> Result<Vec<usize>> {
-        names.iter().map(|n| self.column(n)).collect()
-    }
-
-    /// Every record, with its line number.
-    fn for_each(&mut self, mut f: impl FnMut(&Cells<'_>) -> Result<()>) -> Result<()> {
-        let mut record = csv::StringRecord::new();
-        loop {
-            match self.reader.read_record(&mut record) {
-                Ok(true) => {}
-                Ok(false) => return Ok(()),
-                Err(e) => {
-                    return Err(Error::Input {
-                        path: self.path.clone(),
-                        message: format!("malformed CSV: {e}"),
-                    });
-                }
-            }
-            let line = record.position().map_or(0, |p| p.line());
-            f(&Cells {
-                path: &self.path,
-                header: &self.header,
-                record: &record,
-                line,
-            })?;
-        }
-    }
+/// The cells of results files that are checked against their manifest.
+trait ResultCells {
+    fn int<T: std::str::FromStr>(&self, col: usize, expected: &str) -> Result<T>;
+    fn replicate_and_year(
+        &self,
+        rep_col: usize,
+        year_col: usize,
+        replicates: usize,
+        years: &[i32],
+    ) -> Result<(usize, usize)>;
+    fn group(&self, col: usize) -> Result<usize>;
+    fn state(&self, col: usize) -> Result<usize>;
 }
 
-/// One record being read.
-struct Cells<'a> {
-    path: &'a Path,
-    header: &'a [String],
-    record: &'a csv::StringRecord,
-    line: u64,
-}
-
-impl Cells<'_> {
-    fn error(&self, col: usize, value: &str, expected: &str) -> Error {
-        Error::Input {
-            path: self.path.to_path_buf(),
-            message: format!(
-                "line {}, column `{}`: found {value:?}, expected {expected}",
-                self.line,
-                self.header.get(col).map_or("?", String::as_str)
-            ),
-        }
-    }
-
-    fn str(&self, col: usize) -> Result<&str> {
-        self.record
-            .get(col)
-            .ok_or_else(|| self.error(col, "", "a value (the row is short)"))
-    }
-
-    /// A number, empty for "not defined".
-    fn opt_f64(&self, col: usize) -> Result<Option<f64>> {
-        let s = self.str(col)?;
-        if s.is_empty() {
-            return Ok(None);
-        }
-        s.parse::<f64>()
-            .ok()
-            .filter(|v| !v.is_nan())
-            .map(Some)
-            .ok_or_else(|| self.error(col, s, "a number or an empty cell"))
-    }
-
-    fn f64(&self, col: usize) -> Result<f64> {
-        let s = self.str(col)?;
-        s.parse::<f64>()
-            .ok()
-            .filter(|v| v.is_finite())
-            .ok_or_else(|| self.error(col, s, "a number"))
-    }
-
+impl ResultCells for Row<'_> {
     fn int<T: std::str::FromStr>(&self, col: usize, expected: &str) -> Result<T> {
-        let s = self.str(col)?;
-        s.parse::<T>().map_err(|_| self.error(col, s, expected))
+        self.parse(col, expected)
     }
 
     /// The replicate (column `rep_col`) and year index (column `year_col`)
@@ -558,7 +437,7 @@ pub fn lines(s: &Scenario, year: i32) -> (f64, f64) {
 type Trajectories = Vec<Vec<[[Option<f64>; 10]; GROUPS]>>;
 
 fn read_trajectories(path: &Path, years: &[i32], replicates: usize) -> Result<Trajectories> {
-    let mut csv = Csv::open(path, RUN_FILES)?;
+    let mut csv = open_csv(path, RUN_FILES)?;
     let key = csv.columns(&["replicate", "year", "livelihood"])?;
     let metrics = csv.columns(&SUMMARY_METRICS)?;
     let mut out = vec![vec![[[None; 10]; GROUPS]; years.len()]; replicates];
@@ -571,7 +450,9 @@ fn read_trajectories(path: &Path, years: &[i32], replicates: usize) -> Result<Tr
                 path: path.to_path_buf(),
                 message: format!(
                     "line {}: a second row for replicate {r}, year {}, livelihood {}",
-                    c.line, years[t], GROUP_NAMES[g]
+                    c.line(),
+                    years[t],
+                    GROUP_NAMES[g]
                 ),
             });
         }
@@ -603,7 +484,7 @@ fn read_flows(
     years: &[i32],
     replicates: usize,
 ) -> Result<Vec<Vec<[[f64; STATES]; STATES]>>> {
-    let mut csv = Csv::open(path, RUN_FILES)?;
+    let mut csv = open_csv(path, RUN_FILES)?;
     let cols = csv.columns(&["replicate", "year", "from", "to", "households"])?;
     let mut out = vec![vec![[[0.0; STATES]; STATES]; years.len()]; replicates];
     let mut seen = vec![vec![false; years.len()]; replicates];
@@ -628,7 +509,7 @@ fn read_flows(
 }
 
 fn read_summary(path: &Path, years: &[i32]) -> Result<BTreeMap<(i32, usize, usize), Estimate>> {
-    let mut csv = Csv::open(path, "written by `migflow run` with 2 replicates or more")?;
+    let mut csv = open_csv(path, "written by `migflow run` with 2 replicates or more")?;
     let cols = csv.columns(&[
         "year",
         "livelihood",
@@ -667,7 +548,7 @@ fn read_summary(path: &Path, years: &[i32]) -> Result<BTreeMap<(i32, usize, usiz
 }
 
 fn read_incomes(path: &Path, years: &[i32]) -> Result<Incomes> {
-    let mut csv = Csv::open(path, "written by `migflow run --households-out`")?;
+    let mut csv = open_csv(path, "written by `migflow run --households-out`")?;
     let cols = csv.columns(&["year", "state", "income_pc"])?;
     let mut values = vec![vec![Vec::new(); GROUPS]; years.len()];
     csv.for_each(|c| {
@@ -1102,11 +983,11 @@ impl SweepResults {
 
         // runs.csv
         let path = dir.join("runs.csv");
-        let mut csv = Csv::open(&path, SWEEP_FILES)?;
+        let mut csv = open_csv(&path, SWEEP_FILES)?;
         let key = csv.columns(&["run_id", "point_id", "replicate", "status"])?;
         let fcols = csv.columns(&factors.iter().map(String::as_str).collect::<Vec<_>>())?;
         let first_outcome = fcols.iter().chain(&key).max().copied().unwrap_or(0) + 1;
-        let outcome_names: Vec<String> = csv.header[first_outcome..].to_vec();
+        let outcome_names: Vec<String> = csv.header()[first_outcome..].to_vec();
         if outcome_names.is_empty() {
             return Err(Error::Input {
                 path,
@@ -1150,14 +1031,14 @@ impl SweepResults {
         // trajectories.csv: checked, not loaded (points_summary.csv has its
         // means).
         let path = dir.join("trajectories.csv");
-        let csv = Csv::open(&path, SWEEP_FILES)?;
+        let csv = open_csv(&path, SWEEP_FILES)?;
         csv.columns(&["run_id", "point_id", "replicate", "year", "livelihood"])?;
         csv.columns(&factors.iter().map(String::as_str).collect::<Vec<_>>())?;
         csv.columns(&SUMMARY_METRICS)?;
 
         // points.csv
         let path = dir.join("points.csv");
-        let mut csv = Csv::open(&path, SWEEP_FILES)?;
+        let mut csv = open_csv(&path, SWEEP_FILES)?;
         let pid = csv.column("point_id")?;
         let fcols = csv.columns(&factors.iter().map(String::as_str).collect::<Vec<_>>())?;
         let mut points = Vec::new();
@@ -1175,7 +1056,7 @@ impl SweepResults {
         let path = dir.join("points_summary.csv");
         let mut years = Vec::new();
         let point_summary = if path.exists() {
-            let mut csv = Csv::open(&path, SWEEP_FILES)?;
+            let mut csv = open_csv(&path, SWEEP_FILES)?;
             let cols = csv.columns(&[
                 "point_id",
                 "year",

@@ -1,7 +1,8 @@
 //! The tidy CSV tables of a run (README "Outputs").
 
 use crate::error::{Error, Result};
-use migflow_core::engine::HouseholdYear;
+use migflow_core::metrics::Metric;
+use migflow_core::model::HouseholdYear;
 use migflow_core::model::{Household, Livelihood};
 use migflow_core::record::{GROUPS, GroupStats, YearRecord, group_name};
 use migflow_core::stats::summarize;
@@ -21,50 +22,23 @@ fn csv_err(path: &Path) -> impl Fn(csv::Error) -> Error + '_ {
     }
 }
 
-/// Header of `trajectories.csv`.
-pub const TRAJECTORY_HEADER: [&str; 13] = [
-    "replicate",
-    "year",
-    "livelihood",
-    "households",
-    "persons",
-    "with_labor",
-    "mean_income_pc",
-    "median_income_pc",
-    "poor_share",
-    "at_risk_share",
-    "returned",
-    "return_rate",
-    "ever_poor_share",
-];
+/// Header of `trajectories.csv`: replicate, year, livelihood, then the
+/// metrics in [`Metric`] order.
+pub const TRAJECTORY_HEADER: [&str; 13] = {
+    let mut header = ["replicate", "year", "livelihood", "", "", "", "", "", "", "", "", "", ""];
+    let mut i = 0;
+    while i < Metric::NAMES.len() {
+        header[3 + i] = Metric::NAMES[i];
+        i += 1;
+    }
+    header
+};
 
 /// The numeric metrics of a group, named as in `trajectories.csv`.
-pub const SUMMARY_METRICS: [&str; 10] = [
-    "households",
-    "persons",
-    "with_labor",
-    "mean_income_pc",
-    "median_income_pc",
-    "poor_share",
-    "at_risk_share",
-    "returned",
-    "return_rate",
-    "ever_poor_share",
-];
+pub const SUMMARY_METRICS: [&str; 10] = Metric::NAMES;
 
 fn metric_values(g: &GroupStats) -> [Option<f64>; 10] {
-    [
-        Some(g.households as f64),
-        Some(g.persons as f64),
-        Some(g.with_labor as f64),
-        g.mean_income_pc,
-        g.median_income_pc,
-        g.poor_share,
-        g.at_risk_share,
-        Some(g.returned as f64),
-        g.return_rate,
-        g.ever_poor_share,
-    ]
+    Metric::values(g)
 }
 
 /// The cells of one trajectory row after `replicate` (year, livelihood and

@@ -15,11 +15,11 @@ use migflow_io::results::{
 };
 
 /// The x-axis label of every chart over years.
-pub const YEAR: &str = "year";
+pub(crate) const YEAR: &str = "year";
 /// The unit of incomes.
-pub const YUAN: &str = "yuan per person per year";
+pub(crate) const YUAN: &str = "yuan per person per year";
 /// The unit of shares.
-pub const SHARE: &str = "share of households";
+pub(crate) const SHARE: &str = "share of households";
 
 /// The default outcome of a sweep's response charts.
 pub const DEFAULT_OUTCOME: &str = "all_mean_poor_share";
@@ -145,6 +145,24 @@ fn metric_series(r: &RunResults, g: usize, metric: usize, name: &str) -> Option<
 /// Shaded windows and event markers of a line chart.
 type Decorations = (Vec<(f64, f64, String)>, Vec<(f64, String)>);
 
+/// Lines over the years, with shaded windows and event markers.
+fn over_years(
+    title: String,
+    y_label: &str,
+    series: Vec<Series>,
+    (windows, markers): &Decorations,
+) -> LineChart {
+    LineChart {
+        title,
+        x_label: YEAR.into(),
+        y_label: y_label.into(),
+        series,
+        windows: windows.clone(),
+        markers: markers.clone(),
+        zero_line: false,
+    }
+}
+
 /// Shaded lever windows (a year's band is the year ± ½, kept inside the
 /// axis) and event markers of a run.
 fn windows_and_markers(s: &migflow_core::params::Scenario, years: &[i32]) -> Decorations {
@@ -194,6 +212,21 @@ fn window_caption(s: &migflow_core::params::Scenario, years: &[i32]) -> String {
     )
 }
 
+/// Share of all households in group `g` in year `t`, mean over the
+/// replicates that have households.
+pub(crate) fn group_share(r: &RunResults, t: usize, g: usize) -> Option<f64> {
+    let hh = metric_index("households")?;
+    let shares: Vec<f64> = r
+        .trajectories
+        .iter()
+        .filter_map(|rep| {
+            let all = rep[t][ALL_GROUP][hh]?;
+            (all > 0.0).then(|| rep[t][g][hh].unwrap_or(0.0) / all)
+        })
+        .collect();
+    summarize(&shares).0
+}
+
 fn metric(name: &str) -> usize {
     metric_index(name).unwrap_or(0)
 }
@@ -204,10 +237,10 @@ pub fn run_charts(r: &RunResults) -> Figures {
         figures: Vec::new(),
         notes: r.notes.clone(),
     };
-    let (windows, markers) = windows_and_markers(&r.scenario, &r.years);
+    let decorations = windows_and_markers(&r.scenario, &r.years);
     let reps = replicate_phrase(r.replicates);
     let window_words = window_caption(&r.scenario, &r.years);
-    let marker_words = if markers.is_empty() {
+    let marker_words = if decorations.1.is_empty() {
         String::new()
     } else {
         " Vertical lines: events.".into()
@@ -269,15 +302,12 @@ pub fn run_charts(r: &RunResults) -> Figures {
             .collect();
         out.figures.push(Figure {
             name: name.into(),
-            chart: Chart::Line(LineChart {
-                title: format!("{title} ({reps})"),
-                x_label: YEAR.into(),
-                y_label: y_label.into(),
+            chart: Chart::Line(over_years(
+                format!("{title} ({reps})"),
+                y_label,
                 series,
-                windows: windows.clone(),
-                markers: markers.clone(),
-                zero_line: false,
-            }),
+                &decorations,
+            )),
             size: DEFAULT_SIZE,
             caption: format!("{what}; {reps}.{window_words}{marker_words}"),
             section: Section::Poverty,
@@ -285,15 +315,12 @@ pub fn run_charts(r: &RunResults) -> Figures {
         if zoom {
             out.figures.push(Figure {
                 name: format!("{name}_with_livelihood"),
-                chart: Chart::Line(LineChart {
-                    title: format!("{title}: households with a livelihood ({reps})"),
-                    x_label: YEAR.into(),
-                    y_label: y_label.into(),
-                    series: working,
-                    windows: windows.clone(),
-                    markers: markers.clone(),
-                    zero_line: false,
-                }),
+                chart: Chart::Line(over_years(
+                    format!("{title}: households with a livelihood ({reps})"),
+                    y_label,
+                    working,
+                    &decorations,
+                )),
                 size: DEFAULT_SIZE,
                 caption: format!(
                     "The chart above without the households that have no livelihood (“none”), on a finer scale; “all” still counts every household.{window_words}{marker_words}"
@@ -305,21 +332,10 @@ pub fn run_charts(r: &RunResults) -> Figures {
 
     // Composition.
     let xs: Vec<f64> = r.years.iter().map(|&y| f64::from(y)).collect();
-    let hh = metric("households");
     let layers: Vec<(String, Vec<f64>)> = (0..STATES)
         .map(|g| {
             let shares = (0..r.years.len())
-                .map(|t| {
-                    let shares: Vec<f64> = r
-                        .trajectories
-                        .iter()
-                        .filter_map(|rep| {
-                            let all = rep[t][ALL_GROUP][hh]?;
-                            (all > 0.0).then(|| rep[t][g][hh].unwrap_or(0.0) / all)
-                        })
-                        .collect();
-                    summarize(&shares).0.unwrap_or(0.0)
-                })
+                .map(|t| group_share(r, t, g).unwrap_or(0.0))
                 .collect();
             (GROUP_NAMES[g].to_string(), shares)
         })
@@ -446,15 +462,12 @@ pub fn run_charts(r: &RunResults) -> Figures {
         );
         out.figures.push(Figure {
             name: "income_means".into(),
-            chart: Chart::Line(LineChart {
-                title: format!("Mean per-capita income by livelihood ({reps})"),
-                x_label: YEAR.into(),
-                y_label: YUAN.into(),
-                series: income_series,
-                windows: windows.clone(),
-                markers: markers.clone(),
-                zero_line: false,
-            }),
+            chart: Chart::Line(over_years(
+                format!("Mean per-capita income by livelihood ({reps})"),
+                YUAN,
+                income_series,
+                &decorations,
+            )),
             size: DEFAULT_SIZE,
             caption: format!(
                 "Unweighted mean over households of per-capita net income after dibao, nominal yuan; {reps}. The poverty line (blue) grows {:.1} % a year.{window_words}{marker_words}",
@@ -516,7 +529,7 @@ pub fn run_charts(r: &RunResults) -> Figures {
 
 /// The `p`-quantile of sorted values, interpolating linearly between order
 /// statistics (R's type 7).
-pub fn quantile(sorted: &[f64], p: f64) -> f64 {
+pub(crate) fn quantile(sorted: &[f64], p: f64) -> f64 {
     if sorted.is_empty() {
         return f64::NAN;
     }
@@ -527,7 +540,7 @@ pub fn quantile(sorted: &[f64], p: f64) -> f64 {
 }
 
 /// 12345.6 → "12,346".
-pub fn thousands(v: f64) -> String {
+pub(crate) fn thousands(v: f64) -> String {
     let neg = v < 0.0;
     let s = format!("{:.0}", v.abs());
     let mut out = String::new();
@@ -546,7 +559,7 @@ pub fn thousands(v: f64) -> String {
 /// The comparison charts of two runs, from their paired differences.
 pub fn comparison_charts(base: &RunResults, policy: &RunResults, diffs: &[Difference]) -> Figures {
     let mut out = Figures::default();
-    let (windows, markers) = windows_and_markers(&policy.scenario, &policy.years);
+    let decorations = windows_and_markers(&policy.scenario, &policy.years);
     let r = base.replicates;
     let ci_words = if r > 1 {
         format!("mean of {r} paired differences, shaded: 95% CI")
@@ -606,13 +619,13 @@ pub fn comparison_charts(base: &RunResults, policy: &RunResults, diffs: &[Differ
         out.figures.push(Figure {
             name: name.into(),
             chart: Chart::Line(LineChart {
-                title: format!("{title} ({ci_short})"),
-                x_label: YEAR.into(),
-                y_label: y_label.into(),
-                series,
-                windows: windows.clone(),
-                markers: markers.clone(),
                 zero_line: true,
+                ..over_years(
+                    format!("{title} ({ci_short})"),
+                    y_label,
+                    series,
+                    &decorations,
+                )
             }),
             size: DEFAULT_SIZE,
             caption: format!(
@@ -634,18 +647,15 @@ pub fn comparison_charts(base: &RunResults, policy: &RunResults, diffs: &[Differ
     if both.len() == 2 {
         out.figures.push(Figure {
             name: "compare_poor_share".into(),
-            chart: Chart::Line(LineChart {
-                title: format!(
+            chart: Chart::Line(over_years(
+                format!(
                     "Poverty share of all households, base and policy ({})",
                     replicate_phrase(r)
                 ),
-                x_label: YEAR.into(),
-                y_label: "share of households below the poverty line".into(),
-                series: both,
-                windows,
-                markers,
-                zero_line: false,
-            }),
+                "share of households below the poverty line",
+                both,
+                &decorations,
+            )),
             size: DEFAULT_SIZE,
             caption: format!(
                 "All households: base ({}) and policy ({}); {}.",
@@ -682,7 +692,7 @@ struct Levels {
 }
 
 /// At most this many levels (or bins) on a response chart.
-pub const MAX_LEVELS: usize = 10;
+pub(crate) const MAX_LEVELS: usize = 10;
 
 impl Levels {
     /// Numeric factors with more than `max` distinct values go into `max`
@@ -750,7 +760,7 @@ impl Levels {
 }
 
 /// A number in four significant digits, without trailing zeros.
-pub fn short(x: f64) -> String {
+pub(crate) fn short(x: f64) -> String {
     significant(x, 4)
 }
 
@@ -773,12 +783,12 @@ fn significant(x: f64, n: i32) -> String {
 }
 
 /// The last segment of a factor's dotted path.
-pub fn short_factor(path: &str) -> &str {
+pub(crate) fn short_factor(path: &str) -> &str {
     path.rsplit('.').next().unwrap_or(path)
 }
 
 /// What an outcome column of `runs.csv` measures, with its unit.
-pub fn outcome_label(col: &str) -> String {
+pub(crate) fn outcome_label(col: &str) -> String {
     let (group, what) = match col.split_once('_') {
         Some((g, w)) if GROUP_NAMES.contains(&g) => (g, w),
         _ => return col.to_string(),
@@ -1017,18 +1027,15 @@ pub fn sweep_charts(s: &SweepResults, outcome: &str) -> Result<Figures> {
                 let reps = s.manifest.replicates as usize;
                 out.figures.push(Figure {
                     name: "sweep_poor_share_by_point".into(),
-                    chart: Chart::Line(LineChart {
-                        title: format!(
+                    chart: Chart::Line(over_years(
+                        format!(
                             "Poverty share of all households by design point ({})",
                             replicate_phrase(reps)
                         ),
-                        x_label: YEAR.into(),
-                        y_label: "share of households below the poverty line".into(),
+                        "share of households below the poverty line",
                         series,
-                        windows: Vec::new(),
-                        markers: Vec::new(),
-                        zero_line: false,
-                    }),
+                        &Decorations::default(),
+                    )),
                     size: DEFAULT_SIZE,
                     caption: format!(
                         "The poverty share of all households at each design point, by year (points_summary.csv); {}.",

@@ -202,7 +202,7 @@ fn fixtures() -> &'static Fixtures {
             data.push_str(row);
             let mut cells = row.split(',');
             let (generation, sample) = (cells.next().expect("gen"), cells.next().expect("sample"));
-            let check = migflow_experiments::store::bytes_check(&[row.as_bytes()]);
+            let check = migflow_io::journal::bytes_check(&[row.as_bytes()]);
             journal.push_str(&format!("{generation}\t{sample}\t{}\t{check:016x}\n", data.len()));
         }
         std::fs::write(partial.join("stream/samples.csv"), data).expect("stream");

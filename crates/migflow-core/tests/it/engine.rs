@@ -338,7 +338,10 @@ fn the_largest_valid_values_keep_every_output_finite() {
     let runs = util::run(&s, 3, 1);
     for rec in &runs[0] {
         for g in &rec.groups {
-            for v in migflow_core::metrics::Metric::values(g).into_iter().flatten() {
+            for v in migflow_core::metrics::Metric::values(g)
+                .into_iter()
+                .flatten()
+            {
                 assert!(v.is_finite(), "{}: {v}", rec.year);
             }
         }
