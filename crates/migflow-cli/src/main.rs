@@ -1,15 +1,22 @@
 //! The `migflow` command: parse, run, turn the result into an exit code.
 
 #![forbid(unsafe_code)]
-#![warn(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+#![cfg_attr(
+    not(test),
+    warn(clippy::unwrap_used, clippy::expect_used, clippy::panic)
+)]
 
-mod cli;
+mod args;
+mod commands;
+mod progress;
+
+use clap::Parser;
 
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
     migflow_io::manifest::set_program_commit(env!("MIGFLOW_GIT_COMMIT"));
-    match cli::main() {
+    match commands::dispatch(args::Cli::parse()) {
         Ok(code) => code,
         Err(err) => {
             // A closed pipe (`migflow ... | head`) is a normal end.
@@ -58,6 +65,28 @@ fn flag_message(err: &migflow_io::Error) -> Option<String> {
             "{}: another migflow process ({holder}) is writing this directory; wait for it to finish or choose another --out",
             dir.display()
         )),
+        Error::Option { option, message } => Some(format!("{}: {message}", flag(*option))),
+        Error::Memory { .. } => Some(format!(
+            "{err} (--threads sets how many replicates run at once)"
+        )),
         _ => None,
+    }
+}
+
+/// The flag of a library option.
+fn flag(option: migflow_io::OptionName) -> &'static str {
+    use migflow_io::OptionName::*;
+    match option {
+        Threads => "--threads",
+        Tasks => "--tasks",
+        Shard => "--shard",
+        Samples => "--samples",
+        Accept => "--accept",
+        Generations => "--generations",
+        Bootstrap => "--bootstrap",
+        Years => "--years",
+        Metric => "--metric",
+        Year => "--year",
+        Compare => "--compare",
     }
 }

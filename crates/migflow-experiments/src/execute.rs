@@ -43,13 +43,15 @@ pub fn shard_runs(plan: &SweepPlan, shard: Option<Shard>) -> impl Iterator<Item 
     (0..plan.runs()).filter(move |r| shard.is_none_or(|s| s.contains(*r)))
 }
 
-fn pool(threads: usize) -> Result<rayon::ThreadPool> {
+/// The worker pool of a run, sweep or calibration: `threads` workers (0:
+/// one a core). The one place pools are made.
+pub fn pool(threads: usize) -> Result<rayon::ThreadPool> {
     let mut b = rayon::ThreadPoolBuilder::new();
     if threads > 0 {
         b = b.num_threads(threads);
     }
-    b.build().map_err(|e| Error::Input {
-        path: PathBuf::from("--threads"),
+    b.build().map_err(|e| Error::Option {
+        option: migflow_io::OptionName::Threads,
         message: format!("cannot start {threads} threads: {e}"),
     })
 }

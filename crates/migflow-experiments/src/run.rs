@@ -80,13 +80,7 @@ pub fn run_to_dir(opts: &RunOptions, progress: &(dyn Fn() + Sync)) -> Result<Run
         &format!("a run of {households} households × {in_flight} replicate(s) at once"),
         migflow_io::resources::households_bytes(households, in_flight),
     )?;
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(threads)
-        .build()
-        .map_err(|e| Error::Input {
-            path: PathBuf::from("--threads"),
-            message: format!("cannot start {threads} threads: {e}"),
-        })?;
+    let pool = crate::execute::pool(threads)?;
 
     let panel_parts: Vec<PathBuf> = (0..opts.replicates)
         .map(|r| dir.scratch_part("households.csv", r))

@@ -1,47 +1,8 @@
 //! Slurm job scripts for a sweep: a job array over the shards, and a merge
 //! job that runs after every shard succeeded (`afterok`).
 
-use super::store::Shard;
 use migflow_io::error::{Error, Result};
 use std::path::{Path, PathBuf};
-
-/// Parse `--shard`: `I/N` (0 ≤ I < N), or `slurm` to read
-/// `SLURM_ARRAY_TASK_ID` and `SLURM_ARRAY_TASK_COUNT` through `env`.
-pub fn parse_shard(
-    text: &str,
-    env: impl Fn(&str) -> Option<String>,
-) -> std::result::Result<Shard, String> {
-    let (index, count) = if text == "slurm" {
-        let get = |name: &str| -> std::result::Result<u64, String> {
-            let v = env(name).ok_or_else(|| {
-                format!("--shard slurm: {name} is not set (is this a Slurm array task?)")
-            })?;
-            v.trim()
-                .parse::<u64>()
-                .map_err(|_| format!("--shard slurm: {name}={v:?} is not a non-negative integer"))
-        };
-        (get("SLURM_ARRAY_TASK_ID")?, get("SLURM_ARRAY_TASK_COUNT")?)
-    } else {
-        let (i, n) = text.split_once('/').ok_or_else(|| {
-            format!("--shard {text:?}: expected I/N (for example 0/4) or `slurm`")
-        })?;
-        let i = i
-            .trim()
-            .parse::<u64>()
-            .map_err(|_| format!("--shard {text:?}: I must be a non-negative integer"))?;
-        let n = n
-            .trim()
-            .parse::<u64>()
-            .map_err(|_| format!("--shard {text:?}: N must be a positive integer"))?;
-        (i, n)
-    };
-    if count == 0 || index >= count {
-        return Err(format!(
-            "--shard {text}: shard index {index} out of range: expected 0 ≤ I < N with N = {count} ≥ 1"
-        ));
-    }
-    Ok(Shard { index, count })
-}
 
 /// Options of the generated job scripts.
 #[derive(Debug, Clone)]
@@ -67,8 +28,8 @@ fn quote(p: &Path) -> String {
 /// Returns the path of `submit.sh`.
 pub fn write_scripts(sweep_file: &Path, out: &Path, o: &SlurmOptions) -> Result<PathBuf> {
     if o.tasks == 0 {
-        return Err(Error::Input {
-            path: PathBuf::from("--tasks"),
+        return Err(Error::Option {
+            option: migflow_io::OptionName::Tasks,
             message: "expected at least 1 task".into(),
         });
     }
@@ -192,29 +153,5 @@ mod tests {
         let submit = std::fs::read_to_string(submit).unwrap();
         assert!(submit.contains("--dependency=afterok:"), "{submit}");
         let _ = std::fs::remove_dir_all(&dir);
-    }
-
-    #[test]
-    fn shards_parse_and_range_check() {
-        let none = |_: &str| None;
-        assert_eq!(parse_shard("1/4", none), Ok(Shard { index: 1, count: 4 }));
-        assert!(
-            parse_shard("4/4", none)
-                .unwrap_err()
-                .contains("out of range")
-        );
-        assert!(parse_shard("0/0", none).is_err());
-        assert!(parse_shard("x", none).is_err());
-        let env = |k: &str| match k {
-            "SLURM_ARRAY_TASK_ID" => Some("2".to_string()),
-            "SLURM_ARRAY_TASK_COUNT" => Some("3".to_string()),
-            _ => None,
-        };
-        assert_eq!(parse_shard("slurm", env), Ok(Shard { index: 2, count: 3 }));
-        assert!(
-            parse_shard("slurm", none)
-                .unwrap_err()
-                .contains("SLURM_ARRAY_TASK_ID")
-        );
     }
 }

@@ -61,10 +61,12 @@ impl Results {
             Ok(Results::Run(Box::new(RunResults::read(dir, years)?)))
         } else if value.get("sweep_toml").is_some() {
             if years.is_some() {
-                return Err(Error::Input {
-                    path: dir.to_path_buf(),
-                    message: "--years applies to the results of `migflow run`; this is a sweep"
-                        .into(),
+                return Err(Error::Option {
+                    option: crate::OptionName::Years,
+                    message: format!(
+                        "{}: years apply to the results of `migflow run`; this is a sweep",
+                        dir.display()
+                    ),
                 });
             }
             Ok(Results::Sweep(Box::new(SweepResults::read(dir)?)))
@@ -325,10 +327,11 @@ impl RunResults {
             Some(ys) => {
                 for y in ys {
                     if !run_years.contains(y) {
-                        return Err(Error::Input {
-                            path: dir.to_path_buf(),
+                        return Err(Error::Option {
+                            option: crate::OptionName::Years,
                             message: format!(
-                                "--years: {y} is not a year of this run ({}–{})",
+                                "{}: {y} is not a year of this run ({}–{})",
+                                dir.display(),
                                 run_years[0],
                                 run_years[run_years.len() - 1]
                             ),

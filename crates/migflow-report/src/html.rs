@@ -48,9 +48,12 @@ pub fn report(
             let policy = match Results::read(other, None)? {
                 Results::Run(r) => r,
                 Results::Sweep(_) => {
-                    return Err(Error::Input {
-                        path: other.to_path_buf(),
-                        message: "is a sweep: --compare takes the results of `migflow run`".into(),
+                    return Err(Error::Option {
+                        option: migflow_io::OptionName::Compare,
+                        message: format!(
+                            "{}: is a sweep: a comparison takes the results of `migflow run`",
+                            other.display()
+                        ),
                     });
                 }
             };
@@ -68,9 +71,12 @@ pub fn report(
             )?
         }
         (Some(_), Results::Sweep(_)) => {
-            return Err(Error::Input {
-                path: dir.to_path_buf(),
-                message: "is a sweep: --compare compares the results of two `migflow run`s".into(),
+            return Err(Error::Option {
+                option: migflow_io::OptionName::Compare,
+                message: format!(
+                    "{}: is a sweep: a comparison compares the results of two `migflow run`s",
+                    dir.display()
+                ),
             });
         }
     };

@@ -1,0 +1,413 @@
+//! The command line as clap parses it: subcommands, their flags, and the
+//! value parsers that turn flag text into library values.
+
+use clap::{Parser, Subcommand, ValueEnum};
+use migflow_analysis::calibrate::Method;
+use migflow_experiments::store::Shard;
+use std::num::{NonZeroU64, NonZeroUsize};
+use std::path::PathBuf;
+
+/// migflow: agent-based simulation of relocated households' livelihood
+/// flows and their risk of returning to poverty.
+#[derive(Debug, Parser)]
+#[command(name = "migflow", version, about, long_about = None)]
+pub struct Cli {
+    /// The subcommand.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run a scenario and write trajectories, flows and a manifest.
+    #[command(after_help = "Examples:
+  migflow run                                   # the built-in T County default into results/
+  migflow run scenarios/workshops_expanded.toml --out results/workshops
+  migflow run scenarios/t_county.toml --seed 7 --replicates 8 --threads 2
+  migflow run results/manifest.json --out rerun # repeat a run from its manifest
+  migflow run --households-out --quiet          # also write the household × year panel")]
+    Run(RunArgs),
+    /// Check a scenario file and show what it resolves to.
+    #[command(after_help = "Examples:
+  migflow validate scenarios/guangxi_scale.toml
+  migflow validate my_scenario.toml && migflow run my_scenario.toml")]
+    Validate {
+        /// The scenario file.
+        scenario: PathBuf,
+    },
+    /// Run a parameter sweep: a design over scenario keys, with replicates.
+    #[command(after_help = "Examples:
+  migflow sweep scenarios/sweeps/workshops_vs_cooperation.toml --out results/sweep
+  migflow sweep SWEEP.toml --out results/sweep --dry-run      # count runs and rows, estimate the time
+  migflow sweep SWEEP.toml --out results/sweep --resume       # finish a killed or interrupted sweep
+  migflow sweep SWEEP.toml --out shard-0 --shard 0/4          # one of 4 shards; then `migflow merge`
+  migflow sweep SWEEP.toml --out shard-$SLURM_ARRAY_TASK_ID --shard slurm
+
+Exit codes: 0 all runs succeeded; 1 some runs failed (see failures.csv); 2 bad input.")]
+    Sweep(SweepArgs),
+    /// Merge the shard directories of a sweep into the whole sweep's outputs.
+    #[command(after_help = "Examples:
+  migflow merge results/shard-0 results/shard-1 results/shard-2 results/shard-3 --out results/sweep
+  migflow merge results/shards/* --out results/sweep")]
+    Merge {
+        /// Shard directories, each a finished `migflow sweep --shard`.
+        #[arg(required = true)]
+        shards: Vec<PathBuf>,
+        /// Output directory.
+        #[arg(long, short)]
+        out: PathBuf,
+    },
+    /// Write Slurm scripts that run a sweep as a job array, then merge it.
+    #[command(after_help = "Examples:
+  migflow slurm SWEEP.toml --out /scratch/me/sweep --tasks 50 --time 02:00:00 --cpus 4
+  bash /scratch/me/sweep/slurm/submit.sh")]
+    Slurm {
+        /// The sweep file.
+        sweep: PathBuf,
+        /// Results directory (shards go to OUT/shards, the merged sweep to OUT).
+        #[arg(long, short)]
+        out: PathBuf,
+        /// Array tasks (shards).
+        #[arg(long)]
+        tasks: NonZeroU64,
+        /// Slurm partition.
+        #[arg(long)]
+        partition: Option<String>,
+        /// Time limit per task.
+        #[arg(long, default_value = "01:00:00")]
+        time: String,
+        /// CPUs per task.
+        #[arg(long, default_value_t = 1)]
+        cpus: u32,
+        /// The migflow binary the nodes run (default: this one).
+        #[arg(long)]
+        migflow: Option<PathBuf>,
+    },
+    /// Draw every chart the results of a run or a sweep allow (SVG, and PNG
+    /// with --png).
+    #[command(after_help = "Examples:
+  migflow plot results                           # charts into results/charts/
+  migflow plot results --png --out figures       # SVG and PNG into figures/
+  migflow plot results --years 2021,2026         # flow and income charts for these years
+  migflow plot results/sweep --outcome all_final_poor_share
+
+Charts the files do not allow (e.g. income distributions without
+households.csv, from `migflow run --households-out`) are skipped with a note.
+Exit codes: 0 written; 2 missing or malformed results.")]
+    Plot(PlotArgs),
+    /// Compare two runs (policy − base, paired by replicate): charts and
+    /// differences.csv with 95% CIs.
+    #[command(after_help = "Examples:
+  migflow run --replicates 8 --quiet --out results/base
+  migflow run scenarios/workshops_expanded.toml --replicates 8 --quiet --out results/workshops
+  migflow compare results/base results/workshops --out results/workshops-vs-base
+
+The runs must have the same replicates and years; use the same seed so that
+replicate r of both shares its random streams (paired differences).
+Exit codes: 0 written; 2 missing, malformed or incomparable results.")]
+    Compare(CompareArgs),
+    /// Write one self-contained HTML report (inline SVG and CSS, no network,
+    /// no script) of a run or a sweep.
+    #[command(after_help = "Examples:
+  migflow run --replicates 4 --households-out --quiet && migflow report results -o report.html
+  migflow report results/base --compare results/workshops -o workshops.html
+  migflow report results/sweep -o sweep.html
+
+Exit codes: 0 written; 2 missing or malformed results.")]
+    Report(ReportArgs),
+    /// Global sensitivity of a finished `sobol` or `morris` sweep: Sobol
+    /// indices (S1, ST) or Morris measures (μ*, μ, σ) with bootstrap 95% CIs.
+    #[command(after_help = "Examples:
+  migflow sweep scenarios/sweeps/sensitivity_sobol.toml --out results/sobol --quiet
+  migflow sensitivity results/sobol                       # sensitivity.csv and charts into results/sobol/sensitivity/
+  migflow sensitivity results/sobol --metric all_mean_poor_share --metric farm_cum_returned
+  migflow sensitivity results/morris --year 2025 --out results/morris-2025
+  migflow sensitivity --selftest                          # the estimators on Ishigami and a linear model
+
+Metrics are runs.csv outcome columns (`<livelihood>_<outcome>`), averaged over
+each point's replicates; default: `<livelihood>_mean_poor_share` and
+`<livelihood>_cum_returned` for the five livelihoods and `all`. With --year
+they are taken up to that year from trajectories.csv, where any trajectory
+metric (e.g. `all_poor_share`) may be named too. Morris values are in units
+of the output per full range (max − min) of the factor.
+Exit codes: 0 written (or self-test passed); 1 self-test out of tolerance;
+2 missing or malformed results, or not a sobol or morris sweep.")]
+    Sensitivity(SensitivityArgs),
+    /// Fit free parameters to observed targets by approximate Bayesian
+    /// computation (rejection or ABC-SMC): posterior, fit table, best-fit scenario.
+    #[command(after_help = "Examples:
+  migflow calibrate scenarios/calibration/relocated_2021_2022.toml --out results/calibration --method smc --samples 1500 --generations 6
+  migflow calibrate CALIB.toml --out results/calib --samples 2000 --accept 0.05
+  migflow calibrate CALIB.toml --out results/calib --method smc --samples 500 --generations 4
+  migflow calibrate CALIB.toml --out results/calib --resume   # finish an interrupted calibration
+  migflow run results/calibration/best_fit.toml --out results/best-fit
+
+Writes samples.csv, posterior.csv, fit.csv, best_fit.toml and manifest.json.
+A target the model cannot reach is reported with a WARNING on stderr and in
+fit.csv's `warning` column.
+Exit codes: 0 written (warnings included); 2 bad input.")]
+    Calibrate(CalibrateArgs),
+    /// Print the default scenario, every key commented.
+    #[command(after_help = "Examples:
+  migflow scenario --print-default > my_scenario.toml")]
+    Scenario {
+        /// Print the complete default scenario (T County) as TOML.
+        #[arg(long)]
+        print_default: bool,
+    },
+}
+
+/// The arguments of `migflow sweep`.
+#[derive(Debug, clap::Args)]
+pub struct SweepArgs {
+    /// The sweep file.
+    pub sweep: PathBuf,
+    /// Results directory.
+    #[arg(long, short)]
+    pub out: PathBuf,
+    /// Print the runs, points, output rows and an estimated time; run nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Finish an interrupted sweep in OUT (starts it if OUT holds none).
+    #[arg(long)]
+    pub resume: bool,
+    /// Run one shard: `I/N` runs every N-th run from I; `slurm` reads
+    /// SLURM_ARRAY_TASK_ID and SLURM_ARRAY_TASK_COUNT.
+    #[arg(long, value_parser = parse_shard)]
+    pub shard: Option<Shard>,
+    /// Worker threads (default: all cores). Results do not depend on it.
+    #[arg(long, short = 'j')]
+    pub threads: Option<NonZeroUsize>,
+    /// No progress bar.
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+/// The arguments of `migflow plot`.
+#[derive(Debug, clap::Args)]
+pub struct PlotArgs {
+    /// Results directory of `migflow run`, `migflow sweep` or `migflow merge`.
+    pub results: PathBuf,
+    /// Output directory (default: RESULTS/charts).
+    #[arg(long, short)]
+    pub out: Option<PathBuf>,
+    /// Also write each chart as PNG.
+    #[arg(long)]
+    pub png: bool,
+    /// Years of the flow and income charts, e.g. 2021,2026 (default: the
+    /// first year and the first year after the levers end).
+    #[arg(long, value_delimiter = ',')]
+    pub years: Option<Vec<i32>>,
+    /// A sweep's outcome column of runs.csv (default: all_mean_poor_share).
+    #[arg(long)]
+    pub outcome: Option<String>,
+}
+
+/// The arguments of `migflow compare`.
+#[derive(Debug, clap::Args)]
+pub struct CompareArgs {
+    /// Results directory of the base run.
+    pub base: PathBuf,
+    /// Results directory of the policy run.
+    pub policy: PathBuf,
+    /// Output directory for the charts and differences.csv.
+    #[arg(long, short)]
+    pub out: PathBuf,
+    /// Also write each chart as PNG.
+    #[arg(long)]
+    pub png: bool,
+}
+
+/// The arguments of `migflow report`.
+#[derive(Debug, clap::Args)]
+pub struct ReportArgs {
+    /// Results directory of `migflow run`, `migflow sweep` or `migflow merge`.
+    pub results: PathBuf,
+    /// Another run's results to compare with (this one is the base).
+    #[arg(long)]
+    pub compare: Option<PathBuf>,
+    /// The HTML file to write.
+    #[arg(long = "out", short = 'o')]
+    pub out: PathBuf,
+    /// Years of the flow and income charts, e.g. 2021,2026.
+    #[arg(long, value_delimiter = ',')]
+    pub years: Option<Vec<i32>>,
+    /// A sweep's outcome column of runs.csv (default: all_mean_poor_share).
+    #[arg(long)]
+    pub outcome: Option<String>,
+}
+
+/// The arguments of `migflow sensitivity`.
+#[derive(Debug, clap::Args)]
+pub struct SensitivityArgs {
+    /// Results directory of a finished `sobol` or `morris` sweep.
+    #[arg(required_unless_present = "selftest")]
+    pub sweep_dir: Option<PathBuf>,
+    /// An output metric (repeatable); default: every livelihood's
+    /// mean_poor_share and cum_returned.
+    #[arg(long = "metric", short = 'm')]
+    pub metrics: Vec<String>,
+    /// Take the metrics up to this calendar year from trajectories.csv.
+    #[arg(long)]
+    pub year: Option<i32>,
+    /// Output directory (default: SWEEP_DIR/sensitivity).
+    #[arg(long, short)]
+    pub out: Option<PathBuf>,
+    /// Bootstrap resamples for the 95% CIs (0: none).
+    #[arg(long, default_value_t = migflow_analysis::sensitivity::DEFAULT_BOOTSTRAP)]
+    pub bootstrap: usize,
+    /// Check the estimators on Ishigami and a linear model against their
+    /// exact indices, then exit.
+    #[arg(long, conflicts_with_all = ["sweep_dir", "metrics", "year", "out"])]
+    pub selftest: bool,
+}
+
+/// The arguments of `migflow calibrate`.
+#[derive(Debug, clap::Args)]
+pub struct CalibrateArgs {
+    /// The calibration file (CALIB.toml).
+    pub calibration: PathBuf,
+    /// Results directory.
+    #[arg(long, short)]
+    pub out: PathBuf,
+    /// Parameter sets simulated (per generation with --method smc).
+    #[arg(long, default_value_t = 1000)]
+    pub samples: u64,
+    /// `rejection` (from the prior) or `smc` (ABC-SMC, decreasing tolerances).
+    #[arg(long, value_enum, default_value_t = MethodArg::Rejection)]
+    pub method: MethodArg,
+    /// Rejection: the fraction of samples accepted, closest first.
+    #[arg(long, default_value_t = 0.1)]
+    pub accept: f64,
+    /// ABC-SMC: generations.
+    #[arg(long, default_value_t = 4)]
+    pub generations: u32,
+    /// Finish an interrupted calibration in OUT.
+    #[arg(long)]
+    pub resume: bool,
+    /// Worker threads (default: all cores). Results do not depend on it.
+    #[arg(long, short = 'j')]
+    pub threads: Option<NonZeroUsize>,
+    /// No progress bar and no summary (warnings are still printed).
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+/// The arguments of `migflow run`.
+#[derive(Debug, clap::Args)]
+pub struct RunArgs {
+    /// Scenario TOML file, or a manifest.json to repeat a run. Without it,
+    /// the built-in T County default.
+    pub scenario: Option<PathBuf>,
+    /// Results directory.
+    #[arg(long, short, default_value = "results")]
+    pub out: PathBuf,
+    /// Master seed (default: the scenario's `run.seed`).
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// Replicates (default: the scenario's `run.replicates`).
+    #[arg(long, short)]
+    pub replicates: Option<u32>,
+    /// Worker threads (default: all cores). Results do not depend on it.
+    #[arg(long, short = 'j')]
+    pub threads: Option<NonZeroUsize>,
+    /// No progress bar.
+    #[arg(long, short)]
+    pub quiet: bool,
+    /// Also write households.csv, the household × year panel.
+    #[arg(long)]
+    pub households_out: bool,
+}
+
+/// `--method` of `migflow calibrate`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum MethodArg {
+    /// Rejection from the prior.
+    Rejection,
+    /// ABC-SMC with decreasing tolerances.
+    Smc,
+}
+
+impl From<MethodArg> for Method {
+    fn from(m: MethodArg) -> Method {
+        match m {
+            MethodArg::Rejection => Method::Rejection,
+            MethodArg::Smc => Method::Smc,
+        }
+    }
+}
+
+/// `--threads` as the library takes it: 0 is every core.
+pub fn threads(flag: Option<NonZeroUsize>) -> usize {
+    flag.map_or(0, NonZeroUsize::get)
+}
+
+/// Parse `--shard`: `I/N` (0 ≤ I < N), or `slurm` to read
+/// `SLURM_ARRAY_TASK_ID` and `SLURM_ARRAY_TASK_COUNT`.
+fn parse_shard(text: &str) -> Result<Shard, String> {
+    shard_from(text, |k| std::env::var(k).ok())
+}
+
+/// [`parse_shard`] with the environment given.
+fn shard_from(text: &str, env: impl Fn(&str) -> Option<String>) -> Result<Shard, String> {
+    let (index, count) = if text == "slurm" {
+        let get = |name: &str| -> Result<u64, String> {
+            let v = env(name).ok_or_else(|| {
+                format!("--shard slurm: {name} is not set (is this a Slurm array task?)")
+            })?;
+            v.trim()
+                .parse::<u64>()
+                .map_err(|_| format!("--shard slurm: {name}={v:?} is not a non-negative integer"))
+        };
+        (get("SLURM_ARRAY_TASK_ID")?, get("SLURM_ARRAY_TASK_COUNT")?)
+    } else {
+        let (i, n) = text.split_once('/').ok_or_else(|| {
+            format!("--shard {text:?}: expected I/N (for example 0/4) or `slurm`")
+        })?;
+        let i = i
+            .trim()
+            .parse::<u64>()
+            .map_err(|_| format!("--shard {text:?}: I must be a non-negative integer"))?;
+        let n = n
+            .trim()
+            .parse::<u64>()
+            .map_err(|_| format!("--shard {text:?}: N must be a positive integer"))?;
+        (i, n)
+    };
+    if count == 0 || index >= count {
+        return Err(format!(
+            "--shard {text}: shard index {index} out of range: expected 0 ≤ I < N with N = {count} ≥ 1"
+        ));
+    }
+    Ok(Shard { index, count })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shards_parse_and_range_check() {
+        let none = |_: &str| None;
+        assert_eq!(shard_from("1/4", none), Ok(Shard { index: 1, count: 4 }));
+        assert!(
+            shard_from("4/4", none)
+                .unwrap_err()
+                .contains("out of range")
+        );
+        assert!(shard_from("0/0", none).is_err());
+        assert!(shard_from("x", none).is_err());
+        let env = |k: &str| match k {
+            "SLURM_ARRAY_TASK_ID" => Some("2".to_string()),
+            "SLURM_ARRAY_TASK_COUNT" => Some("3".to_string()),
+            _ => None,
+        };
+        assert_eq!(shard_from("slurm", env), Ok(Shard { index: 2, count: 3 }));
+        assert!(
+            shard_from("slurm", none)
+                .unwrap_err()
+                .contains("SLURM_ARRAY_TASK_ID")
+        );
+    }
+}

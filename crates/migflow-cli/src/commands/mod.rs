@@ -1,0 +1,98 @@
+//! One module a subcommand; this one dispatches and holds what they share.
+
+mod calibrate;
+mod charts;
+mod run;
+mod sensitivity;
+mod sweep;
+
+use crate::args::{Cli, Command};
+use anyhow::{Context, Result};
+use migflow_core::params::{self, Params};
+use migflow_io::read_manifest;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+/// Run the parsed command line.
+pub fn dispatch(cli: Cli) -> Result<ExitCode> {
+    let ok = |r: Result<()>| r.map(|()| ExitCode::SUCCESS);
+    match cli.command {
+        Command::Run(args) => ok(run::run(args)),
+        Command::Validate { scenario } => ok(run::validate(&scenario)),
+        Command::Sweep(args) => sweep::sweep(args),
+        Command::Merge { shards, out } => ok(sweep::merge(&shards, &out)),
+        Command::Slurm {
+            sweep,
+            out,
+            tasks,
+            partition,
+            time,
+            cpus,
+            migflow,
+        } => ok(sweep::slurm(
+            &sweep, &out, tasks, partition, time, cpus, migflow,
+        )),
+        Command::Plot(args) => ok(charts::plot(args)),
+        Command::Compare(args) => ok(charts::compare(args)),
+        Command::Report(args) => ok(charts::report(args)),
+        Command::Sensitivity(args) => sensitivity::sensitivity(args),
+        Command::Calibrate(args) => ok(calibrate::calibrate(args)),
+        Command::Scenario { print_default } => ok(run::scenario(print_default)),
+    }
+}
+
+/// Load a scenario file, or the scenario of a manifest (with its seed and
+/// replicates).
+pub(crate) fn load(path: Option<&Path>) -> Result<Params> {
+    let Some(path) = path else {
+        return Ok(Params::builtin_default());
+    };
+    if path.extension().is_some_and(|e| e == "json") {
+        let manifest = read_manifest(path)?;
+        let scenario = params::parse(&manifest.scenario_toml, path)?;
+        return Ok(Params::new(scenario, Some(path.to_path_buf()))?);
+    }
+    Ok(migflow_io::files::load_scenario(path)?)
+}
+
+/// Print what the scenario holds that cannot act.
+fn print_warnings(params: &Params) {
+    for w in params.warnings() {
+        eprintln!("warning: {}: {w}", params.source_name().display());
+    }
+}
+
+/// Render figures into `dir` (SVG, and PNG with `png`), atomically; returns
+/// the paths written.
+fn write_figures(
+    dir: &Path,
+    figures: &[migflow_report::build::Figure],
+    png: bool,
+    extra: &[(&str, &[u8])],
+) -> Result<Vec<PathBuf>> {
+    let mut out = migflow_io::OutputDir::create(dir)?;
+    let mut stage = |name: &str, bytes: &[u8]| -> Result<()> {
+        let (mut w, tmp) = out.stage(name)?;
+        w.write_all(bytes)
+            .with_context(|| format!("writing {}", tmp.display()))?;
+        migflow_io::atomic::finish(w, &tmp)?;
+        Ok(())
+    };
+    for f in figures {
+        stage(&format!("{}.svg", f.name), f.svg()?.as_bytes())?;
+        if png {
+            stage(&format!("{}.png", f.name), &f.png()?)?;
+        }
+    }
+    for (name, bytes) in extra {
+        stage(name, bytes)?;
+    }
+    Ok(out.commit()?)
+}
+
+fn print_notes(notes: &[String]) {
+    for note in notes {
+        println!("note: {note}");
+    }
+}

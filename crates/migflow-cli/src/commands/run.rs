@@ -1,0 +1,91 @@
+//! `migflow run`, `migflow validate` and `migflow scenario`.
+
+use super::load;
+use crate::args::{RunArgs, threads};
+use crate::progress;
+use anyhow::{Context, Result};
+use migflow_core::params::{self, DEFAULT_SCENARIO_TOML};
+use migflow_experiments::run::{RunOptions, run_to_dir};
+use std::io::Write;
+use std::path::Path;
+
+/// `migflow run`.
+pub fn run(args: RunArgs) -> Result<()> {
+    let loaded = load(args.scenario.as_deref())?;
+    let seed = args.seed.unwrap_or(loaded.scenario().run.seed);
+    let replicates = args.replicates.unwrap_or(loaded.scenario().run.replicates);
+    if !(1..=params::validate::MAX_REPLICATES).contains(&replicates) {
+        anyhow::bail!(
+            "--replicates {replicates}: expected an integer from 1 to {}",
+            params::validate::MAX_REPLICATES
+        );
+    }
+    let years = u64::from(loaded.scenario().run.years);
+    let opts = RunOptions {
+        loaded,
+        seed,
+        replicates,
+        threads: threads(args.threads),
+        out: args.out.clone(),
+        households_out: args.households_out,
+        command: std::env::args().collect(),
+    };
+    let bar = progress::bar(args.quiet, u64::from(replicates) * years, "replicate-years");
+    super::print_warnings(&opts.loaded);
+    let tick = || bar.inc(1);
+    let report = run_to_dir(&opts, &tick)?;
+    bar.finish_and_clear();
+    if !args.quiet {
+        let m = &report.manifest;
+        eprintln!(
+            "wrote {} files to {} ({} households × {} years × {} replicate(s) in {:.2} s, {:.2} M household-years/s)",
+            report.files.len(),
+            args.out.display(),
+            m.households,
+            m.years,
+            m.replicates,
+            m.wall_seconds,
+            m.household_years_per_second / 1e6
+        );
+    }
+    Ok(())
+}
+
+/// `migflow validate`.
+pub fn validate(path: &Path) -> Result<()> {
+    let loaded = migflow_io::files::load_scenario(path)?;
+    let source = migflow_io::files::population_source(&loaded)?;
+    super::print_warnings(&loaded);
+    let s = loaded.scenario();
+    let p = &s.population;
+    println!(
+        "{}: ok — {} households{}, {} sites, {} villages ({} per site), {} years ({}–{}), seed {}, {} replicate(s)",
+        path.display(),
+        source.households(&loaded),
+        if p.file.is_some() {
+            " (from the population file)"
+        } else {
+            ""
+        },
+        p.sites,
+        u64::from(p.sites) * u64::from(p.villages_per_site),
+        p.villages_per_site,
+        s.run.years,
+        s.run.start_year,
+        s.run.end_year(),
+        s.run.seed,
+        s.run.replicates,
+    );
+    Ok(())
+}
+
+/// `migflow scenario --print-default`.
+pub fn scenario(print_default: bool) -> Result<()> {
+    if !print_default {
+        anyhow::bail!("nothing to do: try `migflow scenario --print-default`");
+    }
+    std::io::stdout()
+        .write_all(DEFAULT_SCENARIO_TOML.as_bytes())
+        .context("writing to standard output")?;
+    Ok(())
+}
