@@ -167,7 +167,7 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 /// A file being written, as the user knows it: a staged temporary file is
 /// named by the final file it becomes.
 fn shown_write_path(path: &Path) -> String {
-    match crate::atomic::final_path_of(path) {
+    match crate::staging::final_path_of(path) {
         Some(target) => format!("{} (staged as {})", target.display(), path.display()),
         None => path.display().to_string(),
     }

@@ -27,6 +27,7 @@ pub mod lock;
 pub mod manifest;
 pub mod resources;
 pub mod results;
+pub mod staging;
 pub mod tables;
 
 pub use atomic::{OutputDir, write_file_atomic};

@@ -161,7 +161,10 @@ mod tests {
         std::fs::create_dir_all(&v2).unwrap();
         std::fs::write(v2.join("memory.max"), "2000000000\n").unwrap();
         std::fs::write(v2.join("memory.current"), "500000000\n").unwrap();
-        assert_eq!(cgroup_room_in("0::/user.slice/job\n", root.path()), Some(1_500_000_000));
+        assert_eq!(
+            cgroup_room_in("0::/user.slice/job\n", root.path()),
+            Some(1_500_000_000)
+        );
         std::fs::write(v2.join("memory.max"), "max\n").unwrap();
         assert_eq!(cgroup_room_in("0::/user.slice/job\n", root.path()), None);
     }

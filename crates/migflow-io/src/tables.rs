@@ -25,7 +25,21 @@ fn csv_err(path: &Path) -> impl Fn(csv::Error) -> Error + '_ {
 /// Header of `trajectories.csv`: replicate, year, livelihood, then the
 /// metrics in [`Metric`] order.
 pub const TRAJECTORY_HEADER: [&str; 13] = {
-    let mut header = ["replicate", "year", "livelihood", "", "", "", "", "", "", "", "", "", ""];
+    let mut header = [
+        "replicate",
+        "year",
+        "livelihood",
+        "",
+        "",
+        "",
+        "",
+        "",
+        "",
+        "",
+        "",
+        "",
+        "",
+    ];
     let mut i = 0;
     while i < Metric::NAMES.len() {
         header[3 + i] = Metric::NAMES[i];
