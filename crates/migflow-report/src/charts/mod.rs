@@ -180,19 +180,24 @@ fn prepare(chart: &Chart, size: (u32, u32)) -> Result<(), ChartError> {
 
 // ---------------------------------------------------------------- text
 
-static FONT: OnceLock<Result<(), String>> = OnceLock::new();
+/// Whether the embedded font registered (once per process).
+static FONT: OnceLock<bool> = OnceLock::new();
 
 /// Register the embedded DejaVu Sans as "sans-serif" (once per process).
-fn ensure_font() -> Result<(), String> {
-    FONT.get_or_init(|| {
+fn ensure_font() -> Result<(), &'static str> {
+    let loaded = *FONT.get_or_init(|| {
         plotters::style::register_font(
             "sans-serif",
             FontStyle::Normal,
             include_bytes!("../../assets/fonts/DejaVuSans.ttf"),
         )
-        .map_err(|_| "the embedded DejaVu Sans font could not be loaded".to_string())
-    })
-    .clone()
+        .is_ok()
+    });
+    if loaded {
+        Ok(())
+    } else {
+        Err("the embedded DejaVu Sans font could not be loaded")
+    }
 }
 
 /// Font sizes in pixels: the title, axis descriptions, tick labels, notes.
