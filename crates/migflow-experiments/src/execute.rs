@@ -39,7 +39,7 @@ pub struct SweepReport {
 }
 
 /// The runs of a shard (all runs without one).
-pub fn shard_runs(plan: &SweepPlan, shard: Option<Shard>) -> impl Iterator<Item = u64> + '_ {
+pub(crate) fn shard_runs(plan: &SweepPlan, shard: Option<Shard>) -> impl Iterator<Item = u64> + '_ {
     (0..plan.runs()).filter(move |r| shard.is_none_or(|s| s.contains(*r)))
 }
 

@@ -18,7 +18,7 @@ use migflow_core::record::GROUPS;
 use migflow_io::error::{Error, Result};
 use migflow_io::journal::{self, Journal, Streams};
 pub use migflow_io::manifest::{RunStatus, Shard, SweepManifest, read_sweep_manifest};
-use migflow_io::{self, DirLock, NamedCsv, OutputDir, TRAJECTORY_HEADER, sha256_hex};
+use migflow_io::{self, DirLock, NamedCsv, OutputDir, TRAJECTORY_HEADER};
 use serde::{Deserialize, Serialize};
 use std::fs::File;
 use std::io::{Read, Seek, SeekFrom, Write};
@@ -221,7 +221,7 @@ impl Store {
     }
 
     /// Whether run `run` is already committed.
-    pub fn is_done(&self, run: u64) -> bool {
+    pub(crate) fn is_done(&self, run: u64) -> bool {
         self.done.get(run as usize).copied().unwrap_or(false)
     }
 
@@ -322,7 +322,7 @@ pub fn finalize(dir: &Path, plan: &SweepPlan, shard: Option<Shard>) -> Result<Sw
 /// Check a finished sweep directory before `--resume` declares it done:
 /// its manifest must be the one this sweep writes for its runs, and every
 /// file must still have the hash the manifest records.
-pub fn verify_finished(dir: &Path, plan: &SweepPlan, done: &SweepManifest) -> Result<()> {
+pub(crate) fn verify_finished(dir: &Path, plan: &SweepPlan, done: &SweepManifest) -> Result<()> {
     let path = dir.join("manifest.json");
     let on_disk = std::fs::read(&path).map_err(|source| Error::Read {
         path: path.clone(),
@@ -754,15 +754,6 @@ pub fn merge(shards: &[PathBuf], out_dir: &Path) -> Result<SweepManifest> {
 
 /// Remove the streamed copies once the final files are in place (they
 /// would double the disk a sweep uses).
-pub fn remove_stream(dir: &Path) {
+pub(crate) fn remove_stream(dir: &Path) {
     journal::remove(dir);
-}
-
-/// Hex SHA-256 of a file (for checks in tests and tools).
-pub fn file_sha256(path: &Path) -> Result<String> {
-    let bytes = std::fs::read(path).map_err(|source| Error::Read {
-        path: path.to_path_buf(),
-        source,
-    })?;
-    Ok(sha256_hex(&bytes))
 }

@@ -145,7 +145,7 @@ fn sweep_toml(sweep: &SweepFile) -> Result<String> {
 }
 
 /// Text of a TOML scalar as written in CSV columns.
-pub fn value_text(v: &toml::Value) -> String {
+pub(crate) fn value_text(v: &toml::Value) -> String {
     match v {
         toml::Value::Float(f) => format!("{f}"),
         toml::Value::Integer(i) => i.to_string(),

@@ -9,7 +9,7 @@
 use crate::error::{Error, Result};
 use crate::lock::DirLock;
 use crate::staging::process_tag;
-pub use crate::staging::{final_path_of, temp_path};
+pub(crate) use crate::staging::temp_path;
 use std::fs::File;
 use std::io::BufWriter;
 use std::path::{Path, PathBuf};
@@ -182,6 +182,7 @@ pub fn finish(writer: BufWriter<File>, path: &Path) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::staging::final_path_of;
 
     #[test]
     fn a_temporary_name_maps_back_to_its_final_file() {

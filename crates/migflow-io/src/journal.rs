@@ -38,11 +38,11 @@ use std::time::{Duration, Instant};
 /// The directory of the streamed files, in the work's directory.
 pub const STREAM_DIR: &str = "stream";
 /// The journal's name in [`STREAM_DIR`].
-pub const JOURNAL: &str = "journal";
+pub(crate) const JOURNAL: &str = "journal";
 /// Commit at least this often while entries are appended.
-pub const COMMIT_EVERY: Duration = Duration::from_millis(500);
+pub(crate) const COMMIT_EVERY: Duration = Duration::from_millis(500);
 /// And at least every this many entries.
-pub const COMMIT_ENTRIES: usize = 256;
+pub(crate) const COMMIT_ENTRIES: usize = 256;
 
 /// The key of a journal entry: what piece of work it commits.
 pub trait Key: Sized {
