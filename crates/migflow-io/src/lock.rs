@@ -161,10 +161,10 @@ impl DirLock {
             file.write_all(format!("{own}\n").as_bytes())?;
             file.sync_data()
         })();
-        record.map_err(|source| Error::Write {
-            path: path.clone(),
-            source,
-        })?;
+        // The holder's name is for the messages of other writers only: the
+        // lock is held whether or not it could be written (a full disk must
+        // be reported against the output the user asked for, not this file).
+        drop(record);
         let h = Arc::new(Held {
             dir: dir.to_path_buf(),
             key: key.clone(),
