@@ -7,7 +7,8 @@ use migflow_analysis::calibrate::{
 };
 use migflow_core::record::{ALL_GROUP, YearRecord};
 use std::path::{Path, PathBuf};
-use std::time::{Duration, Instant};
+
+use crate::kill::{KillAt, kill_at};
 
 fn migflow() -> Command {
     Command::cargo_bin("migflow").expect("binary")
@@ -241,25 +242,22 @@ fn the_same_seed_gives_the_same_posterior_with_1_and_2_threads() {
     }
 }
 
-fn journal_lines(out: &Path) -> usize {
-    std::fs::read_to_string(out.join("stream").join("journal"))
-        .map(|t| t.lines().count())
-        .unwrap_or(0)
-}
-
-#[test]
-fn a_killed_calibration_resumes_to_identical_outputs() {
+/// Start an SMC calibration of 150 samples × 3 generations on 6,000
+/// households (about 2 s on one thread), SIGKILL it `when` (checking that it
+/// was killed before it finished and, before the first commit, that nothing
+/// was committed), resume it, and compare with an uninterrupted one.
+fn kill_and_resume(when: KillAt, tag: &str) {
     let tmp = tempfile::tempdir().unwrap();
     let calib = write_tiny(tmp.path(), "");
     std::fs::write(
         tmp.path().join("base.toml"),
-        "[population]\nhouseholds = 3000\n\n[run]\nyears = 2\n",
+        "[population]\nhouseholds = 6000\n\n[run]\nyears = 2\n",
     )
     .unwrap();
-    let args = ["--samples", "150", "--method", "smc", "--generations", "2"];
+    let args = ["--samples", "150", "--method", "smc", "--generations", "3"];
     let reference = tmp.path().join("reference");
     calibrate_cli(&calib, &reference, &args);
-    let out = tmp.path().join("killed");
+    let out = tmp.path().join(format!("killed-{tag}"));
     let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_migflow"))
         .arg("calibrate")
         .arg(&calib)
@@ -269,30 +267,25 @@ fn a_killed_calibration_resumes_to_identical_outputs() {
         .args(args)
         .spawn()
         .unwrap();
-    let t0 = Instant::now();
-    while journal_lines(&out) == 0 && t0.elapsed() < Duration::from_secs(60) {
-        std::thread::sleep(Duration::from_millis(5));
+    let committed = kill_at(&mut child, &out, "samples.csv", when);
+    assert!(
+        committed < 450,
+        "killed after every sample was committed ({committed})"
+    );
+    for name in ["samples.csv", "posterior.csv", "fit.csv", "best_fit.toml"] {
+        assert!(!out.join(name).exists(), "no final {name} before the end");
     }
-    let killed_early = child.try_wait().unwrap().is_none();
-    child.kill().ok();
-    child.wait().unwrap();
-    if killed_early {
-        assert!(
-            !out.join("posterior.csv").exists(),
-            "no final file before the end"
-        );
-        // Without --resume the directory is refused.
-        let output = migflow()
-            .arg("calibrate")
-            .arg(&calib)
-            .arg("--out")
-            .arg(&out)
-            .args(args)
-            .output()
-            .unwrap();
-        assert_eq!(output.status.code(), Some(2));
-        assert!(String::from_utf8_lossy(&output.stderr).contains("--resume"));
-    }
+    // Without --resume the directory is refused.
+    let output = migflow()
+        .arg("calibrate")
+        .arg(&calib)
+        .arg("--out")
+        .arg(&out)
+        .args(args)
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("--resume"));
     calibrate_cli(&calib, &out, &[&args[..], &["--resume"]].concat());
     for name in [
         "samples.csv",
@@ -306,6 +299,16 @@ fn a_killed_calibration_resumes_to_identical_outputs() {
             "{name} differs after kill and resume"
         );
     }
+    // The truncated kernel is drawn exactly: no proposal fell back to its
+    // parent, and the manifest says so per generation.
+    let manifest: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.join("manifest.json")).unwrap()).unwrap();
+    let generations = manifest["generation_summaries"].as_array().unwrap();
+    assert_eq!(generations.len(), 3);
+    assert!(
+        generations.iter().all(|g| g["fallbacks"] == 0),
+        "{generations:?}"
+    );
     // Resuming a finished calibration redoes only the final files.
     calibrate_cli(&calib, &out, &[&args[..], &["--resume"]].concat());
     assert!(
@@ -324,13 +327,23 @@ fn a_killed_calibration_resumes_to_identical_outputs() {
             "--method",
             "smc",
             "--generations",
-            "2",
+            "3",
             "--resume",
         ])
         .output()
         .unwrap();
     assert_eq!(output.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&output.stderr).contains("different calibration"));
+}
+
+#[test]
+fn a_calibration_killed_before_its_first_commit_resumes_to_identical_outputs() {
+    kill_and_resume(KillAt::BeforeFirstCommit, "early");
+}
+
+#[test]
+fn a_calibration_killed_after_commits_resumes_to_identical_outputs() {
+    kill_and_resume(KillAt::AfterACommit, "committed");
 }
 
 #[test]

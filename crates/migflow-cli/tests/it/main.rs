@@ -3,6 +3,7 @@
 mod calibrate;
 mod cli;
 mod corrupt_results;
+mod kill;
 mod lock;
 mod report;
 mod sensitivity;

@@ -56,26 +56,33 @@ fn ishigami_indices_match_the_exact_values_within_a_tolerance_fitting_2_pow_13_b
     for (got, want) in st.iter().zip([0.558, 0.442, 0.244]) {
         assert!((got - want).abs() < 5e-4, "{st:?}");
     }
-    // N = 2^13: the tolerance 4/√N ≈ 0.044 is about three plain Monte Carlo
-    // standard errors of the worst index (the bootstrap of these samples
-    // gives at most 0.015, for ST of x1; see `sobol_tolerance`). Three
-    // scramblings, so that passing is not the luck of one.
+    // N = 2^13. Fixed seeds make the estimates deterministic, so each is
+    // held to what is documented for it: the self-test's seed to
+    // `SELFTEST_SOBOL_TOLERANCE` (0.002; measured 0.00178, S1 of x3), the
+    // other scramblings to 0.004 (measured 0.0034 for seed 1, S1 of x3, and
+    // 0.0016 for seed 2; see `sobol_tolerance`), far inside the any-seed
+    // bound 4/√N ≈ 0.044 (about three plain Monte Carlo standard errors of
+    // the worst index).
     let n = 1 << 13;
-    let tol = sobol_tolerance(n);
-    assert!((0.04..0.05).contains(&tol));
-    for seed in [1, 2, 2010] {
+    assert!((0.04..0.05).contains(&sobol_tolerance(n)));
+    for (seed, tol) in [
+        (1, 0.004),
+        (2, 0.004),
+        (sa::SELFTEST_SEED, sa::SELFTEST_SOBOL_TOLERANCE),
+    ] {
+        assert!(tol < sobol_tolerance(n));
         let r = sobol(ishigami, &factors, n, seed);
         for j in 0..3 {
             let (e1, et) = (value(&r.s1[j]), value(&r.st[j]));
             assert!(
                 (e1 - s1[j]).abs() < tol,
-                "seed {seed}: S1 x{} = {e1}, exact {}",
+                "seed {seed}: S1 x{} = {e1}, exact {}, tolerance {tol}",
                 j + 1,
                 s1[j]
             );
             assert!(
                 (et - st[j]).abs() < tol,
-                "seed {seed}: ST x{} = {et}, exact {}",
+                "seed {seed}: ST x{} = {et}, exact {}, tolerance {tol}",
                 j + 1,
                 st[j]
             );
@@ -547,6 +554,12 @@ fn selftest_prints_estimates_against_exact_values_and_exits_0() {
     }
     assert!(stdout.contains("within tolerance"), "{stdout}");
     assert!(!stdout.contains(" NO"), "{stdout}");
+    // The Sobol lines are held to the documented 0.002.
+    let ishigami_s1_x3 = stdout
+        .lines()
+        .find(|l| l.starts_with("ishigami S1 x3"))
+        .expect("an ishigami S1 x3 line");
+    assert!(ishigami_s1_x3.contains(" 0.0020 "), "{ishigami_s1_x3}");
 }
 
 /// Found by fuzzing (`results` target): a `sobol_base` far beyond the

@@ -2,7 +2,8 @@
 
 use assert_cmd::Command;
 use std::path::{Path, PathBuf};
-use std::time::{Duration, Instant};
+
+use crate::kill::{KillAt, kill_at};
 
 const FINAL_FILES: [&str; 6] = [
     "runs.csv",
@@ -68,12 +69,6 @@ fn run_sweep(sweep: &Path, out: &Path, extra: &[&str]) {
         .args(extra)
         .assert()
         .success();
-}
-
-fn journal_lines(out: &Path) -> usize {
-    std::fs::read_to_string(out.join("stream").join("journal"))
-        .map(|t| t.lines().count())
-        .unwrap_or(0)
 }
 
 #[test]
@@ -145,11 +140,14 @@ fn replicates_share_streams_across_points_and_differ_between_each_other() {
     assert_ne!(persons("0"), persons("1"), "replicates 0 and 1 differ");
 }
 
-/// Start a sweep, SIGKILL it after `kill_after` (or once its journal has
-/// committed runs), resume it, and compare with an uninterrupted sweep.
-fn kill_and_resume(kill_when_committed: bool, kill_after: Duration, tag: &str) {
+/// Start a sweep of 40 points × 2 replicates (about 2 s on one thread),
+/// SIGKILL it `when` (checking that it was killed before it finished and,
+/// before the first commit, that nothing was committed), resume it, and
+/// compare with an uninterrupted sweep.
+fn kill_and_resume(when: KillAt, tag: &str) {
+    let (points, replicates) = (40, 2);
     let tmp = tempfile::tempdir().unwrap();
-    let sweep = write_sweep(tmp.path(), 30, 6000);
+    let sweep = write_sweep(tmp.path(), points, 6000);
     let reference = tmp.path().join("reference");
     run_sweep(&sweep, &reference, &[]);
     let out = tmp.path().join(format!("killed-{tag}"));
@@ -161,45 +159,29 @@ fn kill_and_resume(kill_when_committed: bool, kill_after: Duration, tag: &str) {
         .args(["--quiet", "--threads", "1"])
         .spawn()
         .expect("spawn sweep");
-    let t0 = Instant::now();
-    loop {
-        std::thread::sleep(Duration::from_millis(5));
-        let ready = if kill_when_committed {
-            journal_lines(&out) > 0
-        } else {
-            t0.elapsed() >= kill_after
-        };
-        if ready || t0.elapsed() > Duration::from_secs(60) {
-            break;
-        }
-    }
+    let committed = kill_at(&mut child, &out, "runs.csv", when);
     assert!(
-        child.try_wait().unwrap().is_none(),
-        "the sweep finished before it could be killed: make it longer"
-    );
-    child.kill().expect("SIGKILL");
-    child.wait().unwrap();
-    let committed = journal_lines(&out);
-    assert!(
-        committed < 60,
+        committed < points * replicates,
         "killed after every run was committed ({committed})"
     );
-    assert!(
-        !out.join("runs.csv").exists(),
-        "no final file before the sweep is complete"
-    );
+    for name in FINAL_FILES {
+        assert!(
+            !out.join(name).exists(),
+            "no final {name} before the sweep is complete"
+        );
+    }
     run_sweep(&sweep, &out, &["--resume"]);
     assert_same_outputs(&reference, &out);
 }
 
 #[test]
 fn a_sweep_killed_before_its_first_commit_resumes_to_identical_outputs() {
-    kill_and_resume(false, Duration::from_millis(150), "early");
+    kill_and_resume(KillAt::BeforeFirstCommit, "early");
 }
 
 #[test]
 fn a_sweep_killed_after_commits_resumes_to_identical_outputs() {
-    kill_and_resume(true, Duration::ZERO, "committed");
+    kill_and_resume(KillAt::AfterACommit, "committed");
 }
 
 #[test]
