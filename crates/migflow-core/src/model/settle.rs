@@ -63,6 +63,7 @@ impl Default for HouseholdYear {
 /// dibao, and is classified against the lines. `harvest` is its site's
 /// harvest factor, `distance_km` its origin village's distance. Writes the
 /// household's state for next year and the year's flags in `y`.
+#[inline]
 pub fn settle(
     h: &mut Household,
     y: &mut HouseholdYear,
