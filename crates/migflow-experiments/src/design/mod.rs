@@ -99,10 +99,38 @@ struct DesignTable {
     file: Option<String>,
 }
 
-impl TryFrom<DesignTable> for Design {
-    type Error = String;
+/// Why a `[design]` table is not a [`Design`] (serde reports it at the
+/// table).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+enum DesignTableError {
+    /// The design needs a key that is missing.
+    #[error("design `{kind}` needs `design.{key}`")]
+    Missing {
+        /// The design's kind.
+        kind: &'static str,
+        /// The missing key.
+        key: &'static str,
+    },
+    /// `kind` names no design.
+    #[error("`design.kind` = {0:?}: expected one of grid, lhs, sobol, morris, table")]
+    UnknownKind(String),
+    /// A key of another design.
+    #[error("`design.{key}` does not apply to design `{kind}`, which takes {allowed}")]
+    NotApplicable {
+        /// The key given.
+        key: &'static str,
+        /// The design's kind.
+        kind: String,
+        /// The keys the design takes, or `no other key`.
+        allowed: String,
+    },
+}
 
-    fn try_from(t: DesignTable) -> Result<Design, String> {
+impl TryFrom<DesignTable> for Design {
+    type Error = DesignTableError;
+
+    fn try_from(t: DesignTable) -> Result<Design, DesignTableError> {
+        let missing = |kind, key| DesignTableError::Missing { kind, key };
         let given: Vec<(&str, bool)> = vec![
             ("points", t.points.is_some()),
             ("base_points", t.base_points.is_some()),
@@ -114,38 +142,30 @@ impl TryFrom<DesignTable> for Design {
             "grid" => (Design::Grid, &[]),
             "lhs" => (
                 Design::Lhs {
-                    points: t.points.ok_or("design `lhs` needs `design.points`")?,
+                    points: t.points.ok_or(missing("lhs", "points"))?,
                 },
                 &["points"],
             ),
             "sobol" => (
                 Design::Sobol {
-                    base_points: t
-                        .base_points
-                        .ok_or("design `sobol` needs `design.base_points`")?,
+                    base_points: t.base_points.ok_or(missing("sobol", "base_points"))?,
                 },
                 &["base_points"],
             ),
             "morris" => (
                 Design::Morris {
-                    trajectories: t
-                        .trajectories
-                        .ok_or("design `morris` needs `design.trajectories`")?,
+                    trajectories: t.trajectories.ok_or(missing("morris", "trajectories"))?,
                     levels: t.levels.unwrap_or_else(default_morris_levels),
                 },
                 &["trajectories", "levels"],
             ),
             "table" => (
                 Design::Table {
-                    file: t.file.ok_or("design `table` needs `design.file`")?,
+                    file: t.file.ok_or(missing("table", "file"))?,
                 },
                 &["file"],
             ),
-            other => {
-                return Err(format!(
-                    "`design.kind` = {other:?}: expected one of grid, lhs, sobol, morris, table"
-                ));
-            }
+            other => return Err(DesignTableError::UnknownKind(other.to_string())),
         };
         if let Some((key, _)) = given.iter().find(|(k, set)| *set && !takes.contains(k)) {
             let allowed = if takes.is_empty() {
@@ -157,10 +177,11 @@ impl TryFrom<DesignTable> for Design {
                     .collect::<Vec<_>>()
                     .join(", ")
             };
-            return Err(format!(
-                "`design.{key}` does not apply to design `{}`, which takes {allowed}",
-                t.kind
-            ));
+            return Err(DesignTableError::NotApplicable {
+                key,
+                kind: t.kind,
+                allowed,
+            });
         }
         Ok(design)
     }
