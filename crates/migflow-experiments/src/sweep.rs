@@ -95,9 +95,9 @@ fn invalid(path: &Path, key: String, value: String, expected: String) -> Error {
 pub fn run_key_reason(path: &str) -> Option<&'static str> {
     match path {
         "run.seed" => Some(
-            "every run's seed comes from the sweep's `seed` and its replicate (common random numbers); vary `seed` by running the sweep again",
+            "every run's seed comes from the file's `seed` and the run's replicate (common random numbers); vary `seed` by running it again",
         ),
-        "run.replicates" => Some("the replicates of every point are the sweep's `replicates`"),
+        "run.replicates" => Some("every point runs the file's `replicates`"),
         "run.start_year" => {
             Some("outputs are compared year by year, so every run must start in the same year")
         }
