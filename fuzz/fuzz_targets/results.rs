@@ -65,6 +65,8 @@ fn fixture() -> &'static Fixture {
             out: root.join("run"),
             households_out: true,
             command: vec!["fuzz".into()],
+            force: false,
+            population_sha256: None,
         };
         migflow_experiments::run::run_to_dir(&opts, &|| {}).expect("fixture run");
         let plan = migflow_experiments::sweep::SweepPlan::load(&root.join("sweep.toml")).expect("plan");

@@ -26,7 +26,11 @@ pub enum Command {
   migflow run scenarios/workshops_expanded.toml --out results/workshops
   migflow run scenarios/t_county.toml --seed 7 --replicates 8 --threads 2
   migflow run results/manifest.json --out rerun # repeat a run from its manifest
-  migflow run --households-out --quiet          # also write the household × year panel")]
+  migflow run --households-out --quiet          # also write the household × year panel
+  migflow run --out notes/ --force              # write beside files migflow did not write
+
+A run into a directory holding an earlier run replaces that run's whole set
+of files; a directory holding anything else is refused unless --force.")]
     Run(RunArgs),
     /// Check a scenario file and show what it resolves to.
     #[command(after_help = "Examples:
@@ -318,6 +322,13 @@ pub struct RunArgs {
     /// Also write households.csv, the household × year panel.
     #[arg(long)]
     pub households_out: bool,
+    /// Write into an output directory that holds files migflow did not
+    /// write (they are kept as they are). Without it such a directory is
+    /// refused, naming what is there. An earlier run's files in the
+    /// directory are always replaced as a whole; a sweep, a calibration or
+    /// an input of the run is never written over, even with --force.
+    #[arg(long)]
+    pub force: bool,
 }
 
 /// `--method` of `migflow calibrate`.

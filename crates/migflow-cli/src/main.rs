@@ -61,6 +61,11 @@ fn flag_message(err: &migflow_io::Error) -> Option<String> {
             "{}: {message}: choose a new or empty --out directory",
             dir.display()
         )),
+        Error::NotOwn { dir, found } => Some(format!(
+            "{}: holds files that are not a migflow run's ({}): choose a new or empty --out directory, remove them, or pass --force to write the run beside them (they are kept)",
+            dir.display(),
+            found.join(", ")
+        )),
         Error::Locked { dir, holder } => Some(format!(
             "{}: another migflow process ({holder}) is writing this directory; wait for it to finish or choose another --out",
             dir.display()

@@ -1,10 +1,13 @@
 //! A whole `migflow run`: replicates in a thread pool, every output file
-//! staged and committed atomically, and the manifest.
+//! staged and committed atomically as one set with the manifest (replacing
+//! the set of an earlier run in the directory whole; see
+//! [`OutputDir::create_set`]), and the manifest.
 
 use migflow_core::engine::Engine;
 use migflow_core::params::{self, Params, Scenario};
 use migflow_core::record::YearRecord;
 use migflow_core::run::{YearObserver, run_replicates};
+use migflow_io::atomic::SetOptions;
 use migflow_io::error::{Error, Result};
 use migflow_io::{self, Manifest, OutputDir, manifest::FileEntry, sha256_hex};
 use std::io::{BufRead, BufReader, Write};
@@ -28,7 +31,25 @@ pub struct RunOptions {
     pub households_out: bool,
     /// The command line, for the manifest.
     pub command: Vec<String>,
+    /// Write into `out` although it holds files migflow did not write
+    /// (they are kept). A sweep, a calibration or an input is never written
+    /// over.
+    pub force: bool,
+    /// The SHA-256 the population file must have: when the run repeats a
+    /// manifest, the one it records (see
+    /// [`migflow_io::files::load_manifest`]). A file with another is
+    /// refused.
+    pub population_sha256: Option<String>,
 }
+
+/// The files a run writes besides `manifest.json` (`summary.csv` with two
+/// replicates or more, `households.csv` when asked for).
+pub const RUN_FILES: [&str; 4] = [
+    "trajectories.csv",
+    "flows.csv",
+    "summary.csv",
+    "households.csv",
+];
 
 /// What a run produced.
 #[derive(Debug)]
@@ -44,16 +65,44 @@ pub struct RunReport {
 pub use migflow_io::manifest::git_commit;
 
 /// The scenario as it ran: seed and replicates filled in, the population
-/// file made absolute, so that the manifest alone repeats the run.
+/// file named relative to the results directory `opts.out` (as
+/// [`path_from`] names it), so that the manifest alone repeats the run,
+/// also once the study directory holding scenario, data and results has
+/// moved.
 pub fn resolved_scenario(opts: &RunOptions) -> Scenario {
     let mut s = opts.loaded.to_scenario();
     s.run.seed = opts.seed;
     s.run.replicates = opts.replicates;
     if let Some(path) = opts.loaded.population_file() {
-        let abs = std::fs::canonicalize(&path).unwrap_or(path);
-        s.population.file = Some(abs.display().to_string());
+        s.population.file = Some(path_from(&opts.out, &path).display().to_string());
     }
     s
+}
+
+/// `path` as the directory `dir` names it: relative to it (`../data/
+/// pop.csv`) when both exist, else absolute. Both are resolved first
+/// (symbolic links, `..`), as the system resolves the relative path later.
+pub fn path_from(dir: &Path, path: &Path) -> PathBuf {
+    let target = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
+    let Ok(base) = std::fs::canonicalize(dir) else {
+        return target;
+    };
+    use std::path::Component;
+    let b: Vec<Component> = base.components().collect();
+    let t: Vec<Component> = target.components().collect();
+    // Another root (or drive): only the absolute path names it.
+    if !target.is_absolute() || b.first() != t.first() {
+        return target;
+    }
+    let common = b.iter().zip(&t).take_while(|(x, y)| x == y).count();
+    let mut relative = PathBuf::new();
+    for _ in common..b.len() {
+        relative.push("..");
+    }
+    for c in &t[common..] {
+        relative.push(c);
+    }
+    relative
 }
 
 fn write_err(path: &std::path::Path) -> impl Fn(std::io::Error) -> Error + '_ {
@@ -68,8 +117,33 @@ fn write_err(path: &std::path::Path) -> impl Fn(std::io::Error) -> Error + '_ {
 pub fn run_to_dir(opts: &RunOptions, progress: &(dyn Fn() + Sync)) -> Result<RunReport> {
     let started = Instant::now();
     let start_time = chrono::Utc::now().to_rfc3339();
-    let source = migflow_io::files::population_source(&opts.loaded)?;
-    let mut dir = OutputDir::create(&opts.out)?;
+    let (source, population_sha256) = migflow_io::files::population_source_hashed(&opts.loaded)?;
+    if let (Some(expected), Some(found), Some(path)) = (
+        &opts.population_sha256,
+        &population_sha256,
+        opts.loaded.population_file(),
+    ) && expected != found
+    {
+        return Err(Error::InputChanged {
+            path,
+            what: "the population file",
+            manifest: opts.loaded.source_name().to_path_buf(),
+            expected: expected.clone(),
+            found: found.clone(),
+        });
+    }
+    let set = SetOptions {
+        force: opts.force,
+        inputs: [
+            opts.loaded.source().map(Path::to_path_buf),
+            opts.loaded.population_file(),
+        ]
+        .into_iter()
+        .flatten()
+        .collect(),
+        names: RUN_FILES.iter().map(|n| n.to_string()).collect(),
+    };
+    let mut dir = OutputDir::create_set(&opts.out, &set)?;
     let households = source.households(&opts.loaded);
     let threads = migflow_io::resources::worker_threads(opts.threads);
     let in_flight = u64::from(opts.replicates).min(threads as u64);
@@ -130,19 +204,12 @@ pub fn run_to_dir(opts: &RunOptions, progress: &(dyn Fn() + Sync)) -> Result<Run
 
     let resolved = resolved_scenario(opts);
     let scenario_toml = params::to_toml(&resolved)?;
-    let population_file = match opts.loaded.population_file() {
-        Some(path) => {
-            let bytes = std::fs::read(&path).map_err(|source| Error::Read {
-                path: path.clone(),
-                source,
-            })?;
-            Some(FileEntry {
-                name: resolved.population.file.clone().unwrap_or_default(),
-                sha256: sha256_hex(&bytes),
-            })
-        }
-        None => None,
-    };
+    // The file named relative to the results directory, with the hash of
+    // the bytes the run loaded.
+    let population_file = population_sha256.map(|sha256| FileEntry {
+        name: resolved.population.file.clone().unwrap_or_default(),
+        sha256,
+    });
     let wall_seconds = started.elapsed().as_secs_f64();
     let household_years = households as f64
         * f64::from(opts.loaded.scenario().run.years)
@@ -295,4 +362,35 @@ fn concatenate_panel(dir: &mut OutputDir, parts: &[PathBuf]) -> Result<FileEntry
             .map(|b| format!("{b:02x}"))
             .collect(),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_input_is_named_relative_to_the_results_directory() {
+        let tmp = tempfile::tempdir().expect("tmp");
+        let study = tmp.path().join("study");
+        std::fs::create_dir_all(study.join("data")).expect("mkdir");
+        std::fs::create_dir_all(study.join("results/run1")).expect("mkdir");
+        std::fs::write(study.join("data/pop.csv"), "x").expect("write");
+        let pop = study.join("data/pop.csv");
+        assert_eq!(
+            path_from(&study.join("results/run1"), &pop),
+            Path::new("../../data/pop.csv")
+        );
+        assert_eq!(path_from(&study, &pop), Path::new("data/pop.csv"));
+        // Through another spelling of the same directory.
+        assert_eq!(
+            path_from(&study.join("data/../results"), &pop),
+            Path::new("../data/pop.csv")
+        );
+        // A directory that does not exist: the absolute path.
+        let abs = path_from(&study.join("nowhere"), &pop);
+        assert!(
+            abs.is_absolute() && abs.ends_with("study/data/pop.csv"),
+            "{abs:?}"
+        );
+    }
 }

@@ -58,6 +58,33 @@ pub enum Error {
         /// What it holds, and why that refuses the work.
         message: String,
     },
+    /// A directory holds files that migflow did not write as a run's (not
+    /// a run's files, nor migflow's own bookkeeping: the user's files,
+    /// charts written into it): a run into it is refused unless asked to
+    /// write beside them (the CLI names its flag).
+    #[error("{}: holds files that are not a migflow run's ({}): choose a new or empty output directory, or ask to write beside them (they are kept)", dir.display(), found.join(", "))]
+    NotOwn {
+        /// The directory.
+        dir: PathBuf,
+        /// What is there (a directory's name ends in `/`).
+        found: Vec<String>,
+    },
+    /// An input of a recorded run (its population file, or the scenario in
+    /// its manifest) is not the one the manifest records, so repeating the
+    /// run would not repeat it.
+    #[error("{}: {what} is not the one {} records: its SHA-256 is {found}, the manifest records {expected}; restore it, or run a scenario file with the input as it is now", path.display(), manifest.display())]
+    InputChanged {
+        /// The input (for the scenario: the manifest).
+        path: PathBuf,
+        /// What it is: `the population file`, `its scenario_toml`.
+        what: &'static str,
+        /// The manifest that records it.
+        manifest: PathBuf,
+        /// The hash recorded.
+        expected: String,
+        /// The hash found.
+        found: String,
+    },
     /// A file is not what its manifest or journal recorded: it changed or
     /// was damaged after it was written.
     #[error("{}: changed since it was written (SHA-256 {found}, the manifest records {expected}): restore it, or repeat the work", path.display())]

@@ -37,6 +37,11 @@ use std::time::{Duration, Instant};
 
 /// The directory of the streamed files, in the work's directory.
 pub const STREAM_DIR: &str = "stream";
+/// The identity files of resumable work (`sweep.json` of a sweep,
+/// `calibration.json` of a calibration) and the work each names: a
+/// directory holding one holds that work, finished or not.
+pub const STATE_FILES: [(&str, &str); 2] =
+    [("sweep.json", "sweep"), ("calibration.json", "calibration")];
 /// The journal's name in [`STREAM_DIR`].
 pub(crate) const JOURNAL: &str = "journal";
 /// Commit at least this often while entries are appended.

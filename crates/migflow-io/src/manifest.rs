@@ -75,15 +75,134 @@ pub struct Manifest {
     pub files: Vec<FileEntry>,
 }
 
-/// Read a manifest.
+/// The name of a results directory's manifest.
+pub const MANIFEST: &str = "manifest.json";
+
+/// The key of the `manifest.json` that marks a set of files being
+/// committed (see [`crate::atomic::OutputDir`]): until the commit's last
+/// rename puts the real manifest in its place, the directory's files are
+/// not one run's results, and every reader refuses them.
+pub const INCOMPLETE_KEY: &str = "migflow_incomplete";
+
+/// The `manifest.json` of a set being committed.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub(crate) struct Incomplete {
+    /// What it means, for a person who opens the file.
+    pub migflow_incomplete: String,
+    /// Every file of the set being replaced and of the set replacing it.
+    pub files: Vec<String>,
+}
+
+/// The error of a reader that finds a set being committed.
+pub(crate) fn incomplete_error(path: &Path) -> Error {
+    Error::Damaged {
+        path: path.to_path_buf(),
+        message: "an interrupted write: migflow was replacing the files of this directory \
+                  and stopped before it finished, so they are not one run's results: \
+                  run the work again (into this directory or another)"
+            .into(),
+    }
+}
+
+/// Refuse the text of a `manifest.json` that marks a set being committed.
+pub(crate) fn refuse_incomplete(path: &Path, text: &str) -> Result<()> {
+    let marked = serde_json::from_str::<serde_json::Value>(text)
+        .ok()
+        .is_some_and(|v| v.get(INCOMPLETE_KEY).is_some());
+    if marked {
+        return Err(incomplete_error(path));
+    }
+    Ok(())
+}
+
+/// What the `manifest.json` of a directory is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Kind {
+    /// A `migflow run`'s.
+    Run,
+    /// A sweep's or a merge's.
+    Sweep,
+    /// A calibration's.
+    Calibration,
+    /// A set being committed.
+    Incomplete,
+    /// Not one migflow writes.
+    Other,
+}
+
+impl Kind {
+    /// The work, in words.
+    pub(crate) fn name(self) -> &'static str {
+        match self {
+            Kind::Run => "run",
+            Kind::Sweep => "sweep",
+            Kind::Calibration => "calibration",
+            Kind::Incomplete => "interrupted run",
+            Kind::Other => "manifest",
+        }
+    }
+}
+
+/// A directory's `manifest.json`: its kind and the files it lists.
+#[derive(Debug, Clone)]
+pub(crate) struct Found {
+    pub kind: Kind,
+    /// The names it lists (as written: not checked to be file names).
+    pub listed: Vec<String>,
+}
+
+/// Read `dir/manifest.json` to find what it is, or `None` when there is
+/// none (or it cannot be read).
+pub(crate) fn inspect_manifest(dir: &Path) -> Option<Found> {
+    let text = std::fs::read(dir.join(MANIFEST)).ok()?;
+    let other = Found {
+        kind: Kind::Other,
+        listed: Vec::new(),
+    };
+    let Ok(value) = serde_json::from_slice::<serde_json::Value>(&text) else {
+        return Some(other);
+    };
+    let Some(object) = value.as_object() else {
+        return Some(other);
+    };
+    let kind = if object.contains_key(INCOMPLETE_KEY) {
+        Kind::Incomplete
+    } else if object.contains_key("scenario_toml") {
+        Kind::Run
+    } else if object.contains_key("sweep_toml") {
+        Kind::Sweep
+    } else if object.contains_key("calibration_toml") {
+        Kind::Calibration
+    } else {
+        return Some(other);
+    };
+    let listed = object
+        .get("files")
+        .and_then(|f| f.as_array())
+        .map(|files| {
+            files
+                .iter()
+                .filter_map(|f| f.as_str().or_else(|| f.get("name")?.as_str()))
+                .map(str::to_string)
+                .collect()
+        })
+        .unwrap_or_default();
+    Some(Found { kind, listed })
+}
+
+/// Read a manifest. One that marks an interrupted commit is refused.
 pub fn read_manifest(path: &Path) -> Result<Manifest> {
     let text = std::fs::read_to_string(path).map_err(|source| Error::Read {
         path: path.to_path_buf(),
         source,
     })?;
-    serde_json::from_str(&text).map_err(|e| Error::Input {
-        path: path.to_path_buf(),
-        message: format!("not a migflow manifest: {e}"),
+    serde_json::from_str(&text).map_err(|e| {
+        refuse_incomplete(path, &text)
+            .err()
+            .unwrap_or_else(|| Error::Input {
+                path: path.to_path_buf(),
+                message: format!("not a migflow manifest: {e}"),
+            })
     })
 }
 
@@ -107,17 +226,38 @@ pub fn sha256_file(path: &Path) -> std::io::Result<String> {
         .collect())
 }
 
-/// Check that `dir/name` still has the SHA-256 its manifest recorded, so
-/// that a file edited or damaged after migflow wrote it is never read as
-/// a result. A file the manifest does not list, or that is missing, is
-/// left to the reader (which names what it needs).
+/// Check `dir/name` against its manifest's list `files` before it is read,
+/// so that only the files the manifest lists are read, each with the
+/// SHA-256 it records: a listed file must be there with that hash (one
+/// edited or damaged after migflow wrote it is refused), and a file the
+/// manifest does not list must not be there (it is not part of the results
+/// the manifest records: left by an earlier run, or its entry deleted).
+/// When this returns `Ok`, `dir/name` exists exactly when it is listed.
 pub fn verify_file(dir: &Path, files: &[FileEntry], name: &str) -> Result<()> {
+    let path = dir.join(name);
+    let present = path.symlink_metadata().is_ok();
     let Some(entry) = files.iter().find(|f| f.name == name) else {
+        if present {
+            return Err(Error::Input {
+                path,
+                message: format!(
+                    "not listed in {}: it is not part of the results the manifest records \
+                     (a file of an earlier run, or its entry was removed), so it is not read. \
+                     Remove it, or repeat the work that wrote the directory",
+                    dir.join(MANIFEST).display()
+                ),
+            });
+        }
         return Ok(());
     };
-    let path = dir.join(name);
-    if !path.exists() {
-        return Ok(());
+    if !present {
+        return Err(Error::Input {
+            path,
+            message: format!(
+                "missing, but {} lists it: restore it, or repeat the work that wrote it",
+                dir.join(MANIFEST).display()
+            ),
+        });
     }
     let found = sha256_file(&path).map_err(|source| Error::Read {
         path: path.clone(),
@@ -204,14 +344,18 @@ pub struct SweepManifest {
 
 /// Read a finished sweep directory's manifest.
 pub fn read_sweep_manifest(dir: &Path) -> Result<SweepManifest> {
-    let path = dir.join("manifest.json");
+    let path = dir.join(MANIFEST);
     let text = std::fs::read_to_string(&path).map_err(|source| Error::Read {
         path: path.clone(),
         source,
     })?;
-    serde_json::from_str(&text).map_err(|e| Error::Input {
-        path,
-        message: format!("not a finished migflow sweep: {e}"),
+    serde_json::from_str(&text).map_err(|e| {
+        refuse_incomplete(&path, &text)
+            .err()
+            .unwrap_or_else(|| Error::Input {
+                path: path.clone(),
+                message: format!("not a finished migflow sweep: {e}"),
+            })
     })
 }
 
@@ -235,4 +379,62 @@ pub fn to_toml_text<T: Serialize>(value: &T, what: &str) -> Result<String> {
             message: e.to_string(),
         })
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_listed_files_are_read_and_each_is_checked() {
+        let tmp = tempfile::tempdir().expect("tmp");
+        let dir = tmp.path();
+        std::fs::write(dir.join("a.csv"), "a").expect("write");
+        std::fs::write(dir.join("stale.csv"), "old").expect("write");
+        let files = vec![
+            FileEntry {
+                name: "a.csv".into(),
+                sha256: sha256_hex(b"a"),
+            },
+            FileEntry {
+                name: "gone.csv".into(),
+                sha256: sha256_hex(b"g"),
+            },
+        ];
+        verify_file(dir, &files, "a.csv").expect("listed and intact");
+        verify_file(dir, &files, "absent.csv").expect("neither listed nor there");
+        let message = |r: Result<()>| match r {
+            Err(Error::Input { message, .. }) => message,
+            other => panic!("expected an input error, got {other:?}"),
+        };
+        assert!(message(verify_file(dir, &files, "stale.csv")).contains("not listed"));
+        assert!(message(verify_file(dir, &files, "gone.csv")).contains("missing"));
+        std::fs::write(dir.join("a.csv"), "edited").expect("write");
+        assert!(message(verify_file(dir, &files, "a.csv")).contains("changed"));
+    }
+
+    #[test]
+    fn a_manifest_marking_an_interrupted_commit_is_refused() {
+        let tmp = tempfile::tempdir().expect("tmp");
+        let path = tmp.path().join(MANIFEST);
+        let marker = Incomplete {
+            migflow_incomplete: "…".into(),
+            files: vec!["a.csv".into()],
+        };
+        std::fs::write(&path, to_json(&marker, "marker").expect("json")).expect("write");
+        for result in [
+            read_manifest(&path).map(|_| ()),
+            read_sweep_manifest(tmp.path()).map(|_| ()),
+        ] {
+            match result {
+                Err(Error::Damaged { message, .. }) => assert!(message.contains("interrupted")),
+                other => panic!("expected Damaged, got {other:?}"),
+            }
+        }
+        let found = inspect_manifest(tmp.path()).expect("found");
+        assert_eq!(
+            (found.kind, found.listed),
+            (Kind::Incomplete, vec!["a.csv".to_string()])
+        );
+    }
 }

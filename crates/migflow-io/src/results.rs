@@ -5,10 +5,14 @@
 //! `trajectories.csv`, `points.csv`, `points_summary.csv`).
 //!
 //! Everything is read from the files, never from memory of the run, so the
-//! charts and the report work on results made earlier or elsewhere. A
-//! missing or malformed file is an [`Error::Input`] that names the file and
-//! what is wrong (the missing column, the line of a bad value); an optional
-//! file that is absent leaves a note and its charts are skipped.
+//! charts and the report work on results made earlier or elsewhere. Only
+//! the files the manifest lists are read, each checked against the SHA-256
+//! it records ([`verify_file`]): a file beside them that it does not list is
+//! refused, and so is a directory whose manifest marks an interrupted
+//! commit. A missing or malformed file is an [`Error::Input`] that names
+//! the file and what is wrong (the missing column, the line of a bad
+//! value); an optional file that is absent (and not listed) leaves a note
+//! and its charts are skipped.
 
 use crate::csvread::{NamedCsv, Row};
 use crate::error::{Error, Result};
@@ -113,10 +117,14 @@ fn read_json(path: &Path) -> Result<serde_json::Value> {
             });
         }
     };
-    serde_json::from_str(&text).map_err(|e| Error::Input {
+    let value: serde_json::Value = serde_json::from_str(&text).map_err(|e| Error::Input {
         path: path.to_path_buf(),
         message: format!("not valid JSON: {e}"),
-    })
+    })?;
+    if value.get(crate::manifest::INCOMPLETE_KEY).is_some() {
+        return Err(crate::manifest::incomplete_error(path));
+    }
+    Ok(value)
 }
 
 fn read_manifest_as<T: serde::de::DeserializeOwned>(path: &Path, what: &str) -> Result<T> {

@@ -8,8 +8,7 @@ mod sweep;
 
 use crate::args::{Cli, Command};
 use anyhow::{Context, Result};
-use migflow_core::params::{self, Params};
-use migflow_io::read_manifest;
+use migflow_core::params::Params;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -43,17 +42,16 @@ pub fn dispatch(cli: Cli) -> Result<ExitCode> {
 }
 
 /// Load a scenario file, or the scenario of a manifest (with its seed and
-/// replicates).
-pub(crate) fn load(path: Option<&Path>) -> Result<Params> {
+/// replicates, checked against the hashes the manifest records), and the
+/// SHA-256 the manifest records for its population file.
+pub(crate) fn load(path: Option<&Path>) -> Result<(Params, Option<String>)> {
     let Some(path) = path else {
-        return Ok(Params::builtin_default());
+        return Ok((Params::builtin_default(), None));
     };
     if path.extension().is_some_and(|e| e == "json") {
-        let manifest = read_manifest(path)?;
-        let scenario = params::parse(&manifest.scenario_toml, path)?;
-        return Ok(Params::new(scenario, Some(path.to_path_buf()))?);
+        return Ok(migflow_io::files::load_manifest(path)?);
     }
-    Ok(migflow_io::files::load_scenario(path)?)
+    Ok((migflow_io::files::load_scenario(path)?, None))
 }
 
 /// Print what the scenario holds that cannot act.

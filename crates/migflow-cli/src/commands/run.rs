@@ -11,7 +11,7 @@ use std::path::Path;
 
 /// `migflow run`.
 pub fn run(args: RunArgs) -> Result<()> {
-    let loaded = load(args.scenario.as_deref())?;
+    let (loaded, population_sha256) = load(args.scenario.as_deref())?;
     let seed = args.seed.unwrap_or(loaded.scenario().run.seed);
     let replicates = args.replicates.unwrap_or(loaded.scenario().run.replicates);
     if !(1..=params::validate::MAX_REPLICATES).contains(&replicates) {
@@ -29,6 +29,8 @@ pub fn run(args: RunArgs) -> Result<()> {
         out: args.out.clone(),
         households_out: args.households_out,
         command: std::env::args().collect(),
+        force: args.force,
+        population_sha256,
     };
     let bar = progress::bar(args.quiet, u64::from(replicates) * years, "replicate-years");
     super::print_warnings(&opts.loaded);

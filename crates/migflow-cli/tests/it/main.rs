@@ -6,6 +6,7 @@ mod corrupt_results;
 mod kill;
 mod lock;
 mod report;
+mod results_set;
 mod sensitivity;
 mod sweep;
 mod sweep_input;

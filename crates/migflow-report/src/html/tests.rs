@@ -40,6 +40,8 @@ fn hostile_text_is_escaped() {
         out: out.clone(),
         households_out: false,
         command: vec!["migflow".into(), "<b onmouseover=alert(3)>'x'</b>".into()],
+        force: false,
+        population_sha256: None,
     };
     migflow_experiments::run::run_to_dir(&opts, &|| {}).unwrap();
     // Alone and compared with itself (the comparison names both runs).
