@@ -47,9 +47,50 @@ pub enum Purpose {
     TrainingTakeUp = 11,
     /// Per-site harvest factor.
     Harvest = 12,
-    /// Experimental designs (Latin hypercube, Morris trajectories, Sobol
-    /// scrambling).
+    /// The draws of experiments and analyses; see [`Draw`] for their
+    /// families.
     Design = 13,
+}
+
+/// The draws of experiments and analyses, outside the household model: each
+/// family its own streams, keyed by (seed, entity) with the purpose
+/// [`Purpose::Design`] and a year component of its own (the keys earlier
+/// versions used, so that designs, bootstraps and calibrations draw as
+/// before). Replicate 0 of the key is used throughout.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Draw {
+    /// A Latin hypercube: one stream a factor (the entity).
+    Lhs,
+    /// The scrambling of a Sobol sequence (entity 0).
+    SobolScramble,
+    /// Morris trajectories: one stream a trajectory.
+    Morris,
+    /// Bootstrap resamples of sensitivity indices: one stream a resample.
+    Bootstrap,
+    /// ABC: the prior draw or kernel move of one sample (the entity) of a
+    /// generation.
+    Abc {
+        /// The generation, 0 for the prior.
+        generation: u32,
+    },
+}
+
+impl Draw {
+    /// The year component of the family's keys.
+    fn year(self) -> u32 {
+        match self {
+            Draw::Lhs => 0,
+            Draw::SobolScramble => 1,
+            Draw::Morris => 2,
+            Draw::Bootstrap => 100,
+            Draw::Abc { generation } => 200 + generation,
+        }
+    }
+
+    /// The stream of `entity` in this family.
+    pub fn stream(self, seed: u64, entity: u64) -> Stream {
+        Stream::new(seed, 0, entity, self.year(), Purpose::Design)
+    }
 }
 
 /// Year component used for draws made before the first step.

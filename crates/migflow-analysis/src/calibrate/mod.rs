@@ -32,8 +32,8 @@
 //!   [`MIN_POPULATION`] particles ends the run; the last full generation is
 //!   the posterior.
 //!
-//! Every draw comes from a [`Stream`] keyed by (seed, sample index,
-//! `200 + generation`, [`Purpose::Design`]), every simulation from the
+//! Every draw comes from the sample's own stream ([`Draw::Abc`] of its
+//! generation, keyed by the seed and the sample index), every simulation from the
 //! model's own streams, and every reduction runs in sample order: the
 //! results do not depend on the thread count.
 //!
@@ -63,7 +63,7 @@
 //! `run` ([`calibrate`], which ties them together).
 //!
 //! [`Stream`]: migflow_core::rng::Stream
-//! [`Purpose::Design`]: migflow_core::rng::Purpose::Design
+//! [`Draw::Abc`]: migflow_core::rng::Draw::Abc
 
 mod fit;
 mod output;

@@ -1,11 +1,8 @@
 //! The prior (independent uniforms on a box) and the truncated normal the
 //! SMC kernel draws from.
 
-use migflow_core::rng::{Purpose, Stream};
+use migflow_core::rng::{Draw, Stream};
 use statrs::function::erf::{erfc, erfc_inv};
-
-/// Year component of the ABC draws: `DRAW_YEAR + generation`.
-const DRAW_YEAR: u32 = 200;
 
 /// One parameter's uniform prior.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -69,13 +66,7 @@ pub struct PriorBox {
 impl PriorBox {
     /// The stream of one sample's draws.
     pub(crate) fn stream(&self, generation: u32, sample: u64) -> Stream {
-        Stream::new(
-            self.seed,
-            0,
-            sample,
-            DRAW_YEAR + generation,
-            Purpose::Design,
-        )
+        Draw::Abc { generation }.stream(self.seed, sample)
     }
 
     /// A draw from the prior.

@@ -5,11 +5,8 @@
 
 use std::collections::BTreeMap;
 
-use migflow_core::rng::{Purpose, Stream};
+use migflow_core::rng::Draw;
 use migflow_experiments::design::{self, Factor, Point, PointRole, SobolMatrix};
-
-/// Year component of the bootstrap streams (the design streams use 0–2).
-pub const BOOTSTRAP_YEAR: u32 = 100;
 
 /// A point estimate with its 95 % bootstrap interval; `None` where
 /// undefined.
@@ -119,9 +116,9 @@ fn sobol_at(blocks: &[SobolBlock], idx: &[usize], k: usize) -> Option<(Vec<f64>,
 }
 
 /// The resample `b` of `n` units: `n` draws with replacement from the
-/// stream (seed, 0, b, [`BOOTSTRAP_YEAR`], [`Purpose::Design`]).
+/// stream [`Draw::Bootstrap`] of `b`.
 pub fn resample(seed: u64, b: usize, n: usize) -> Vec<usize> {
-    let mut s = Stream::new(seed, 0, b as u64, BOOTSTRAP_YEAR, Purpose::Design);
+    let mut s = Draw::Bootstrap.stream(seed, b as u64);
     (0..n)
         .map(|_| s.int_inclusive(0, n as i64 - 1) as usize)
         .collect()

@@ -17,7 +17,7 @@
 //!   percentile bootstrap intervals from resampling the trajectories.
 //!
 //! Bootstrap resamples are drawn from [`Stream`]s keyed by the sweep's seed
-//! with [`Purpose::Design`] and the year component [`BOOTSTRAP_YEAR`], so
+//! from its own stream ([`Draw::Bootstrap`]), so
 //! the same sweep gives the same `sensitivity.csv` every time.
 //!
 //! # `sensitivity.csv`
@@ -45,7 +45,7 @@
 //! everything is re-exported at this level.
 //!
 //! [`Stream`]: migflow_core::rng::Stream
-//! [`Purpose::Design`]: migflow_core::rng::Purpose::Design
+//! [`Draw::Bootstrap`]: migflow_core::rng::Draw::Bootstrap
 
 mod analyze;
 mod estimators;
@@ -58,8 +58,8 @@ pub use analyze::{
     analyze, default_metrics,
 };
 pub use estimators::{
-    BOOTSTRAP_YEAR, Estimate, MorrisResult, SobolBlock, SobolResult, morris_effects,
-    morris_indices, percentile_ci, resample, sobol_blocks, sobol_indices, unit_coordinates,
+    Estimate, MorrisResult, SobolBlock, SobolResult, morris_effects, morris_indices, percentile_ci,
+    resample, sobol_blocks, sobol_indices, unit_coordinates,
 };
 pub use output::{CSV_HEADER, CSV_NAME, csv_text, summary, write};
 pub use read::RUN_OUTCOMES;

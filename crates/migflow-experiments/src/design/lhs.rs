@@ -1,10 +1,10 @@
 //! Design `lhs`: a Latin hypercube of `points` points over the varied
 //! factors, each dimension's strata shuffled by its own stream.
 
-use migflow_core::rng::{Purpose, Stream};
+use migflow_core::rng::Draw;
 
 use super::space::{Space, permutation};
-use super::{DesignError, MAX_POINTS, Point, PointRole, YEAR_LHS, err};
+use super::{DesignError, MAX_POINTS, Point, PointRole, err};
 
 /// The points of design `lhs` with `n` points: checks `n`, then builds the
 /// factors' space with `space`.
@@ -32,7 +32,7 @@ fn lhs(space: &Space, n: usize, seed: u64) -> Vec<Point> {
     let mut u = vec![0.0; n * k];
     for d in 0..k {
         // One stream per dimension (its index among the varied factors).
-        let mut s = Stream::new(seed, 0, d as u64, YEAR_LHS, Purpose::Design);
+        let mut s = Draw::Lhs.stream(seed, d as u64);
         let strata = permutation(n, &mut s);
         for (i, &stratum) in strata.iter().enumerate() {
             u[i * k + d] = (stratum as f64 + s.uniform()) / n as f64;

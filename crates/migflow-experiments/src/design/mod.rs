@@ -18,11 +18,12 @@
 //! [`PointRole`] are indices among the varied factors
 //! (see [`varied_factors`]).
 //!
-//! Every random draw comes from [`Stream`]s keyed by the seed with
-//! [`Purpose::Design`], so a design is a pure function of its inputs.
+//! Every random draw comes from the streams of its design's family
+//! ([`Draw`]), keyed by the seed, so a design is a pure function of its
+//! inputs.
 //!
 //! [`Stream`]: migflow_core::rng::Stream
-//! [`Purpose::Design`]: migflow_core::rng::Purpose::Design
+//! [`Draw`]: migflow_core::rng::Draw
 //!
 //! This module holds the types shared by every design and [`generate`],
 //! which checks the factors and hands them to the design's own module:
@@ -53,11 +54,6 @@ use space::Space;
 
 /// Most points a design may have.
 pub const MAX_POINTS: usize = 10_000_000;
-
-/// Year components of the design streams, one per use.
-pub(crate) const YEAR_LHS: u32 = 0;
-pub(crate) const YEAR_SOBOL: u32 = 1;
-pub(crate) const YEAR_MORRIS: u32 = 2;
 
 /// Largest magnitude of a range bound for an integer key (exactly
 /// representable as both f64 and i64).

@@ -2,10 +2,10 @@
 //! `levels`-level grid (Morris 1991, trajectories built as in SALib),
 //! `trajectories · (k + 1)` points for `k` varied factors.
 
-use migflow_core::rng::{Purpose, Stream};
+use migflow_core::rng::Draw;
 
 use super::space::{Space, permutation};
-use super::{DesignError, MAX_POINTS, Point, PointRole, YEAR_MORRIS, err};
+use super::{DesignError, MAX_POINTS, Point, PointRole, err};
 
 /// The Morris step Δ = p / (2(p − 1)) on the unit scale, for `levels` = p.
 pub fn morris_delta(levels: usize) -> f64 {
@@ -57,7 +57,7 @@ fn morris(space: &Space, r: usize, p: usize, seed: u64) -> Vec<Point> {
     let scale = 1.0 / (p - 1) as f64;
     let mut out = Vec::with_capacity(r * (k + 1));
     for t in 0..r {
-        let mut s = Stream::new(seed, 0, t as u64, YEAR_MORRIS, Purpose::Design);
+        let mut s = Draw::Morris.stream(seed, t as u64);
         // Base x* on {0, 1/(p−1), …, 1 − Δ}.
         let base: Vec<usize> = (0..k)
             .map(|_| s.int_inclusive(0, half as i64 - 1) as usize)

@@ -1,10 +1,10 @@
 //! Design `sobol`: Saltelli's scheme on an Owen-scrambled Sobol sequence,
 //! `base_points · (k + 2)` points for `k` varied factors.
 
-use migflow_core::rng::{Purpose, Stream};
+use migflow_core::rng::Draw;
 
 use super::space::Space;
-use super::{DesignError, MAX_POINTS, Point, PointRole, SobolMatrix, YEAR_SOBOL, err};
+use super::{DesignError, MAX_POINTS, Point, PointRole, SobolMatrix, err};
 
 /// Most base points of a Sobol design (the sequence's length limit, 2^16).
 pub const SOBOL_MAX_BASE_POINTS: usize = 1 << 16;
@@ -55,7 +55,8 @@ pub(crate) fn generate(
 /// Saltelli's A, B and AB(j) points of `n` base points over `space`.
 fn sobol(space: &Space, n: usize, seed: u64) -> Vec<Point> {
     let k = space.k();
-    let scramble = Stream::new(seed, 0, 0, YEAR_SOBOL, Purpose::Design)
+    let scramble = Draw::SobolScramble
+        .stream(seed, 0)
         .int_inclusive(0, i64::from(u32::MAX)) as u32;
     let mut out = Vec::with_capacity(n * (k + 2));
     for base in 0..n {
