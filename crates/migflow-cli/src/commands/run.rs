@@ -55,6 +55,11 @@ pub fn run(args: RunArgs) -> Result<()> {
 
 /// `migflow validate`.
 pub fn validate(path: &Path) -> Result<()> {
+    match file_kind(path)? {
+        FileKind::Sweep => return validate_sweep(path),
+        FileKind::Calibration => return validate_calibration(path),
+        FileKind::Scenario => {}
+    }
     let loaded = migflow_io::files::load_scenario(path)?;
     let source = migflow_io::files::population_source(&loaded)?;
     super::print_warnings(&loaded);
@@ -89,5 +94,56 @@ pub fn scenario(print_default: bool) -> Result<()> {
     std::io::stdout()
         .write_all(DEFAULT_SCENARIO_TOML.as_bytes())
         .context("writing to standard output")?;
+    Ok(())
+}
+
+/// What a TOML file given to `validate` is.
+enum FileKind {
+    Scenario,
+    Sweep,
+    Calibration,
+}
+
+/// Tell a sweep (`[design]`) and a calibration (`[[parameters]]`) from a
+/// scenario by their top-level tables; anything else is read as a scenario,
+/// whose parser names what is wrong.
+fn file_kind(path: &Path) -> Result<FileKind> {
+    let text = migflow_io::files::read_toml_text(path)?;
+    let Ok(doc) = text.parse::<toml::Table>() else {
+        return Ok(FileKind::Scenario);
+    };
+    Ok(if doc.contains_key("design") {
+        FileKind::Sweep
+    } else if doc.contains_key("parameters") {
+        FileKind::Calibration
+    } else {
+        FileKind::Scenario
+    })
+}
+
+fn validate_sweep(path: &Path) -> Result<()> {
+    let plan = migflow_experiments::sweep::SweepPlan::load(path)?;
+    super::print_warnings(&plan.base);
+    println!(
+        "{}: ok — a sweep: design {}, {} points × {} replicates = {} runs over {}",
+        path.display(),
+        plan.sweep.design.name(),
+        plan.points.len(),
+        plan.replicates(),
+        plan.runs(),
+        plan.factor_paths().join(", ")
+    );
+    Ok(())
+}
+
+fn validate_calibration(path: &Path) -> Result<()> {
+    let plan = migflow_analysis::calibrate::CalibrationPlan::load(path)?;
+    super::print_warnings(&plan.base);
+    println!(
+        "{}: ok — a calibration of {} against {} target(s)",
+        path.display(),
+        plan.parameter_paths().join(", "),
+        plan.targets.len()
+    );
     Ok(())
 }

@@ -279,6 +279,49 @@ fn validate_good_file_prints_ok_and_the_resolved_sizes() {
 }
 
 #[test]
+fn validate_recognises_sweep_and_calibration_files() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    for (file, expected) in [
+        (
+            "scenarios/sweeps/behaviour_lhs.toml",
+            "a sweep: design lhs, 40 points × 2 replicates = 80 runs",
+        ),
+        (
+            "scenarios/calibration/relocated_2021_2022.toml",
+            "a calibration of economy.p_find_base",
+        ),
+    ] {
+        let output = migflow()
+            .arg("validate")
+            .arg(root.join(file))
+            .output()
+            .expect("start migflow");
+        let stdout = String::from_utf8_lossy(&output.stdout);
+        assert_eq!(
+            output.status.code(),
+            Some(0),
+            "{file}: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        assert!(stdout.contains(expected), "{file}: {stdout}");
+    }
+    let dir = TempDir::new().unwrap();
+    let bad = dir.path().join("sweep.toml");
+    std::fs::write(&bad, "base = \"default\"\n[design]\nkind = \"lhs\"\npoints = 0\n[[factors]]\npath = \"decision.kappa\"\nmin = 0.5\nmax = 1.0\n").unwrap();
+    let output = migflow()
+        .arg("validate")
+        .arg(&bad)
+        .output()
+        .expect("start migflow");
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("design.points") && !stderr.contains("unknown field `base`"),
+        "{stderr}"
+    );
+}
+
+#[test]
 fn print_default_parses_as_the_default_scenario() {
     let output = migflow()
         .args(["scenario", "--print-default"])
