@@ -36,6 +36,9 @@ pub struct SweepReport {
     pub executed: u64,
     /// Wall time of this invocation, seconds.
     pub wall_seconds: f64,
+    /// Why `timing.json` could not be written, if it could not (the results
+    /// are complete all the same).
+    pub timing_error: Option<String>,
 }
 
 /// The runs of a shard (all runs without one).
@@ -100,6 +103,7 @@ pub fn run_sweep(
             manifest: done,
             executed: 0,
             wall_seconds: t0.elapsed().as_secs_f64(),
+            timing_error: None,
         });
     }
     let threads = migflow_io::resources::worker_threads(opts.threads) as u64;
@@ -163,14 +167,18 @@ pub fn run_sweep(
         "runs_executed": pending.len(),
         "threads": pool.current_num_threads(),
     });
-    migflow_io::write_file_atomic(
-        &opts.out.join("timing.json"),
-        &migflow_io::manifest::to_json(&timing, "timing")?,
-    )?;
+    // Only the results decide the outcome: a sweep whose results are all
+    // written has finished (a Slurm `afterok` merge must run) even if its
+    // timing could not be recorded.
+    let timing_error = migflow_io::manifest::to_json(&timing, "timing")
+        .and_then(|bytes| migflow_io::write_file_atomic(&opts.out.join("timing.json"), &bytes))
+        .err()
+        .map(|e| e.to_string());
     Ok(SweepReport {
         manifest,
         executed: pending.len() as u64,
         wall_seconds,
+        timing_error,
     })
 }
 

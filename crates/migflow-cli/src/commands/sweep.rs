@@ -67,6 +67,9 @@ pub fn sweep(args: SweepArgs) -> Result<ExitCode> {
     let tick = || bar.inc(1);
     let report = execute::run_sweep(&plan, &opts, &started, &tick)?;
     bar.finish_and_clear();
+    if let Some(e) = &report.timing_error {
+        eprintln!("warning: the results are complete, but timing.json was not written: {e}");
+    }
     let m = &report.manifest;
     if !args.quiet {
         eprintln!(
