@@ -32,12 +32,14 @@ pub enum Command {
 A run into a directory holding an earlier run replaces that run's whole set
 of files; a directory holding anything else is refused unless --force.")]
     Run(RunArgs),
-    /// Check a scenario file and show what it resolves to.
+    /// Check a scenario, sweep or calibration file and show what it
+    /// resolves to.
     #[command(after_help = "Examples:
   migflow validate scenarios/guangxi_scale.toml
-  migflow validate my_scenario.toml && migflow run my_scenario.toml")]
+  migflow validate my_scenario.toml && migflow run my_scenario.toml
+  migflow validate scenarios/sweeps/behaviour_lhs.toml")]
     Validate {
-        /// The scenario file.
+        /// The scenario, sweep or calibration file.
         scenario: PathBuf,
     },
     /// Run a parameter sweep: a design over scenario keys, with replicates.
