@@ -93,5 +93,7 @@ fn flag(option: migflow_io::OptionName) -> &'static str {
         Metric => "--metric",
         Year => "--year",
         Compare => "--compare",
+        Time => "--time",
+        Partition => "--partition",
     }
 }

@@ -1,7 +1,7 @@
 //! Slurm job scripts for a sweep: a job array over the shards, and a merge
 //! job that runs after every shard succeeded (`afterok`).
 
-use migflow_io::error::{Error, Result};
+use migflow_io::error::{Error, OptionName, Result};
 use std::path::{Path, PathBuf};
 
 /// Options of the generated job scripts.
@@ -24,6 +24,52 @@ fn quote(p: &Path) -> String {
     format!("'{}'", s.replace('\'', r"'\''"))
 }
 
+/// `#SBATCH` lines are not shell: sbatch splits them at white space and
+/// stops at a newline, so the values written there (the time limit, the
+/// partition, the log directory) must be plain words, or a value could
+/// break the directive or add one of its own.
+fn check_directive_values(o: &SlurmOptions, dir: &Path) -> Result<()> {
+    let option = |option, message: String| Error::Option { option, message };
+    let time_ok = !o.time.is_empty()
+        && o.time.len() <= 32
+        && o.time
+            .bytes()
+            .all(|b| b.is_ascii_digit() || b == b':' || b == b'-');
+    if !time_ok {
+        return Err(option(
+            OptionName::Time,
+            format!(
+                "{:?}: expected a Slurm time limit such as 01:00:00, 90 or 2-00:00:00",
+                o.time
+            ),
+        ));
+    }
+    if let Some(p) = &o.partition
+        && (p.is_empty()
+            || !p
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"_.-".contains(&b)))
+    {
+        return Err(option(
+            OptionName::Partition,
+            format!("{p:?}: expected a partition name (letters, digits, `_`, `.`, `-`)"),
+        ));
+    }
+    let logs = dir.join("logs").display().to_string();
+    if logs
+        .chars()
+        .any(|c| c.is_whitespace() || c == '"' || c == '\'' || c == '%')
+    {
+        return Err(Error::Input {
+            path: dir.to_path_buf(),
+            message: format!(
+                "the job scripts' log directory {logs:?} holds white space, a quote or `%`, which `#SBATCH --output` cannot take: choose an output directory without them"
+            ),
+        });
+    }
+    Ok(())
+}
+
 /// Write `array.sbatch`, `merge.sbatch` and `submit.sh` under `out/slurm/`.
 /// Returns the path of `submit.sh`.
 pub fn write_scripts(sweep_file: &Path, out: &Path, o: &SlurmOptions) -> Result<PathBuf> {
@@ -41,6 +87,7 @@ pub fn write_scripts(sweep_file: &Path, out: &Path, o: &SlurmOptions) -> Result<
     })?;
     let out = abs(out);
     let dir = out.join("slurm");
+    check_directive_values(o, &dir)?;
     let partition = o
         .partition
         .as_ref()
@@ -152,6 +199,54 @@ mod tests {
         assert!(merge.contains("shard-3'"), "{merge}");
         let submit = std::fs::read_to_string(submit).unwrap();
         assert!(submit.contains("--dependency=afterok:"), "{submit}");
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn values_that_would_break_a_directive_are_refused() {
+        let dir = std::env::temp_dir().join(format!("migflow-slurm-bad-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let sweep = dir.join("s.toml");
+        std::fs::write(&sweep, "").unwrap();
+        let ok = SlurmOptions {
+            tasks: 2,
+            partition: None,
+            time: "01:00:00".into(),
+            cpus: 1,
+            migflow: PathBuf::from("/opt/migflow"),
+        };
+        for (o, what) in [
+            (
+                SlurmOptions {
+                    time: "1:00\n#SBATCH --mem=1T".into(),
+                    ..ok.clone()
+                },
+                "time",
+            ),
+            (
+                SlurmOptions {
+                    time: "one hour".into(),
+                    ..ok.clone()
+                },
+                "time",
+            ),
+            (
+                SlurmOptions {
+                    partition: Some("short long".into()),
+                    ..ok.clone()
+                },
+                "partition",
+            ),
+        ] {
+            let err = write_scripts(&sweep, &dir.join("out"), &o)
+                .unwrap_err()
+                .to_string();
+            assert!(err.starts_with(what), "{what}: {err}");
+        }
+        let spaced = dir.join("with space");
+        let err = write_scripts(&sweep, &spaced, &ok).unwrap_err().to_string();
+        assert!(err.contains("#SBATCH --output"), "{err}");
+        assert!(write_scripts(&sweep, &dir.join("out"), &ok).is_ok());
         let _ = std::fs::remove_dir_all(&dir);
     }
 }

@@ -160,6 +160,10 @@ pub enum OptionName {
     Year,
     /// The comparison run.
     Compare,
+    /// A Slurm time limit.
+    Time,
+    /// A Slurm partition.
+    Partition,
 }
 
 impl OptionName {
@@ -178,6 +182,8 @@ impl OptionName {
             OptionName::Metric => "metric",
             OptionName::Year => "year",
             OptionName::Compare => "compare",
+            OptionName::Time => "time",
+            OptionName::Partition => "partition",
         }
     }
 }
