@@ -46,20 +46,31 @@ fn start_holder(sweep: &Path, out: &Path, extra: &[&str]) -> Running {
         .args(["--quiet", "--threads", "1"])
         .args(extra)
         .stdout(Stdio::null())
-        .stderr(Stdio::null())
+        .stderr(Stdio::from(
+            std::fs::File::create(sweep.with_extension("stderr")).expect("stderr file"),
+        ))
         .spawn()
         .expect("spawn sweep");
-    let holder = Running(child);
+    let mut holder = Running(child);
     let pid = holder.0.id().to_string();
     let lock = out.join(".migflow.lock");
     let t0 = Instant::now();
     while !std::fs::read_to_string(&lock)
         .is_ok_and(|t| t.split_whitespace().last() == Some(pid.as_str()))
     {
+        let stderr = || std::fs::read_to_string(sweep.with_extension("stderr")).unwrap_or_default();
+        if let Some(status) = holder.0.try_wait().expect("wait") {
+            panic!(
+                "the sweep ended ({status}) before it was seen holding the lock: {}",
+                stderr()
+            );
+        }
         assert!(
             t0.elapsed() < Duration::from_secs(60),
-            "the sweep never locked {}",
-            out.display()
+            "the sweep never locked {} (lock file: {:?}; stderr: {})",
+            out.display(),
+            std::fs::read_to_string(&lock),
+            stderr()
         );
         std::thread::sleep(Duration::from_millis(5));
     }
