@@ -11,7 +11,7 @@ mod common;
 fn run(c: &mut Criterion) {
     let mut group = c.benchmark_group("run");
     group.sample_size(10);
-    let default = Params::builtin_default();
+    let default = Params::default();
     let years = u64::from(default.scenario().run.years);
     group.throughput(Throughput::Elements(
         default.scenario().population.households * years,

@@ -92,7 +92,7 @@ fn main() -> Result<(), String> {
         None => 42,
     };
 
-    let baseline = Params::builtin_default().to_scenario();
+    let baseline = Params::default().to_scenario();
     let mut policy = baseline.clone();
     let description = apply_policy(&policy_name, &mut policy)?;
     let last = *YEARS.iter().max().expect("years");

@@ -1,38 +1,7 @@
 //! Small statistics shared by every layer: the summary of replicate values
-//! (mean, sd, Student-t interval), medians, quantiles and size formatting.
+//! (mean, sd, Student-t interval), log-normal parameters and size formatting.
 
 use statrs::distribution::{ContinuousCDF, StudentsT};
-
-/// A summary of replicate values: mean, sample sd, Student-t 95 % interval
-/// of the mean, and count.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Summary {
-    /// Mean over the values.
-    pub mean: Option<f64>,
-    /// Sample standard deviation (n − 1); needs two values.
-    pub sd: Option<f64>,
-    /// Lower end of the Student-t 95 % interval of the mean.
-    pub ci95_low: Option<f64>,
-    /// Upper end.
-    pub ci95_high: Option<f64>,
-    /// Number of values.
-    pub n: usize,
-}
-
-impl Summary {
-    /// Summarise `values`, summed in the order given (so the same values in
-    /// the same order give the same bits).
-    pub fn of(values: &[f64]) -> Summary {
-        let (mean, sd, ci95_low, ci95_high, n) = summarize(values);
-        Summary {
-            mean,
-            sd,
-            ci95_low,
-            ci95_high,
-            n,
-        }
-    }
-}
 
 /// Mean, sample sd, Student-t 95% CI of the mean, and count of some
 /// values, summed in the order given. sd and CI need two values or more.

@@ -168,7 +168,7 @@ impl SweepPlan {
         let sweep: SweepFile = params::parse_toml_as(text, file)?;
         let dir = file.parent().map(Path::to_path_buf).unwrap_or_default();
         let base = if sweep.base == "default" {
-            Params::builtin_default()
+            Params::default()
         } else {
             let p = PathBuf::from(&sweep.base);
             let p = if p.is_absolute() { p } else { dir.join(p) };

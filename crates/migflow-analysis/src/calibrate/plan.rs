@@ -245,7 +245,7 @@ impl CalibrationPlan {
             if p.is_absolute() { p } else { dir.join(p) }
         };
         let base = if calib.base == "default" {
-            Params::builtin_default()
+            Params::default()
         } else {
             let p = resolve(&calib.base);
             migflow_io::files::load_scenario(&p).map_err(|e| match e {

@@ -46,7 +46,7 @@ pub fn dispatch(cli: Cli) -> Result<ExitCode> {
 /// SHA-256 the manifest records for its population file.
 pub(crate) fn load(path: Option<&Path>) -> Result<(Params, Option<String>)> {
     let Some(path) = path else {
-        return Ok((Params::builtin_default(), None));
+        return Ok((Params::default(), None));
     };
     if path.extension().is_some_and(|e| e == "json") {
         return Ok(migflow_io::files::load_manifest(path)?);

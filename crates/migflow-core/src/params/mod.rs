@@ -62,11 +62,6 @@ impl Params {
         Ok(Params { scenario, source })
     }
 
-    /// The built-in default scenario.
-    pub fn builtin_default() -> Self {
-        Params::default()
-    }
-
     /// The validated scenario.
     pub fn scenario(&self) -> &Scenario {
         &self.scenario
