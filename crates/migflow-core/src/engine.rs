@@ -324,29 +324,27 @@ impl<'s> Engine<'s> {
 
     /// Village outbound shares of last year, and this year's harvests.
     fn prepare_surroundings(&mut self, ys: &Year) {
-        // Integer counts: any summation order gives the same result.
+        // A site's villages are the contiguous block `site × villages_per_site
+        // ..`, and only its own households live in them, so each site counts
+        // into its own block: no task holds a copy of every village's counter
+        // (a million sites of thousands of villages would need gigabytes per
+        // copy), and the counts are exact integers in any order.
         let households = &self.households;
-        let sites = &self.sites;
-        let counts = sites
-            .par_iter()
-            .fold(
-                || vec![0u32; self.villages.outbound.len()],
-                |mut counts, site| {
-                    for h in &households[site.range.clone()] {
-                        if h.state == Livelihood::Outbound {
-                            counts[h.village as usize] += 1;
-                        }
+        let per_site = self.scenario.population.villages_per_site as usize;
+        let first_village = |site: usize| site * per_site;
+        self.villages
+            .outbound
+            .par_chunks_mut(per_site.max(1))
+            .zip(self.sites.par_iter())
+            .enumerate()
+            .for_each(|(k, (counts, site))| {
+                counts.fill(0);
+                for h in &households[site.range.clone()] {
+                    if h.state == Livelihood::Outbound {
+                        counts[h.village as usize - first_village(k)] += 1;
                     }
-                    counts
-                },
-            )
-            .reduce_with(|mut a, b| {
-                for (x, y) in a.iter_mut().zip(b) {
-                    *x += y;
                 }
-                a
             });
-        self.villages.outbound = counts.unwrap_or_else(|| vec![0; self.villages.outbound.len()]);
         let sd = ys.economy.harvest_sd;
         self.harvest = (0..self.sites.len() as u32)
             .map(|site| {

@@ -1,6 +1,7 @@
 //! Validation: the constraints the model needs, checked once at the door so
 //! that the engine can trust its scenario.
 
+use std::fmt::Write as _;
 use super::schema::*;
 use crate::error::Problem;
 
@@ -432,22 +433,30 @@ pub fn validate(s: &Scenario) -> Result<(), Vec<Problem>> {
 /// Every real-valued key within [`MAX_MAGNITUDE`] (growth rates within
 /// [`MAX_GROWTH`]), and finite, unless a rule above already refused it.
 fn magnitudes(s: &Scenario, c: &mut Checker) {
-    fn walk(v: &toml::Value, path: &str, out: &mut Vec<(String, f64)>) {
+    /// Visit every float of `v` with its dotted key, built in one buffer
+    /// (a sweep validates every point, so no key is allocated unless it is
+    /// refused).
+    fn walk(v: &toml::Value, path: &mut String, visit: &mut dyn FnMut(&str, f64)) {
         match v {
-            toml::Value::Float(x) => out.push((path.to_string(), *x)),
+            toml::Value::Float(x) => visit(path, *x),
             toml::Value::Table(t) => {
                 for (k, v) in t {
-                    let p = if path.is_empty() {
-                        k.clone()
-                    } else {
-                        format!("{path}.{k}")
-                    };
-                    walk(v, &p, out);
+                    let len = path.len();
+                    if len > 0 {
+                        path.push('.');
+                    }
+                    path.push_str(k);
+                    walk(v, path, visit);
+                    path.truncate(len);
                 }
             }
             toml::Value::Array(a) => {
                 for (i, v) in a.iter().enumerate() {
-                    walk(v, &format!("{path}[{i}]"), out);
+                    let len = path.len();
+                    // Writing to a String cannot fail.
+                    let _ = write!(path, "[{i}]");
+                    walk(v, path, visit);
+                    path.truncate(len);
                 }
             }
             _ => {}
@@ -456,26 +465,25 @@ fn magnitudes(s: &Scenario, c: &mut Checker) {
     let Ok(value) = toml::Value::try_from(s) else {
         return;
     };
-    let mut floats = Vec::new();
-    walk(&value, "", &mut floats);
-    for (key, x) in floats {
+    let mut path = String::with_capacity(64);
+    walk(&value, &mut path, &mut |key, x| {
         if c.problems.iter().any(|p| p.key == key) {
-            continue;
+            return;
         }
-        let growth = matches!(key.as_str(), "economy.wage_growth" | "economy.line_growth");
+        let growth = matches!(key, "economy.wage_growth" | "economy.line_growth");
         let limit = if growth { MAX_GROWTH } else { MAX_MAGNITUDE };
         if !x.is_finite() {
-            c.push(&key, x, "a finite number");
+            c.push(key, x, "a finite number");
         } else if x.abs() > limit {
             c.push(
-                &key,
+                key,
                 x,
                 &format!(
                     "a number from −{limit:e} to {limit:e} (larger values make incomes overflow over the run)"
                 ),
             );
         }
-    }
+    });
 }
 
 #[cfg(test)]
