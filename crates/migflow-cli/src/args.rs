@@ -4,6 +4,7 @@
 use clap::{Parser, Subcommand, ValueEnum};
 use migflow_analysis::calibrate::Method;
 use migflow_experiments::store::Shard;
+use migflow_experiments::sweep::MAX_RUNS;
 use std::num::{NonZeroU64, NonZeroUsize};
 use std::path::PathBuf;
 
@@ -183,7 +184,7 @@ pub struct SweepArgs {
     #[arg(long, value_parser = parse_shard)]
     pub shard: Option<Shard>,
     /// Worker threads (default: all cores). Results do not depend on it.
-    #[arg(long, short = 'j')]
+    #[arg(long, short = 'j', value_parser = parse_threads)]
     pub threads: Option<NonZeroUsize>,
     /// No progress bar.
     #[arg(long, short)]
@@ -293,7 +294,7 @@ pub struct CalibrateArgs {
     #[arg(long)]
     pub resume: bool,
     /// Worker threads (default: all cores). Results do not depend on it.
-    #[arg(long, short = 'j')]
+    #[arg(long, short = 'j', value_parser = parse_threads)]
     pub threads: Option<NonZeroUsize>,
     /// No progress bar and no summary (warnings are still printed).
     #[arg(long, short)]
@@ -316,7 +317,7 @@ pub struct RunArgs {
     #[arg(long, short)]
     pub replicates: Option<u32>,
     /// Worker threads (default: all cores). Results do not depend on it.
-    #[arg(long, short = 'j')]
+    #[arg(long, short = 'j', value_parser = parse_threads)]
     pub threads: Option<NonZeroUsize>,
     /// No progress bar.
     #[arg(long, short)]
@@ -356,6 +357,29 @@ pub fn threads(flag: Option<NonZeroUsize>) -> usize {
     flag.map_or(0, NonZeroUsize::get)
 }
 
+/// Most worker threads per core: more only costs the time to start them
+/// (5,000 threads took minutes to start for a run of milliseconds).
+const THREADS_PER_CORE: usize = 4;
+
+/// Parse `--threads`: from 1 to [`THREADS_PER_CORE`] × the cores this
+/// process may use.
+fn parse_threads(text: &str) -> Result<NonZeroUsize, String> {
+    let cores = std::thread::available_parallelism().map_or(1, NonZeroUsize::get);
+    threads_within(text, cores)
+}
+
+/// [`parse_threads`] for a machine of `cores` cores.
+fn threads_within(text: &str, cores: usize) -> Result<NonZeroUsize, String> {
+    let most = cores.saturating_mul(THREADS_PER_CORE);
+    match text.trim().parse::<usize>() {
+        Ok(n) if (1..=most).contains(&n) => NonZeroUsize::new(n).ok_or_else(String::new),
+        _ => Err(format!(
+            "--threads {text:?}: expected a whole number from 1 to {most} ({THREADS_PER_CORE} × the \
+             {cores} cores this process may use); results do not depend on it"
+        )),
+    }
+}
+
 /// Parse `--shard`: `I/N` (0 ≤ I < N), or `slurm` to read
 /// `SLURM_ARRAY_TASK_ID` and `SLURM_ARRAY_TASK_COUNT`.
 fn parse_shard(text: &str) -> Result<Shard, String> {
@@ -388,9 +412,14 @@ fn shard_from(text: &str, env: impl Fn(&str) -> Option<String>) -> Result<Shard,
             .map_err(|_| format!("--shard {text:?}: N must be a positive integer"))?;
         (i, n)
     };
-    if count == 0 || index >= count {
+    let names = if text == "slurm" {
+        " (SLURM_ARRAY_TASK_ID and SLURM_ARRAY_TASK_COUNT)"
+    } else {
+        ""
+    };
+    if count == 0 || count > MAX_RUNS || index >= count {
         return Err(format!(
-            "--shard {text}: shard index {index} out of range: expected 0 ≤ I < N with N = {count} ≥ 1"
+            "--shard {text}{names}: shard {index}/{count} out of range: expected 0 ≤ I < N with N from 1 to {MAX_RUNS}"
         ));
     }
     Ok(Shard { index, count })
@@ -398,6 +427,18 @@ fn shard_from(text: &str, env: impl Fn(&str) -> Option<String>) -> Result<Shard,
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn threads_are_bounded_by_the_cores() {
+        assert_eq!(super::threads_within("8", 2).map(|n| n.get()), Ok(8));
+        let err = super::threads_within("9", 2).unwrap_err();
+        assert!(
+            err.contains("from 1 to 8") && err.contains("2 cores"),
+            "{err}"
+        );
+        assert!(super::threads_within("0", 2).is_err());
+        assert!(super::threads_within("many", 2).is_err());
+    }
+
     use super::*;
 
     #[test]

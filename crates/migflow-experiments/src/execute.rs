@@ -6,6 +6,7 @@ use super::sweep::{PointError, SweepPlan};
 use migflow_core::engine::run_replicate;
 use migflow_core::params::Params;
 use migflow_core::record::{ALL_GROUP, GROUPS, YearRecord};
+use migflow_core::run::PopulationSource;
 use migflow_io::error::{Error, Result};
 use migflow_io::{format_float, trajectory_cells};
 use rayon::prelude::*;
@@ -59,23 +60,30 @@ pub fn pool(threads: usize) -> Result<rayon::ThreadPool> {
     })
 }
 
-/// The most households any run of the sweep has (a factor may vary them).
-fn largest_households(plan: &SweepPlan) -> u64 {
-    let base = plan.base.scenario().population.households;
-    match plan
-        .factor_paths()
-        .iter()
-        .position(|p| *p == "population.households")
-    {
+/// The most memory a run of the sweep can need: each of the population's
+/// sizes (households, sites, villages per site) at its largest over the
+/// points, or the base scenario's when no factor varies it (an upper
+/// bound, found without building every point's scenario).
+fn largest_replicate_bytes(plan: &SweepPlan) -> (u64, u64) {
+    let p = &plan.base.scenario().population;
+    let paths = plan.factor_paths();
+    let largest = |key: &str, base: u64| match paths.iter().position(|p| *p == key) {
         Some(k) => plan
             .points
             .iter()
             .filter_map(|p| p.values.get(k).and_then(toml::Value::as_integer))
-            .map(|h| h.max(0) as u64)
+            .map(|v| v.max(0) as u64)
             .max()
             .unwrap_or(base),
         None => base,
-    }
+    };
+    let households = largest("population.households", p.households);
+    let bytes = migflow_io::resources::replicate_bytes(
+        households,
+        largest("population.sites", p.sites.into()),
+        largest("population.villages_per_site", p.villages_per_site.into()),
+    );
+    (households, bytes)
 }
 
 /// Run a sweep (or one shard of it) into `opts.out`. `started(done, total)`
@@ -89,6 +97,13 @@ pub fn run_sweep(
 ) -> Result<SweepReport> {
     let t0 = Instant::now();
     let start_time = chrono::Utc::now().to_rfc3339();
+    // A finished sweep is checked (and its stream's leftovers removed)
+    // under the directory's lock, held until the end.
+    let _lock = if opts.resume && opts.out.join("manifest.json").exists() {
+        Some(migflow_io::DirLock::acquire(&opts.out)?)
+    } else {
+        None
+    };
     if opts.resume
         && let Ok(done) = store::read_sweep_manifest(&opts.out)
         && done.sweep_sha256 == plan.hash
@@ -98,6 +113,9 @@ pub fn run_sweep(
         // Finished before: nothing to run, if the outputs are still the
         // ones the manifest records.
         store::verify_finished(&opts.out, plan, &done)?;
+        // A kill while the stream was being removed left part of it: the
+        // removal completes now.
+        store::remove_stream(&opts.out);
         started(done.run_status.len() as u64, done.run_status.len() as u64);
         return Ok(SweepReport {
             manifest: done,
@@ -107,11 +125,11 @@ pub fn run_sweep(
         });
     }
     let threads = migflow_io::resources::worker_threads(opts.threads) as u64;
-    let largest = largest_households(plan);
+    let (largest, bytes) = largest_replicate_bytes(plan);
     migflow_io::resources::ensure_memory(
         &plan.file,
         &format!("a sweep with runs of up to {largest} households, {threads} at once"),
-        migflow_io::resources::households_bytes(largest, threads),
+        migflow_io::resources::in_flight_bytes(bytes, threads),
     )?;
     let store = Store::open(&opts.out, plan, opts.shard, opts.resume)?;
     let mine: Vec<u64> = shard_runs(plan, opts.shard).collect();
@@ -130,7 +148,19 @@ pub fn run_sweep(
             if stop.load(Ordering::Relaxed) {
                 return;
             }
-            let rows = execute_run(plan, run);
+            let rows = match execute_checked(plan, run) {
+                Ok(rows) => rows,
+                Err(e) => {
+                    // An input changed under the sweep: stop, committing
+                    // nothing of this run (a resume refuses the changed
+                    // input, or reruns the run once it is restored).
+                    stop.store(true, Ordering::Relaxed);
+                    if let Ok(mut f) = failure.lock() {
+                        f.get_or_insert(e);
+                    }
+                    return;
+                }
+            };
             let result = match store.lock() {
                 Ok(mut s) => s.append(&rows),
                 Err(_) => return,
@@ -182,9 +212,18 @@ pub fn run_sweep(
     })
 }
 
-/// Simulate one run and format its rows. Never fails: an invalid point or a
-/// panic becomes a failed run with its error.
+/// Simulate one run and format its rows. Never fails: an invalid point, a
+/// panic, or an input file that changed since it was planned (which
+/// [`run_sweep`] treats as the end of the sweep instead, see
+/// [`SweepPlan::population_for`]) becomes a failed run with its error.
 pub fn execute_run(plan: &SweepPlan, run: u64) -> RunRows {
+    execute_checked(plan, run).unwrap_or_else(|e| failed_rows(plan, run, &RunFailure::Input(e)))
+}
+
+/// [`execute_run`], but an input file that changed since the plan hashed
+/// it ([`Error::WorkInputChanged`]) is an error, not a failed run: the run
+/// did not fail, the sweep's inputs did.
+fn execute_checked(plan: &SweepPlan, run: u64) -> Result<RunRows> {
     let id = plan.run_id(run);
     let cells = plan.point_cells(id.point);
     let seed = plan.sweep.seed;
@@ -200,53 +239,64 @@ pub fn execute_run(plan: &SweepPlan, run: u64) -> RunRows {
             |_, _| {},
         ))
     };
-    let result = catch_run(simulate);
-    let mut lead = vec![
-        run.to_string(),
-        id.point.to_string(),
-        id.replicate.to_string(),
-        seed.to_string(),
-    ];
-    match result {
-        Ok(records) => {
-            lead.push("ok".into());
-            lead.extend(cells.iter().cloned());
-            lead.extend(outcomes(&records));
-            let mut traj = Vec::new();
-            for rec in &records {
-                for (g, stats) in rec.groups.iter().enumerate() {
-                    let mut row = vec![
-                        run.to_string(),
-                        id.point.to_string(),
-                        id.replicate.to_string(),
-                    ];
-                    row.extend(cells.iter().cloned());
-                    row.extend(trajectory_cells(rec.year, g, stats));
-                    traj.extend(csv_line(&row));
-                }
-            }
-            RunRows {
-                run,
-                status: RunStatus::Ok,
-                bytes: [csv_line(&lead), traj, Vec::new()],
-            }
-        }
-        Err(message) => {
-            lead.push("failed".into());
-            lead.extend(cells.iter().cloned());
-            lead.extend(std::iter::repeat_n(String::new(), GROUPS * 4));
-            let fail = csv_line(&[
+    let records = match catch_run(simulate) {
+        Ok(records) => records,
+        Err(RunFailure::Input(e @ Error::WorkInputChanged { .. })) => return Err(e),
+        Err(failure) => return Ok(failed_rows(plan, run, &failure)),
+    };
+    let mut lead = run_lead(plan, run);
+    lead.push("ok".into());
+    lead.extend(cells.iter().cloned());
+    lead.extend(outcomes(&records));
+    let mut traj = Vec::new();
+    for rec in &records {
+        for (g, stats) in rec.groups.iter().enumerate() {
+            let mut row = vec![
                 run.to_string(),
                 id.point.to_string(),
                 id.replicate.to_string(),
-                message.to_string(),
-            ]);
-            RunRows {
-                run,
-                status: RunStatus::Failed,
-                bytes: [csv_line(&lead), Vec::new(), fail],
-            }
+            ];
+            row.extend(cells.iter().cloned());
+            row.extend(trajectory_cells(rec.year, g, stats));
+            traj.extend(csv_line(&row));
         }
+    }
+    Ok(RunRows {
+        run,
+        status: RunStatus::Ok,
+        bytes: [csv_line(&lead), traj, Vec::new()],
+    })
+}
+
+/// The first cells of a run's row of `runs.csv`: run, point, replicate,
+/// seed.
+fn run_lead(plan: &SweepPlan, run: u64) -> Vec<String> {
+    let id = plan.run_id(run);
+    vec![
+        run.to_string(),
+        id.point.to_string(),
+        id.replicate.to_string(),
+        plan.sweep.seed.to_string(),
+    ]
+}
+
+/// The rows of a failed run.
+fn failed_rows(plan: &SweepPlan, run: u64, failure: &RunFailure) -> RunRows {
+    let id = plan.run_id(run);
+    let mut lead = run_lead(plan, run);
+    lead.push("failed".into());
+    lead.extend(plan.point_cells(id.point));
+    lead.extend(std::iter::repeat_n(String::new(), GROUPS * 4));
+    let fail = csv_line(&[
+        run.to_string(),
+        id.point.to_string(),
+        id.replicate.to_string(),
+        failure.to_string(),
+    ]);
+    RunRows {
+        run,
+        status: RunStatus::Failed,
+        bytes: [csv_line(&lead), Vec::new(), fail],
     }
 }
 
@@ -332,16 +382,24 @@ pub fn estimate(plan: &SweepPlan, shard: Option<Shard>, threads: usize) -> Resul
     let mut household_years = 0.0;
     let mut traj_rows = 0u64;
     let mut summary_rows = 0u64;
-    let mut sizes: Vec<Option<(u64, u32)>> = vec![None; plan.points.len()];
-    for (p, size) in sizes.iter_mut().enumerate() {
-        if let Ok(loaded) = plan.scenario_for(p as u64) {
-            let households = match migflow_io::files::population_source(&loaded) {
-                Ok(src) => src.households(&loaded),
-                Err(_) => continue,
-            };
-            *size = Some((households, loaded.scenario().run.years));
-            summary_rows += u64::from(loaded.scenario().run.years) * GROUPS as u64 * 10;
-        }
+    // Every point is checked (an invalid one runs nothing), in parallel: a
+    // design may hold millions of points. A shared population file is read
+    // once (`population_for`).
+    let sizes: Vec<Option<(u64, u32)>> = pool(threads)?.install(|| {
+        (0..plan.points.len() as u64)
+            .into_par_iter()
+            .map(|p| {
+                let loaded = plan.scenario_for(p).ok()?;
+                let households = match loaded.population_file() {
+                    None => PopulationSource::Synthetic.households(&loaded),
+                    Some(_) => plan.population_for(&loaded).ok()?.households(&loaded),
+                };
+                Some((households, loaded.scenario().run.years))
+            })
+            .collect()
+    });
+    for (_, years) in sizes.iter().flatten() {
+        summary_rows += u64::from(*years) * GROUPS as u64 * 10;
     }
     for &run in &runs {
         if let Some((h, y)) = sizes[plan.run_id(run).point as usize] {

@@ -152,7 +152,10 @@ pub fn run_to_dir(opts: &RunOptions, progress: &(dyn Fn() + Sync)) -> Result<Run
             .source()
             .unwrap_or(Path::new("the default scenario")),
         &format!("a run of {households} households × {in_flight} replicate(s) at once"),
-        migflow_io::resources::households_bytes(households, in_flight),
+        migflow_io::resources::in_flight_bytes(
+            migflow_io::resources::scenario_replicate_bytes(&opts.loaded, households),
+            in_flight,
+        ),
     )?;
     let pool = crate::execute::pool(threads)?;
 

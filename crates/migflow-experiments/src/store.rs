@@ -28,13 +28,23 @@ use std::path::{Path, PathBuf};
 pub const STREAM_FILES: [&str; 3] = ["runs.csv", "trajectories.csv", "failures.csv"];
 const STATE: &str = "sweep.json";
 
-/// The identity of a results directory, checked on resume.
+/// The identity of a results directory, checked on resume: the sweep (its
+/// hash covers the sweep file, the base scenario and the design's points),
+/// the shard, and the input files the runs read, each with its SHA-256.
+///
+/// A `sweep.json` written by an older migflow records no `inputs`: its
+/// sweep cannot be resumed (the inputs cannot be checked), and `--resume`
+/// says the directory was made by an older migflow. A finished sweep's
+/// directory is declared finished whatever its `sweep.json` records (its
+/// results are checked against its manifest instead).
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 struct State {
     migflow_version: String,
     sweep_sha256: String,
     shard: Option<Shard>,
     runs: u64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    inputs: Option<Vec<journal::InputRecord>>,
 }
 
 /// A finished run's rows, ready to append.
@@ -158,14 +168,21 @@ impl Store {
     /// process writing it is an [`Error::Locked`].
     pub fn open(dir: &Path, plan: &SweepPlan, shard: Option<Shard>, resume: bool) -> Result<Store> {
         let state_path = dir.join(STATE);
+        let streams = streams(plan);
+        let lock = DirLock::acquire(dir)?;
+        let planned = plan.planned_inputs(&state_path);
         let state = State {
             migflow_version: env!("CARGO_PKG_VERSION").to_string(),
             sweep_sha256: plan.hash.clone(),
             shard,
             runs: plan.runs(),
+            inputs: Some(
+                planned
+                    .iter()
+                    .map(|p| p.record(&crate::run::path_from(dir, &p.file)))
+                    .collect(),
+            ),
         };
-        let streams = streams(plan);
-        let lock = DirLock::acquire(dir)?;
         if state_path.exists() {
             let found: State = journal::read_state(&state_path, "sweep")?;
             if !resume {
@@ -174,7 +191,17 @@ impl Store {
                     what: "sweep",
                 });
             }
+            let check_inputs = || {
+                journal::check_inputs(dir, &state_path, "sweep", found.inputs.as_deref(), planned)
+            };
             if found.sweep_sha256 != state.sweep_sha256 {
+                // An edited table design changes the points too: name the
+                // file that changed rather than only the hash.
+                if found.inputs.is_some()
+                    && let Err(e @ Error::WorkInputChanged { .. }) = check_inputs()
+                {
+                    return Err(e);
+                }
                 return Err(Error::OtherWork {
                     dir: dir.to_path_buf(),
                     message: format!(
@@ -192,25 +219,41 @@ impl Store {
                     ),
                 });
             }
+            check_inputs()?;
+            if !journal::exists(dir) {
+                no_stream(dir, plan, shard, &streams, &lock)?;
+            }
         } else {
             // Never mix a sweep into other results (a `migflow run`'s
-            // manifest would be overwritten).
-            if !journal::is_fresh(dir) {
+            // manifest would be overwritten), nor remove what migflow did
+            // not write.
+            let foreign = journal::foreign_entries(dir);
+            if !foreign.is_empty() {
                 return Err(Error::OtherWork {
                     dir: dir.to_path_buf(),
-                    message: "is not empty and holds no sweep".into(),
+                    message: format!(
+                        "holds files that migflow did not write as a sweep's ({}) and no sweep",
+                        foreign.join(", ")
+                    ),
                 });
             }
             Journal::<RunKey, 3>::create(&lock, &streams)?;
             journal::write_state(&state_path, &state)?;
         }
-        let (journal, entries) = Journal::<RunKey, 3>::open(&lock, &streams)?;
+        // Each of the shard's runs committed once: a run committed again
+        // (two writers once shared the directory) or not the shard's cuts
+        // the journal there, and the runs from it on run again.
         let mut done = vec![false; plan.runs() as usize];
-        for e in &entries {
-            if let Some(d) = done.get_mut(e.key.run as usize) {
-                *d = true;
+        let (journal, _) = Journal::<RunKey, 3>::open_keeping(&lock, &streams, |key| {
+            let mine = shard.is_none_or(|s| s.contains(key.run));
+            match done.get_mut(key.run as usize) {
+                Some(d) if mine && !*d => {
+                    *d = true;
+                    true
+                }
+                _ => false,
             }
-        }
+        })?;
         Ok(Store { journal, done })
     }
 
@@ -245,6 +288,47 @@ impl Store {
     }
 }
 
+/// A resumed sweep whose directory holds its state but no stream. Without
+/// a manifest (the stream was removed by hand, or never written) its runs
+/// are all run again in a new stream (they are deterministic, so the
+/// results are the same). Beside a manifest, the sweep finished (the stream
+/// is removed once it has), but that manifest is not this finished
+/// sweep's: damaged, or the record of a sweep that lost runs. That is
+/// refused, naming the manifest and what is wrong with it.
+fn no_stream(
+    dir: &Path,
+    plan: &SweepPlan,
+    shard: Option<Shard>,
+    streams: &Streams<3>,
+    lock: &DirLock,
+) -> Result<()> {
+    let path = dir.join("manifest.json");
+    if !path.exists() {
+        return Journal::<RunKey, 3>::create(lock, streams);
+    }
+    let expected = crate::execute::shard_runs(plan, shard).count();
+    let what = match read_sweep_manifest(dir) {
+        Err(e) => format!("it cannot be read ({e})"),
+        Ok(m) if m.sweep_sha256 != plan.hash => {
+            format!("it records another sweep (hash {})", m.sweep_sha256)
+        }
+        Ok(m) => format!(
+            "it records {} of this directory's {expected} runs",
+            m.run_status.len()
+        ),
+    };
+    Err(Error::Damaged {
+        path,
+        message: format!(
+            "damaged: {what}. The sweep's stream/ is gone (it is removed once a sweep \
+             finishes), so the results cannot be checked against it or finished from it. \
+             Restore manifest.json; or remove it and resume the sweep (`--resume`) to run \
+             every run again in this directory (runs are deterministic: the results are \
+             the same); or run the sweep into a new output directory"
+        ),
+    })
+}
+
 /// The sweep journal's complete, well-formed entries.
 fn read_journal(dir: &Path, plan: &SweepPlan) -> Result<Vec<Entry>> {
     journal::read_entries(dir, &streams(plan))
@@ -272,21 +356,25 @@ fn copy_range(
 /// Write the final, run-ordered files of a directory whose runs are all
 /// committed: `runs.csv`, `trajectories.csv`, `failures.csv`, `points.csv`,
 /// and for a whole sweep `points_summary.csv`; then `manifest.json`.
+///
+/// Refused unless every run of the sweep (or of the shard) is committed
+/// exactly once, and no other run is: the error names the missing,
+/// repeated or foreign runs (the first few, and how many), so that a
+/// directory written by two processes at once, or with runs lost, is never
+/// declared finished.
 pub fn finalize(dir: &Path, plan: &SweepPlan, shard: Option<Shard>) -> Result<SweepManifest> {
     let stream = journal::stream_dir(dir);
     let headers = headers(plan);
     let mut entries = read_journal(dir, plan)?;
     entries.sort_by_key(|e| e.key.run);
-    entries.dedup_by_key(|e| e.key.run);
-    let mut out = OutputDir::create(dir)?;
+    check_complete(dir, plan, shard, &entries)?;
+    let mut out = OutputDir::create_work_set(dir, &OUTPUT_FILES)?;
     let mut files = Vec::new();
     let mut staged_trajectories = PathBuf::new();
     for (k, name) in STREAM_FILES.iter().enumerate() {
         let src_path = stream.join(name);
-        let mut src = File::open(&src_path).map_err(|source| Error::Read {
-            path: src_path.clone(),
-            source,
-        })?;
+        let mut src =
+            migflow_io::input::open_streamed(&src_path, "a migflow stream file")?.into_file();
         let (entry, tmp) = stage_hashed(&mut out, name, |w, tmp| {
             w.write_all(&headers[k]).map_err(io_err(tmp))?;
             for e in &entries {
@@ -319,15 +407,108 @@ pub fn finalize(dir: &Path, plan: &SweepPlan, shard: Option<Shard>) -> Result<Sw
     Ok(manifest)
 }
 
+/// Every file a sweep (or a merge) writes besides `manifest.json`.
+const OUTPUT_FILES: [&str; 5] = [
+    "runs.csv",
+    "trajectories.csv",
+    "failures.csv",
+    "points.csv",
+    "points_summary.csv",
+];
+
+/// Runs named in a message: the first few, and how many there are.
+fn name_runs(runs: &[u64]) -> String {
+    const SHOWN: usize = 10;
+    let shown: Vec<String> = runs.iter().take(SHOWN).map(|r| r.to_string()).collect();
+    let more = if runs.len() > SHOWN {
+        format!(" and {} more", runs.len() - SHOWN)
+    } else {
+        String::new()
+    };
+    let noun = if runs.len() == 1 { "run" } else { "runs" };
+    format!("{noun} {}{more}", shown.join(", "))
+}
+
+/// Refuse to finalize unless the committed `entries` (sorted by run) hold
+/// every run of the shard exactly once and no other run.
+fn check_complete(
+    dir: &Path,
+    plan: &SweepPlan,
+    shard: Option<Shard>,
+    entries: &[Entry],
+) -> Result<()> {
+    let total = plan.runs();
+    let mine = |r: u64| r < total && shard.is_none_or(|s| s.contains(r));
+    let mut repeated = Vec::new();
+    let mut foreign = Vec::new();
+    let mut prev = None;
+    for e in entries {
+        let r = e.key.run;
+        if !mine(r) {
+            foreign.push(r);
+        } else if prev == Some(r) && repeated.last() != Some(&r) {
+            repeated.push(r);
+        }
+        prev = Some(r);
+    }
+    let mut present = entries.iter().map(|e| e.key.run).peekable();
+    let mut missing = Vec::new();
+    for r in crate::execute::shard_runs(plan, shard) {
+        while present.next_if(|&p| p < r).is_some() {}
+        if present.peek() != Some(&r) {
+            missing.push(r);
+        }
+    }
+    let expected = crate::execute::shard_runs(plan, shard).count();
+    let whose = match shard {
+        Some(s) => format!("shard {}/{}'s {expected} runs", s.index, s.count),
+        None => format!("sweep's {expected} runs"),
+    };
+    let mut problems = Vec::new();
+    if !missing.is_empty() {
+        problems.push(format!(
+            "{} of the {whose} {} not committed ({})",
+            missing.len(),
+            if missing.len() == 1 { "is" } else { "are" },
+            name_runs(&missing)
+        ));
+    }
+    if !repeated.is_empty() {
+        problems.push(format!(
+            "{} committed more than once (a second process wrote this directory?)",
+            name_runs(&repeated)
+        ));
+    }
+    if !foreign.is_empty() {
+        problems.push(format!(
+            "{} {} not among the {whose}",
+            name_runs(&foreign),
+            if foreign.len() == 1 { "is" } else { "are" }
+        ));
+    }
+    if problems.is_empty() {
+        return Ok(());
+    }
+    Err(Error::Damaged {
+        path: journal::stream_dir(dir).join("journal"),
+        message: format!(
+            "the sweep is not complete, so it is not finalised: {}. Resume the sweep \
+             (`--resume`): it checks the committed runs and runs the others again",
+            problems.join("; ")
+        ),
+    })
+}
+
 /// Check a finished sweep directory before `--resume` declares it done:
 /// its manifest must be the one this sweep writes for its runs, and every
 /// file must still have the hash the manifest records.
 pub(crate) fn verify_finished(dir: &Path, plan: &SweepPlan, done: &SweepManifest) -> Result<()> {
     let path = dir.join("manifest.json");
-    let on_disk = std::fs::read(&path).map_err(|source| Error::Read {
-        path: path.clone(),
-        source,
-    })?;
+    let on_disk = migflow_io::input::read_bytes(
+        &path,
+        migflow_io::input::MAX_SWEEP_MANIFEST_BYTES,
+        "the manifest.json of a finished sweep",
+    )?;
     let expected = SweepManifest {
         // A later build may finish the check; the build that wrote it stays.
         migflow_version: done.migflow_version.clone(),
@@ -624,31 +805,53 @@ pub fn merge(shards: &[PathBuf], out_dir: &Path) -> Result<SweepManifest> {
         }
     }
     let total = first.runs;
+    for (m, d) in manifests.iter().zip(shards) {
+        if m.runs != total {
+            return Err(Error::Input {
+                path: d.join("manifest.json"),
+                message: format!(
+                    "records a sweep of {} runs, but {} records {total}: refusing to merge",
+                    m.runs,
+                    shards[0].join("manifest.json").display()
+                ),
+            });
+        }
+    }
+    // Each run id of the sweep exactly once; an id past the sweep's runs is
+    // named as such (it is no overlap).
     let mut seen = vec![false; total as usize];
     let mut overlaps = Vec::new();
-    for m in &manifests {
+    let mut beyond: Vec<(u64, &PathBuf)> = Vec::new();
+    for (m, d) in manifests.iter().zip(shards) {
         for (run, _) in &m.run_status {
             match seen.get_mut(*run as usize) {
                 Some(slot) if !*slot => *slot = true,
-                _ => overlaps.push(*run),
+                Some(_) => overlaps.push(*run),
+                None => beyond.push((*run, d)),
             }
         }
     }
-    let name_runs = |runs: &[u64]| {
-        let shown: Vec<String> = runs.iter().take(20).map(|r| r.to_string()).collect();
-        let more = if runs.len() > 20 {
-            format!(" and {} more", runs.len() - 20)
-        } else {
-            String::new()
-        };
-        format!("{}{more}", shown.join(", "))
-    };
+    if !beyond.is_empty() {
+        beyond.sort_unstable();
+        let runs: Vec<u64> = beyond.iter().map(|(r, _)| *r).collect();
+        return Err(Error::Input {
+            path: beyond[0].1.join("manifest.json"),
+            message: format!(
+                "{} {} beyond the sweep's {total} runs (run ids go from 0 to {}): \
+                 not a shard migflow wrote, refusing to merge",
+                name_runs(&runs),
+                if runs.len() == 1 { "is" } else { "are" },
+                total.saturating_sub(1),
+            ),
+        });
+    }
     if !overlaps.is_empty() {
         overlaps.sort_unstable();
+        overlaps.dedup();
         return Err(Error::Input {
             path: out_dir.to_path_buf(),
             message: format!(
-                "the shards overlap: runs {} appear more than once",
+                "the shards overlap: {} appear more than once",
                 name_runs(&overlaps)
             ),
         });
@@ -658,7 +861,7 @@ pub fn merge(shards: &[PathBuf], out_dir: &Path) -> Result<SweepManifest> {
         return Err(Error::Input {
             path: out_dir.to_path_buf(),
             message: format!(
-                "runs {} are missing from the shards ({} of {total} runs)",
+                "{} are missing from the shards ({} of {total} runs): merge every shard of the sweep",
                 name_runs(&missing),
                 missing.len()
             ),
@@ -669,7 +872,7 @@ pub fn merge(shards: &[PathBuf], out_dir: &Path) -> Result<SweepManifest> {
             migflow_io::manifest::verify_file(dir, &m.files, name)?;
         }
     }
-    let mut out = OutputDir::create(out_dir)?;
+    let mut out = OutputDir::create_work_set(out_dir, &OUTPUT_FILES)?;
     let mut files = Vec::new();
     let mut staged_trajectories = PathBuf::new();
     for (k, name) in STREAM_FILES.iter().enumerate() {
@@ -729,10 +932,9 @@ pub fn merge(shards: &[PathBuf], out_dir: &Path) -> Result<SweepManifest> {
     }
     // Every shard wrote the same points.csv (same sweep hash).
     let points_src = shards[0].join("points.csv");
-    let points = std::fs::read(&points_src).map_err(|source| Error::Read {
-        path: points_src.clone(),
-        source,
-    })?;
+    // A regular file, checked against its hash above.
+    let points =
+        migflow_io::input::open_streamed(&points_src, "the points.csv of a shard")?.read_all()?;
     let (entry, _) = stage_hashed(&mut out, "points.csv", |w, tmp| {
         w.write_all(&points).map_err(io_err(tmp))
     })?;

@@ -6,6 +6,7 @@ use migflow_core::params::path::{self, KeyKind};
 use migflow_core::params::{self, Params, Scenario};
 use migflow_core::run::PopulationSource;
 use migflow_io::error::{Error, Problem, Result};
+use migflow_io::journal::PlannedInput;
 use migflow_io::sha256_hex;
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
@@ -76,7 +77,26 @@ pub struct SweepPlan {
     /// no factor varies a `population` key (so every point reads the same
     /// households).
     shared_population: std::sync::OnceLock<Arc<PopulationSource>>,
+    /// The input files as hashed when the sweep's directory was opened
+    /// (see [`SweepPlan::planned_inputs`]): every population file a run
+    /// reads must still have these bytes.
+    planned: std::sync::OnceLock<Planned>,
 }
+
+/// The input files of a sweep as planned, and the state file recording
+/// them.
+#[derive(Debug, Clone)]
+struct Planned {
+    state: PathBuf,
+    inputs: Vec<PlannedInput>,
+}
+
+/// What each input file of a sweep is, in its state file and messages.
+pub const BASE_POPULATION: &str = "the population file";
+/// A population file that a factor sets for some design points.
+pub const POINT_POPULATION: &str = "a design point's population file";
+/// The CSV file of a table design.
+pub const TABLE_FILE: &str = "the table design's file";
 
 fn invalid(path: &Path, key: String, value: String, expected: String) -> Error {
     Error::Core(migflow_core::Error::Invalid {
@@ -246,13 +266,94 @@ impl SweepPlan {
             points,
             hash,
             shared_population: std::sync::OnceLock::new(),
+            planned: std::sync::OnceLock::new(),
         })
+    }
+
+    /// The input files the sweep's runs read besides the sweep file and the
+    /// base scenario (whose content the sweep's hash covers), each with what
+    /// it is: the table design's file, and the population file of the base
+    /// scenario, or, when a factor varies `population.file`, each population
+    /// file a design point names (in the order of the points; a point whose
+    /// scenario is invalid reads none).
+    pub fn input_files(&self) -> Vec<(&'static str, PathBuf)> {
+        let mut files = Vec::new();
+        if let design::Design::Table { file } = &self.sweep.design {
+            let p = PathBuf::from(file);
+            let dir = self
+                .file
+                .parent()
+                .map(Path::to_path_buf)
+                .unwrap_or_default();
+            files.push((TABLE_FILE, if p.is_absolute() { p } else { dir.join(p) }));
+        }
+        match self
+            .factor_paths()
+            .iter()
+            .position(|p| *p == "population.file")
+        {
+            None => {
+                if let Some(p) = self.base.population_file() {
+                    files.push((BASE_POPULATION, p));
+                }
+            }
+            Some(k) => {
+                let mut seen = std::collections::HashSet::new();
+                for (i, point) in self.points.iter().enumerate() {
+                    let Some(value) = point.values.get(k) else {
+                        continue;
+                    };
+                    if !seen.insert(value_text(value)) {
+                        continue;
+                    }
+                    if let Some(p) = self
+                        .scenario_for(i as u64)
+                        .ok()
+                        .and_then(|s| s.population_file())
+                        && !files.iter().any(|(_, f)| *f == p)
+                    {
+                        files.push((POINT_POPULATION, p));
+                    }
+                }
+            }
+        }
+        files
+    }
+
+    /// The [input files](Self::input_files) hashed as they are now, the
+    /// first time this is called for the plan (later calls return the same
+    /// hashes): from then on, every population file a run of the plan reads
+    /// must have the bytes hashed here, or the run stops the sweep with an
+    /// [`Error::WorkInputChanged`] naming `state`, the state file recording
+    /// them (see [`population_for`](Self::population_for)).
+    pub fn planned_inputs(&self, state: &Path) -> &[PlannedInput] {
+        if let Some(p) = self.planned.get() {
+            return &p.inputs;
+        }
+        let inputs = self
+            .input_files()
+            .into_iter()
+            .map(|(what, file)| PlannedInput::hash(what, &file))
+            .collect();
+        &self
+            .planned
+            .get_or_init(|| Planned {
+                state: state.to_path_buf(),
+                inputs,
+            })
+            .inputs
     }
 
     /// The households run `point`'s scenario `loaded` starts from. A
     /// population file is read once for the whole sweep when no factor
     /// varies a `population` key; otherwise, and for synthetic populations
     /// (drawn per replicate), per run.
+    ///
+    /// Once the plan's inputs are [planned](Self::planned_inputs), the bytes
+    /// read from a population file must be the planned ones: a file edited
+    /// while the sweep runs is an [`Error::WorkInputChanged`] (which stops
+    /// the sweep, see [`crate::execute::run_sweep`]) instead of runs of two
+    /// populations in one sweep.
     pub fn population_for(&self, loaded: &Params) -> Result<Arc<PopulationSource>> {
         let shared = self.base.population_file().is_some()
             && !self
@@ -261,14 +362,26 @@ impl SweepPlan {
                 .iter()
                 .any(|f| f.path.starts_with("population."));
         if !shared {
-            return Ok(Arc::new(migflow_io::files::population_source(loaded)?));
+            return Ok(Arc::new(self.read_population(loaded)?));
         }
         if let Some(p) = self.shared_population.get() {
             return Ok(Arc::clone(p));
         }
         // Two workers may both read it on first use; one copy is kept.
-        let read = Arc::new(migflow_io::files::population_source(loaded)?);
+        let read = Arc::new(self.read_population(loaded)?);
         Ok(Arc::clone(self.shared_population.get_or_init(|| read)))
+    }
+
+    /// Read the households of `loaded`, checking a population file's bytes
+    /// against the planned hash.
+    fn read_population(&self, loaded: &Params) -> Result<PopulationSource> {
+        let (source, sha256) = migflow_io::files::population_source_hashed(loaded)?;
+        if let (Some(planned), Some(path)) = (self.planned.get(), loaded.population_file())
+            && let Some(input) = planned.inputs.iter().find(|i| i.file == path)
+        {
+            input.check_read(sha256.as_deref(), &planned.state)?;
+        }
+        Ok(source)
     }
 
     fn compute_hash(sweep: &SweepFile, base: &Scenario, points: &[Point]) -> Result<String> {
@@ -315,12 +428,14 @@ impl SweepPlan {
         self.sweep.factors.iter().map(|f| f.path.as_str()).collect()
     }
 
-    /// The factor values of a point as CSV cells.
+    /// The factor values of a point as CSV cells: string levels that a
+    /// spreadsheet would run as formulas neutralised
+    /// ([`migflow_io::tables::csv_user_text`]; the hash uses the values).
     pub fn point_cells(&self, point: u64) -> Vec<String> {
         self.points[point as usize]
             .values
             .iter()
-            .map(value_text)
+            .map(|v| migflow_io::tables::csv_user_text(&value_text(v)))
             .collect()
     }
 

@@ -214,6 +214,35 @@ impl OutputDir {
         Ok(out)
     }
 
+    /// [`create`](Self::create) the directory for the final set of files
+    /// of resumable work or of a merge (a sweep's: `manifest.json` and the
+    /// files it lists), which its [`commit`](Self::commit) switches in as a
+    /// whole, as a run's set is (the manifest first replaced by the marker
+    /// every reader refuses, renamed last). Unlike
+    /// [`create_set`](Self::create_set) it takes the directory of the work
+    /// itself (its state file and stream, which the caller has checked are
+    /// this work's). The files an earlier set of the same kind lists there
+    /// (a commit of the work stopped half-way, or the merge before) and
+    /// that this set does not write again are removed in the commit, when
+    /// they are among `names` (every name the work writes).
+    pub fn create_work_set(dir: &Path, names: &[&str]) -> Result<OutputDir> {
+        let mut out = OutputDir::create(dir)?;
+        let previous = match manifest::inspect_manifest(dir) {
+            Some(f) if matches!(f.kind, Kind::Sweep | Kind::Incomplete) => f
+                .listed
+                .into_iter()
+                .filter(|n| is_set_name(n) && names.contains(&n.as_str()))
+                .collect(),
+            _ => Vec::new(),
+        };
+        out.set = Some(SetState {
+            previous,
+            fresh: !dir.join(MANIFEST).exists(),
+            inputs: Vec::new(),
+        });
+        Ok(out)
+    }
+
     /// The directory.
     pub fn path(&self) -> &Path {
         &self.dir
@@ -436,6 +465,12 @@ fn inspect_for_set(dir: &Path, opts: &SetOptions) -> Result<Vec<String>> {
         if let Some((_, work)) = crate::journal::STATE_FILES.iter().find(|(n, _)| *n == name) {
             return refuse(format!("a migflow {work} ({name})"));
         }
+        // Other results inside this directory (`--out results/workshops`
+        // beside a run in `results/`) are separate work: no reader of this
+        // directory reads them, and its set never touches them.
+        if is_dir && name != crate::journal::STREAM_DIR && is_results_dir(&path) {
+            continue;
+        }
         if name == crate::journal::STREAM_DIR && is_dir {
             return refuse(format!(
                 "the stream of an unfinished migflow sweep or calibration ({name}/)"
@@ -457,6 +492,16 @@ fn inspect_for_set(dir: &Path, opts: &SetOptions) -> Result<Vec<String>> {
         });
     }
     Ok(previous)
+}
+
+/// Whether `dir` holds migflow results: a run's, sweep's or calibration's
+/// manifest (or one being committed), or the state file of a sweep or a
+/// calibration.
+fn is_results_dir(dir: &Path) -> bool {
+    manifest::inspect_manifest(dir).is_some_and(|f| f.kind != Kind::Other)
+        || crate::journal::STATE_FILES
+            .iter()
+            .any(|(name, _)| dir.join(name).is_file())
 }
 
 /// Whether two paths name one file (the same inode: through a link, a

@@ -16,8 +16,8 @@
 //! ```
 
 use crate::error::{Error, Result};
-use std::fs::File;
-use std::io::{BufReader, Read};
+use crate::input::InputFile;
+use std::io::BufReader;
 use std::path::{Path, PathBuf};
 
 /// How errors name a record: by its line in the file (`line 3`), or by its
@@ -77,33 +77,23 @@ impl CsvOptions {
 
     /// Open `path` and read its header.
     pub fn open(self, path: &Path) -> Result<NamedCsv> {
-        let file = match File::open(path) {
+        // A regular file (a device or a FIFO is refused), within the
+        // bound while it is read.
+        let source = match InputFile::open(path, self.max_bytes, "a CSV table") {
             Ok(f) => f,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound && self.not_found.is_some() => {
+            Err(Error::Read { source, .. })
+                if source.kind() == std::io::ErrorKind::NotFound && self.not_found.is_some() =>
+            {
                 return Err(Error::Input {
                     path: path.to_path_buf(),
                     message: format!("not found: {}", self.not_found.unwrap_or_default()),
                 });
             }
-            Err(source) => {
-                return Err(Error::Read {
-                    path: path.to_path_buf(),
-                    source,
-                });
-            }
+            Err(e) => return Err(e),
         };
         let too_large = |max: u64| Error::Input {
             path: path.to_path_buf(),
             message: format!("larger than {}: expected a CSV table", size_text(max)),
-        };
-        if let Some(max) = self.max_bytes
-            && file.metadata().is_ok_and(|m| m.is_file() && m.len() > max)
-        {
-            return Err(too_large(max));
-        }
-        let source = Bounded {
-            inner: file,
-            left: self.max_bytes,
         };
         let mut reader = csv::ReaderBuilder::new()
             .has_headers(true)
@@ -144,41 +134,12 @@ impl CsvOptions {
     }
 }
 
-/// `16 MiB`, `512 bytes`.
-fn size_text(bytes: u64) -> String {
-    if bytes >= 1 << 20 && bytes.is_multiple_of(1 << 20) {
-        format!("{} MiB", bytes >> 20)
-    } else {
-        format!("{bytes} bytes")
-    }
-}
-
-/// The marker of a read past the size bound.
-const TOO_LARGE: &str = "migflow: larger than the size bound";
+use crate::input::size_text;
 
 fn is_too_large(e: &csv::Error) -> bool {
     match e.kind() {
-        csv::ErrorKind::Io(io) => io.to_string() == TOO_LARGE,
+        csv::ErrorKind::Io(io) => crate::input::is_too_large(io),
         _ => false,
-    }
-}
-
-/// A reader that fails once more than its bound is read (for files whose
-/// size is not known in advance: pipes, devices).
-struct Bounded {
-    inner: File,
-    left: Option<u64>,
-}
-
-impl Read for Bounded {
-    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-        let n = self.inner.read(buf)?;
-        if let Some(left) = &mut self.left {
-            *left = left
-                .checked_sub(n as u64)
-                .ok_or_else(|| std::io::Error::other(TOO_LARGE))?;
-        }
-        Ok(n)
     }
 }
 
@@ -194,7 +155,7 @@ pub struct Malformed {
 /// An open CSV file with named columns.
 pub struct NamedCsv {
     path: PathBuf,
-    reader: csv::Reader<BufReader<Bounded>>,
+    reader: csv::Reader<BufReader<InputFile>>,
     header: Vec<String>,
     record: csv::StringRecord,
     rows: u64,

@@ -85,6 +85,23 @@ pub enum Error {
         /// The hash found.
         found: String,
     },
+    /// An input file of resumable work (a sweep's or a calibration's
+    /// population file, a table design's file, a targets file) is not the
+    /// one the work's state file recorded when it started, so resuming (or
+    /// going on) would mix results of two inputs.
+    #[error("{}: {what} changed since this {work} started: its SHA-256 is {found}, but {} records {expected}; restore it to resume the {work}, or run the {work} again into a new output directory", path.display(), state.display(), work = work_of(state))]
+    WorkInputChanged {
+        /// The input.
+        path: PathBuf,
+        /// What it is: `the population file`, `the targets file`, ….
+        what: &'static str,
+        /// The state file that records it (`sweep.json`, `calibration.json`).
+        state: PathBuf,
+        /// The hash recorded (`none` for a file that could not be read).
+        expected: String,
+        /// The hash found (`none` for a file that cannot be read).
+        found: String,
+    },
     /// A file is not what its manifest or journal recorded: it changed or
     /// was damaged after it was written.
     #[error("{}: changed since it was written (SHA-256 {found}, the manifest records {expected}): restore it, or repeat the work", path.display())]
@@ -113,7 +130,7 @@ pub enum Error {
         holder: String,
     },
     /// The work cannot fit in the memory available.
-    #[error("{}: {what} needs about {} of memory, but only {} is available: use fewer households, or fewer threads so that fewer replicates are held at once", source_name.display(), migflow_core::stats::gigabytes(*needed), migflow_core::stats::gigabytes(*available))]
+    #[error("{}: {what} needs about {} of memory, but only {} is available: use fewer households, sites or villages, or fewer threads so that fewer replicates are held at once", source_name.display(), migflow_core::stats::gigabytes(*needed), migflow_core::stats::gigabytes(*available))]
     Memory {
         /// The input that asked for the work.
         source_name: PathBuf,
@@ -196,6 +213,15 @@ impl std::fmt::Display for OptionName {
 
 /// Result alias of the library crates.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// The work whose state file is `state` (`sweep.json`, `calibration.json`).
+fn work_of(state: &Path) -> &'static str {
+    let name = state.file_name().and_then(|n| n.to_str()).unwrap_or("");
+    crate::journal::STATE_FILES
+        .iter()
+        .find(|(file, _)| *file == name)
+        .map_or("work", |(_, work)| work)
+}
 
 /// A file being written, as the user knows it: a staged temporary file is
 /// named by the final file it becomes.

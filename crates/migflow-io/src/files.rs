@@ -19,31 +19,11 @@ pub const MAX_TOML_BYTES: u64 = 16 << 20;
 /// Read a TOML input file as text, refusing one larger than
 /// [`MAX_TOML_BYTES`].
 pub fn read_toml_text(path: &Path) -> Result<String> {
-    let read_err = |source| Error::Read {
-        path: path.to_path_buf(),
-        source,
-    };
-    let file = std::fs::File::open(path).map_err(read_err)?;
-    let mut bytes = Vec::new();
-    file.take(MAX_TOML_BYTES + 1)
-        .read_to_end(&mut bytes)
-        .map_err(read_err)?;
-    if bytes.len() as u64 > MAX_TOML_BYTES {
-        return Err(Error::Input {
-            path: path.to_path_buf(),
-            message: format!(
-                "larger than {} MiB: expected a TOML scenario, sweep or calibration file",
-                MAX_TOML_BYTES >> 20
-            ),
-        });
-    }
-    String::from_utf8(bytes).map_err(|e| Error::Input {
-        path: path.to_path_buf(),
-        message: format!(
-            "not UTF-8 text (byte {}): expected a TOML file",
-            e.utf8_error().valid_up_to()
-        ),
-    })
+    crate::input::read_text(
+        path,
+        MAX_TOML_BYTES,
+        "a TOML scenario, sweep or calibration file",
+    )
 }
 
 /// Read, parse and validate a scenario file.
@@ -71,7 +51,9 @@ pub fn load_population_csv_hashed(
         path: path.to_path_buf(),
         source,
     };
-    let file = std::fs::File::open(path).map_err(read_err)?;
+    // A regular file; its size is bounded by the memory check as it is
+    // read (a population can be large).
+    let file = crate::input::open_streamed(path, "a population CSV file")?;
     let mut reader = HashingReader {
         inner: std::io::BufReader::new(file),
         hasher: Sha256::new(),

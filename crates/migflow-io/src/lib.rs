@@ -8,7 +8,8 @@
 //! [`write_file_atomic`]), [`lock`] keeps a second process out of a
 //! directory being written ([`DirLock`]), [`journal`] streams resumable work
 //! (sweeps, calibrations), and [`csvread`] reads every CSV file with named
-//! columns ([`NamedCsv`]).
+//! columns ([`NamedCsv`]); every file read is opened by [`input`] (a regular
+//! file, within a size bound).
 //!
 //! Typed errors for every crate above the core are in [`error`].
 
@@ -22,6 +23,7 @@ pub mod atomic;
 pub mod csvread;
 pub mod error;
 pub mod files;
+pub mod input;
 pub mod journal;
 pub mod lock;
 pub mod manifest;

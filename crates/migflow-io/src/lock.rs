@@ -123,7 +123,9 @@ impl DirLock {
                 }
                 Err(std::fs::TryLockError::WouldBlock) => {
                     let mut text = String::new();
-                    let _ = file.read_to_string(&mut text);
+                    // The holder's name: one short line (bounded, whatever
+                    // the file has become).
+                    let _ = (&mut file).take(4096).read_to_string(&mut text);
                     let holder = text.trim().to_string();
                     // A lock of this process that is being let go, or a
                     // holder that has not written its name yet: wait a

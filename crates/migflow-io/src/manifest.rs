@@ -154,31 +154,51 @@ pub(crate) struct Found {
 /// Read `dir/manifest.json` to find what it is, or `None` when there is
 /// none (or it cannot be read).
 pub(crate) fn inspect_manifest(dir: &Path) -> Option<Found> {
-    let text = std::fs::read(dir.join(MANIFEST)).ok()?;
+    // The kind and the list of files, parsed as the file is read (a
+    // sweep's manifest can be gigabytes).
+    #[derive(Deserialize)]
+    struct Probe {
+        #[serde(default)]
+        migflow_incomplete: Option<serde::de::IgnoredAny>,
+        #[serde(default)]
+        scenario_toml: Option<serde::de::IgnoredAny>,
+        #[serde(default)]
+        sweep_toml: Option<serde::de::IgnoredAny>,
+        #[serde(default)]
+        calibration_toml: Option<serde::de::IgnoredAny>,
+        #[serde(default)]
+        files: Option<Vec<serde_json::Value>>,
+    }
+    let path = dir.join(MANIFEST);
     let other = Found {
         kind: Kind::Other,
         listed: Vec::new(),
     };
-    let Ok(value) = serde_json::from_slice::<serde_json::Value>(&text) else {
-        return Some(other);
+    let probe = match crate::input::read_json::<Probe>(
+        &path,
+        crate::input::MAX_SWEEP_MANIFEST_BYTES,
+        "a migflow manifest",
+    ) {
+        Ok(p) => p,
+        Err(crate::input::JsonError::NotThis { .. }) => return Some(other),
+        Err(crate::input::JsonError::Refused(Error::Read { .. })) => return None,
+        // A device, a directory or a huge file named manifest.json: not
+        // one migflow wrote.
+        Err(crate::input::JsonError::Refused(_)) => return Some(other),
     };
-    let Some(object) = value.as_object() else {
-        return Some(other);
-    };
-    let kind = if object.contains_key(INCOMPLETE_KEY) {
+    let kind = if probe.migflow_incomplete.is_some() {
         Kind::Incomplete
-    } else if object.contains_key("scenario_toml") {
+    } else if probe.scenario_toml.is_some() {
         Kind::Run
-    } else if object.contains_key("sweep_toml") {
+    } else if probe.sweep_toml.is_some() {
         Kind::Sweep
-    } else if object.contains_key("calibration_toml") {
+    } else if probe.calibration_toml.is_some() {
         Kind::Calibration
     } else {
         return Some(other);
     };
-    let listed = object
-        .get("files")
-        .and_then(|f| f.as_array())
+    let listed = probe
+        .files
         .map(|files| {
             files
                 .iter()
@@ -190,30 +210,49 @@ pub(crate) fn inspect_manifest(dir: &Path) -> Option<Found> {
     Some(Found { kind, listed })
 }
 
+/// Parse a manifest of type `T` from `path` (at most `max` bytes), as it
+/// is read; one that marks an interrupted commit is refused, and one that
+/// is not a `T` is an [`Error::Input`] `not WHAT: …`.
+pub(crate) fn read_manifest_json<T: serde::de::DeserializeOwned>(
+    path: &Path,
+    max: u64,
+    what: &str,
+) -> Result<T> {
+    match crate::input::read_json::<T>(path, max, "a JSON manifest written by migflow") {
+        Ok(value) => Ok(value),
+        Err(crate::input::JsonError::Refused(e)) => Err(e),
+        Err(crate::input::JsonError::NotThis { message, mut file }) => {
+            // A marker of an interrupted commit is small.
+            if let Some(text) = crate::input::head_text(&mut file, 1 << 20) {
+                refuse_incomplete(path, &text)?;
+            }
+            Err(Error::Input {
+                path: path.to_path_buf(),
+                message: format!("not {what}: {message}"),
+            })
+        }
+    }
+}
+
 /// Read a manifest. One that marks an interrupted commit is refused.
 pub fn read_manifest(path: &Path) -> Result<Manifest> {
-    let text = std::fs::read_to_string(path).map_err(|source| Error::Read {
-        path: path.to_path_buf(),
-        source,
-    })?;
-    serde_json::from_str(&text).map_err(|e| {
-        refuse_incomplete(path, &text)
-            .err()
-            .unwrap_or_else(|| Error::Input {
-                path: path.to_path_buf(),
-                message: format!("not a migflow manifest: {e}"),
-            })
-    })
+    read_manifest_json(
+        path,
+        crate::input::MAX_RUN_MANIFEST_BYTES,
+        "a migflow manifest",
+    )
 }
 
 /// Hex SHA-256 of a file's bytes, read in blocks (results files can be
 /// gigabytes).
-pub fn sha256_file(path: &Path) -> std::io::Result<String> {
-    let mut file = std::fs::File::open(path)?;
+pub fn sha256_file(path: &Path) -> Result<String> {
+    // A regular file (a device listed in a manifest would be hashed without
+    // end), streamed.
+    let mut file = crate::input::open_streamed(path, "a file migflow wrote")?;
     let mut hasher = Sha256::new();
     let mut buf = vec![0u8; 1 << 16];
     loop {
-        let n = std::io::Read::read(&mut file, &mut buf)?;
+        let n = std::io::Read::read(&mut file, &mut buf).map_err(|e| file.read_error(e))?;
         if n == 0 {
             break;
         }
@@ -259,10 +298,7 @@ pub fn verify_file(dir: &Path, files: &[FileEntry], name: &str) -> Result<()> {
             ),
         });
     }
-    let found = sha256_file(&path).map_err(|source| Error::Read {
-        path: path.clone(),
-        source,
-    })?;
+    let found = sha256_file(&path)?;
     if found != entry.sha256 {
         return Err(Error::Input {
             path,
@@ -342,21 +378,85 @@ pub struct SweepManifest {
     pub files: Vec<FileEntry>,
 }
 
-/// Read a finished sweep directory's manifest.
+/// Read a finished sweep directory's manifest (of a whole sweep, a shard
+/// or a merge), checked to be within the limits of a sweep: at most
+/// [`MAX_SWEEP_POINTS`](crate::input::MAX_SWEEP_POINTS) points and
+/// [`MAX_SWEEP_RUNS`](crate::input::MAX_SWEEP_RUNS) runs, a shard of those
+/// runs, and run numbers and counts that fit them (they size what readers
+/// allocate).
 pub fn read_sweep_manifest(dir: &Path) -> Result<SweepManifest> {
-    let path = dir.join(MANIFEST);
-    let text = std::fs::read_to_string(&path).map_err(|source| Error::Read {
-        path: path.clone(),
-        source,
-    })?;
-    serde_json::from_str(&text).map_err(|e| {
-        refuse_incomplete(&path, &text)
-            .err()
-            .unwrap_or_else(|| Error::Input {
-                path: path.clone(),
-                message: format!("not a finished migflow sweep: {e}"),
-            })
-    })
+    read_sweep_manifest_at(&dir.join(MANIFEST))
+}
+
+/// [`read_sweep_manifest`] of the manifest at `path`.
+pub fn read_sweep_manifest_at(path: &Path) -> Result<SweepManifest> {
+    let m: SweepManifest = read_manifest_json(
+        path,
+        crate::input::MAX_SWEEP_MANIFEST_BYTES,
+        "a finished migflow sweep",
+    )?;
+    check_sweep_counts(path, &m)?;
+    Ok(m)
+}
+
+/// Refuse a sweep manifest whose counts are outside a sweep's limits or
+/// disagree with each other.
+fn check_sweep_counts(path: &Path, m: &SweepManifest) -> Result<()> {
+    use crate::input::{MAX_SWEEP_POINTS, MAX_SWEEP_RUNS};
+    let refuse = |message: String| {
+        Err(Error::Damaged {
+            path: path.to_path_buf(),
+            message,
+        })
+    };
+    if m.points == 0 || m.points > MAX_SWEEP_POINTS {
+        return refuse(format!(
+            "records {} points: a sweep has 1 to {MAX_SWEEP_POINTS}",
+            m.points
+        ));
+    }
+    if m.runs == 0 || m.runs > MAX_SWEEP_RUNS {
+        return refuse(format!(
+            "records {} runs: a sweep has 1 to {MAX_SWEEP_RUNS}",
+            m.runs
+        ));
+    }
+    if u64::from(m.replicates).checked_mul(m.points) != Some(m.runs) {
+        return refuse(format!(
+            "records {} runs, but {} points × {} replicates",
+            m.runs, m.points, m.replicates
+        ));
+    }
+    if let Some(s) = m.shard
+        && (s.count == 0 || s.count > MAX_SWEEP_RUNS || s.index >= s.count)
+    {
+        // More shards than runs is allowed (the extra shards are empty).
+        return refuse(format!(
+            "records shard {}/{}: a shard is I/N with I below N and N from 1 to {MAX_SWEEP_RUNS}",
+            s.index, s.count
+        ));
+    }
+    if let Some(&(run, _)) = m.run_status.iter().find(|(r, _)| *r >= m.runs) {
+        return refuse(format!(
+            "records run {run} in `run_status`, but the sweep has runs 0 to {}",
+            m.runs - 1
+        ));
+    }
+    let failed = m
+        .run_status
+        .iter()
+        .filter(|(_, s)| *s == RunStatus::Failed)
+        .count() as u64;
+    let listed = m.run_status.len() as u64;
+    if m.failed != failed || m.completed != listed - failed {
+        return refuse(format!(
+            "records {} completed and {} failed runs, but its `run_status` has {} and {failed}",
+            m.completed,
+            m.failed,
+            listed - failed
+        ));
+    }
+    Ok(())
 }
 
 /// `value` as pretty JSON, the form of every manifest and state file; a

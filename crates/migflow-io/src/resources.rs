@@ -2,18 +2,31 @@
 //! a clear error up front, instead of being killed by the kernel midway
 //! (or aborting on a failed allocation).
 //!
-//! The estimate is [`BYTES_PER_HOUSEHOLD`] for each household of each
-//! replicate held in memory at once (the measured peak resident size at
-//! national scale, 108–111 bytes per household; see `BENCHMARKS.md`). The
-//! memory available is the smaller of the kernel's `MemAvailable` and the
-//! room left under the process's cgroup limit (a Slurm job's `--mem`),
-//! when those can be read; elsewhere no check is made.
+//! The estimate is, for each replicate held in memory at once,
+//! [`BYTES_PER_HOUSEHOLD`] for each household (the measured peak resident
+//! size at national scale, 108–111 bytes per household; see
+//! `BENCHMARKS.md`), [`BYTES_PER_SITE`] for each site and
+//! [`BYTES_PER_VILLAGE`] for each origin village (a scenario of ten
+//! households may still have a million sites of thousands of villages).
+//! The memory available is the smallest of the kernel's `MemAvailable`, the
+//! room left under the process's cgroup limit (a Slurm job's `--mem`) and
+//! the room left under its address-space limit (`ulimit -v`), of those that
+//! can be read; elsewhere no check is made.
 
 use crate::error::{Error, Result};
 use std::path::Path;
 
 /// Resident bytes a household costs while a replicate runs.
 pub const BYTES_PER_HOUSEHOLD: u64 = 112;
+
+/// Resident bytes a site costs while a replicate runs (measured: 66 bytes
+/// a site for a million sites of one village; rounded up for the
+/// per-year market and training buffers).
+pub const BYTES_PER_SITE: u64 = 96;
+
+/// Resident bytes an origin village costs while a replicate runs (its
+/// distance, households and outbound count; measured 12).
+pub const BYTES_PER_VILLAGE: u64 = 16;
 
 /// Bytes of memory this process can still use, if the system says.
 pub fn available_memory() -> Option<u64> {
@@ -30,11 +43,45 @@ pub fn available_memory() -> Option<u64> {
             })
             .map(|kb| kb.saturating_mul(1024))
     });
-    let cgroup = cgroup_room();
-    match (available, cgroup) {
-        (Some(a), Some(c)) => Some(a.min(c)),
-        (a, c) => a.or(c),
-    }
+    [available, cgroup_room(), address_space_room()]
+        .into_iter()
+        .flatten()
+        .min()
+}
+
+/// Room left under the process's address-space limit (`ulimit -v`,
+/// RLIMIT_AS), if one is set: the limit less the virtual size already
+/// mapped.
+fn address_space_room() -> Option<u64> {
+    let limits = std::fs::read_to_string("/proc/self/limits").ok()?;
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    address_space_room_in(&limits, &status)
+}
+
+/// [`address_space_room`] for the texts of `/proc/self/limits` and
+/// `/proc/self/status`.
+fn address_space_room_in(limits: &str, status: &str) -> Option<u64> {
+    // "Max address space   unlimited   unlimited   bytes": the soft limit
+    // is the first value.
+    let soft = limits
+        .lines()
+        .find_map(|l| l.strip_prefix("Max address space"))?
+        .split_whitespace()
+        .next()?
+        .parse::<u64>()
+        .ok()?;
+    let mapped = status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmSize:"))
+        .and_then(|rest| {
+            rest.trim()
+                .trim_end_matches("kB")
+                .trim()
+                .parse::<u64>()
+                .ok()
+        })
+        .map_or(0, |kb| kb.saturating_mul(1024));
+    Some(soft.saturating_sub(mapped))
 }
 
 /// Room left under the process's cgroup memory limit, if one is set:
@@ -85,12 +132,31 @@ pub fn worker_threads(requested: usize) -> usize {
     }
 }
 
-/// Bytes needed to hold `households` households for each of `in_flight`
-/// replicates at once.
-pub fn households_bytes(households: u64, in_flight: u64) -> u64 {
+/// Bytes needed to hold one replicate of `households` households in
+/// `sites` sites of `villages_per_site` origin villages each.
+pub fn replicate_bytes(households: u64, sites: u64, villages_per_site: u64) -> u64 {
     households
-        .saturating_mul(in_flight.max(1))
         .saturating_mul(BYTES_PER_HOUSEHOLD)
+        .saturating_add(sites.saturating_mul(BYTES_PER_SITE))
+        .saturating_add(
+            sites
+                .saturating_mul(villages_per_site)
+                .saturating_mul(BYTES_PER_VILLAGE),
+        )
+}
+
+/// [`replicate_bytes`] for a scenario whose population holds `households`
+/// households (a population file's count may differ from
+/// `population.households`).
+pub fn scenario_replicate_bytes(params: &migflow_core::params::Params, households: u64) -> u64 {
+    let p = &params.scenario().population;
+    replicate_bytes(households, p.sites.into(), p.villages_per_site.into())
+}
+
+/// Bytes needed to hold `in_flight` replicates of `per_replicate` bytes
+/// at once.
+pub fn in_flight_bytes(per_replicate: u64, in_flight: u64) -> u64 {
+    per_replicate.saturating_mul(in_flight.max(1))
 }
 
 /// Refuse work needing `needed` bytes when less is available. `source`
@@ -108,7 +174,10 @@ fn ensure_memory_within(
     match available {
         Some(available) if needed > available => Err(Error::Memory {
             source_name: source.to_path_buf(),
-            what: format!("{what} ({BYTES_PER_HOUSEHOLD} bytes a household)"),
+            what: format!(
+                "{what} ({BYTES_PER_HOUSEHOLD} bytes a household, {BYTES_PER_SITE} a site and \
+                 {BYTES_PER_VILLAGE} an origin village, for each replicate held at once)"
+            ),
             needed,
             available,
         }),
@@ -124,7 +193,7 @@ mod tests {
 
     #[test]
     fn more_than_is_available_is_refused_naming_both_sizes() {
-        let need = households_bytes(100_000_000, 2);
+        let need = in_flight_bytes(replicate_bytes(100_000_000, 0, 0), 2);
         let err =
             ensure_memory_within(Path::new("big.toml"), "this run", need, Some(8_000_000_000))
                 .expect_err("refused");
@@ -171,6 +240,37 @@ mod tests {
 
     #[test]
     fn the_estimate_saturates_instead_of_overflowing() {
-        assert_eq!(households_bytes(u64::MAX, 4), u64::MAX);
+        assert_eq!(
+            in_flight_bytes(replicate_bytes(u64::MAX, 1, 1), 4),
+            u64::MAX
+        );
+        assert_eq!(replicate_bytes(1, u64::MAX, u64::MAX), u64::MAX);
+    }
+
+    #[test]
+    fn sites_and_villages_count_in_the_estimate() {
+        // Ten households in a million sites of 4,000 villages: 64 GB.
+        let bytes = replicate_bytes(10, 1_000_000, 4_000);
+        assert_eq!(
+            bytes,
+            10 * BYTES_PER_HOUSEHOLD
+                + 1_000_000 * BYTES_PER_SITE
+                + 4_000_000_000 * BYTES_PER_VILLAGE
+        );
+        assert!(bytes > 64_000_000_000);
+    }
+
+    #[test]
+    fn an_address_space_limit_is_read_as_room_left() {
+        let limits = "Limit                     Soft Limit           Hard Limit           Units\n\
+                      Max cpu time              unlimited            unlimited            seconds\n\
+                      Max address space         2000000000           unlimited            bytes\n";
+        let status = "Name:\tmigflow\nVmPeak:\t  600000 kB\nVmSize:\t  500000 kB\n";
+        assert_eq!(
+            address_space_room_in(limits, status),
+            Some(2_000_000_000 - 500_000 * 1024)
+        );
+        let unlimited = limits.replace("2000000000", "unlimited");
+        assert_eq!(address_space_room_in(&unlimited, status), None);
     }
 }

@@ -60,10 +60,10 @@ impl Results {
                 message: "not a directory: expected the results directory of `migflow run` or `migflow sweep`".into(),
             });
         }
-        let value = read_json(&path)?;
-        if value.get("scenario_toml").is_some() {
+        let kind = manifest_kind(&path)?;
+        if kind.scenario_toml.is_some() {
             Ok(Results::Run(Box::new(RunResults::read(dir, years)?)))
-        } else if value.get("sweep_toml").is_some() {
+        } else if kind.sweep_toml.is_some() {
             if years.is_some() {
                 return Err(Error::Option {
                     option: crate::OptionName::Years,
@@ -101,38 +101,47 @@ impl Results {
     }
 }
 
-fn read_json(path: &Path) -> Result<serde_json::Value> {
-    let text = match std::fs::read_to_string(path) {
-        Ok(t) => t,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+/// What a results directory's manifest is: the keys that tell a run's
+/// from a sweep's (parsed as the file is read: a sweep's manifest can be
+/// gigabytes).
+#[derive(serde::Deserialize)]
+struct ManifestKind {
+    #[serde(default)]
+    scenario_toml: Option<serde::de::IgnoredAny>,
+    #[serde(default)]
+    sweep_toml: Option<serde::de::IgnoredAny>,
+    #[serde(default)]
+    migflow_incomplete: Option<serde::de::IgnoredAny>,
+}
+
+fn manifest_kind(path: &Path) -> Result<ManifestKind> {
+    use crate::input::{JsonError, MAX_SWEEP_MANIFEST_BYTES, read_json};
+    let kind: ManifestKind = match read_json(
+        path,
+        MAX_SWEEP_MANIFEST_BYTES,
+        "the manifest.json of `migflow run` or `migflow sweep`",
+    ) {
+        Ok(k) => k,
+        Err(JsonError::Refused(Error::Read { source, .. }))
+            if source.kind() == std::io::ErrorKind::NotFound =>
+        {
             return Err(Error::Input {
                 path: path.to_path_buf(),
                 message: "not found: a results directory of `migflow run` or `migflow sweep` holds manifest.json".into(),
             });
         }
-        Err(source) => {
-            return Err(Error::Read {
+        Err(JsonError::Refused(e)) => return Err(e),
+        Err(JsonError::NotThis { message, .. }) => {
+            return Err(Error::Input {
                 path: path.to_path_buf(),
-                source,
+                message: format!("not valid JSON: {message}"),
             });
         }
     };
-    let value: serde_json::Value = serde_json::from_str(&text).map_err(|e| Error::Input {
-        path: path.to_path_buf(),
-        message: format!("not valid JSON: {e}"),
-    })?;
-    if value.get(crate::manifest::INCOMPLETE_KEY).is_some() {
+    if kind.migflow_incomplete.is_some() {
         return Err(crate::manifest::incomplete_error(path));
     }
-    Ok(value)
-}
-
-fn read_manifest_as<T: serde::de::DeserializeOwned>(path: &Path, what: &str) -> Result<T> {
-    let value = read_json(path)?;
-    serde_json::from_value(value).map_err(|e| Error::Input {
-        path: path.to_path_buf(),
-        message: format!("not a {what} manifest: {e}"),
-    })
+    Ok(kind)
 }
 
 // ---------------------------------------------------------------------------
@@ -280,7 +289,11 @@ impl RunResults {
     /// year).
     pub fn read(dir: &Path, years: Option<&[i32]>) -> Result<RunResults> {
         let manifest_path = dir.join("manifest.json");
-        let manifest: Manifest = read_manifest_as(&manifest_path, "`migflow run`")?;
+        let manifest: Manifest = crate::manifest::read_manifest_json(
+            &manifest_path,
+            crate::input::MAX_RUN_MANIFEST_BYTES,
+            "a `migflow run` manifest",
+        )?;
         // The counts that size what is read must be the scenario's own (and
         // so within its limits), not whatever a damaged manifest says.
         let scenario = params::Params::new(
@@ -941,7 +954,8 @@ pub struct SweepRun {
     pub replicate: u32,
     /// Whether it completed.
     pub ok: bool,
-    /// The factors' values, as written.
+    /// The factors' values, as the sweep file wrote them (a cell's
+    /// formula-neutralising `'` removed: [`crate::tables::csv_user_text`]).
     pub factors: Vec<String>,
     /// The outcome columns' values.
     pub outcomes: Vec<Option<f64>>,
@@ -979,7 +993,7 @@ impl SweepResults {
     /// Read a sweep's directory.
     pub fn read(dir: &Path) -> Result<SweepResults> {
         let manifest_path = dir.join("manifest.json");
-        let manifest: SweepManifest = read_manifest_as(&manifest_path, "`migflow sweep`")?;
+        let manifest: SweepManifest = crate::manifest::read_sweep_manifest_at(&manifest_path)?;
         let base = params::parse(&manifest.base_scenario_toml, &manifest_path)?;
         let factors = manifest.factors.clone();
         let mut notes = Vec::new();
@@ -1014,7 +1028,10 @@ impl SweepResults {
             let ok = c.str(key[3])? == "ok";
             let factors = fcols
                 .iter()
-                .map(|&f| c.str(f).map(str::to_string))
+                .map(|&f| {
+                    c.str(f)
+                        .map(|v| crate::tables::user_text_from_csv(v).to_string())
+                })
                 .collect::<Result<Vec<_>>>()?;
             let outcomes = if ok {
                 (first_outcome..first_outcome + outcome_names.len())
@@ -1057,7 +1074,10 @@ impl SweepResults {
             let p: u64 = c.int(pid, "a point number")?;
             let values = fcols
                 .iter()
-                .map(|&f| c.str(f).map(str::to_string))
+                .map(|&f| {
+                    c.str(f)
+                        .map(|v| crate::tables::user_text_from_csv(v).to_string())
+                })
                 .collect::<Result<Vec<_>>>()?;
             points.push((p, values));
             Ok(())

@@ -15,6 +15,51 @@ pub fn format_float(x: Option<f64>) -> String {
     x.map(|v| format!("{v}")).unwrap_or_default()
 }
 
+/// Whether `s` is a plain decimal number (`-2`, `+0.5`, `-1e-5`), which a
+/// spreadsheet reads as that number, not as a formula.
+fn is_plain_number(s: &str) -> bool {
+    s.bytes().any(|b| b.is_ascii_digit())
+        && s.bytes()
+            .all(|b| b.is_ascii_digit() || matches!(b, b'+' | b'-' | b'.' | b'e' | b'E'))
+        && s.parse::<f64>().is_ok()
+}
+
+/// Whether a spreadsheet would read the cell `s` as a formula: it starts
+/// with `=`, `+`, `-`, `@`, a tab or a carriage return and is not a plain
+/// number; or it is such a cell already prefixed with `'` (so that
+/// [`user_text_from_csv`] can undo the prefix unambiguously).
+fn needs_quote_prefix(s: &str) -> bool {
+    match s.as_bytes().first() {
+        Some(b'=' | b'+' | b'-' | b'@' | b'\t' | b'\r') => !is_plain_number(s),
+        Some(b'\'') => needs_quote_prefix(&s[1..]),
+        _ => false,
+    }
+}
+
+/// A user-supplied string (a sweep's string level, a name) as a CSV cell
+/// that no spreadsheet runs as a formula (CSV injection; the OWASP rule): a
+/// cell starting with `=`, `+`, `-`, `@`, a tab or a carriage return gets a
+/// leading `'`, unless it is a plain number (`-2` stays `-2`). A cell that
+/// would read back as such a prefixed cell (`'=x`) gets one too, so
+/// [`user_text_from_csv`] always returns the original. Every CSV writer
+/// that writes a user string passes it through here; numbers and names
+/// migflow formats or checks itself need not.
+pub fn csv_user_text(s: &str) -> String {
+    if needs_quote_prefix(s) {
+        format!("'{s}")
+    } else {
+        s.to_string()
+    }
+}
+
+/// The user string that a cell written by [`csv_user_text`] holds.
+pub fn user_text_from_csv(cell: &str) -> &str {
+    match cell.strip_prefix('\'') {
+        Some(rest) if needs_quote_prefix(rest) => rest,
+        _ => cell,
+    }
+}
+
 fn csv_err(path: &Path) -> impl Fn(csv::Error) -> Error + '_ {
     move |e| Error::Write {
         path: path.to_path_buf(),
@@ -292,6 +337,34 @@ mod tests {
             ever_poor: false,
         });
         t.finish(year, [None; GROUPS])
+    }
+
+    #[test]
+    fn user_text_that_a_spreadsheet_would_run_is_prefixed() {
+        for (text, cell) in [
+            ("=HYPERLINK(\"http://x\")", "'=HYPERLINK(\"http://x\")"),
+            ("+cmd|' /C calc'!A0", "'+cmd|' /C calc'!A0"),
+            ("-2+3", "'-2+3"),
+            ("@SUM(1)", "'@SUM(1)"),
+            ("\tx", "'\tx"),
+            ("\rx", "'\rx"),
+            ("-", "'-"),
+            ("-inf", "'-inf"),
+            ("'=x", "''=x"),
+            ("''@x", "'''@x"),
+            // Plain numbers and ordinary text are left as they are.
+            ("-5", "-5"),
+            ("+0.5", "+0.5"),
+            ("-1e-5", "-1e-5"),
+            ("east", "east"),
+            ("'quoted", "'quoted"),
+            ("'-5", "'-5"),
+            ("a=b", "a=b"),
+            ("", ""),
+        ] {
+            assert_eq!(csv_user_text(text), cell, "{text:?}");
+            assert_eq!(user_text_from_csv(cell), text, "{cell:?}");
+        }
     }
 
     #[test]

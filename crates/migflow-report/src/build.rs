@@ -97,9 +97,16 @@ pub struct Figures {
 /// Every chart the results allow. `outcome` is a sweep's outcome column
 /// (default [`DEFAULT_OUTCOME`]).
 pub fn charts(results: &Results, outcome: Option<&str>) -> Result<Figures> {
+    // Every count a chart or the report states must be the files' count.
     match results {
-        Results::Run(r) => Ok(run_charts(r)),
-        Results::Sweep(s) => sweep_charts(s, outcome.unwrap_or(DEFAULT_OUTCOME)),
+        Results::Run(r) => {
+            crate::counts::check_run(r)?;
+            Ok(run_charts(r))
+        }
+        Results::Sweep(s) => {
+            crate::counts::check_sweep(s)?;
+            sweep_charts(s, outcome.unwrap_or(DEFAULT_OUTCOME))
+        }
     }
 }
 

@@ -13,6 +13,7 @@
 
 pub mod build;
 pub mod charts;
+pub mod counts;
 pub mod html;
 
 pub use migflow_io::results;

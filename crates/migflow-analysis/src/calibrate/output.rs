@@ -143,7 +143,12 @@ pub(crate) fn finalize(
     let mut head: Vec<String> = ["generation", "sample", "distance", "weight"]
         .map(String::from)
         .to_vec();
-    head.extend(plan.calib.parameters.iter().map(|p| p.path.clone()));
+    head.extend(
+        plan.calib
+            .parameters
+            .iter()
+            .map(|p| migflow_io::tables::csv_user_text(&p.path)),
+    );
     let mut bytes = migflow_experiments::store::csv_line(&head);
     for (j, &i) in posterior.members.iter().enumerate() {
         let mut cells = vec![

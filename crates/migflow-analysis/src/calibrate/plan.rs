@@ -177,6 +177,9 @@ pub struct CalibrationPlan {
     pub targets: Vec<ResolvedTarget>,
     /// Where each replicate's households come from.
     pub(crate) source: PopulationSource,
+    /// The SHA-256 of the population file's bytes that `source` holds (none
+    /// for a synthetic population): part of the identity a resume checks.
+    pub(crate) population_sha256: Option<String>,
 }
 
 fn invalid(
@@ -501,7 +504,7 @@ impl CalibrationPlan {
             .max()
             .unwrap_or(run.start_year);
         sim_base = sim_base.shortened((last - run.start_year + 1) as u32);
-        let source = migflow_io::files::population_source(&base)?;
+        let (source, population_sha256) = migflow_io::files::population_source_hashed(&base)?;
         let plan = CalibrationPlan {
             file: file.to_path_buf(),
             calib,
@@ -510,6 +513,7 @@ impl CalibrationPlan {
             kinds,
             targets,
             source,
+            population_sha256,
         };
         // Each prior's ends must give a valid scenario.
         for (i, p) in plan.calib.parameters.iter().enumerate() {
@@ -647,6 +651,15 @@ pub fn read_targets_csv(path: &Path) -> Result<Vec<(String, Target)>> {
             .transpose()
     };
     let (livelihood, weight) = (optional("livelihood")?, optional("weight")?);
+    // A cell as a finite number, or an error naming the file, the row, the
+    // column, the value as written and what was expected.
+    fn finite(row: &migflow_io::csvread::Row<'_>, col: usize, expected: &str) -> Result<f64> {
+        let cell = row.str(col)?;
+        cell.parse::<f64>()
+            .ok()
+            .filter(|v| v.is_finite())
+            .ok_or_else(|| row.error(col, cell, expected))
+    }
     let mut out = Vec::new();
     while let Some(row) = csv.next_row()? {
         let target = Target {
@@ -656,12 +669,12 @@ pub fn read_targets_csv(path: &Path) -> Result<Vec<(String, Target)>> {
                 Some(c) => row.str(c)?.to_string(),
                 None => default_livelihood(),
             },
-            value: row.parse(value, "a number")?,
+            value: finite(&row, value, "a finite number (the observed value)")?,
             weight: match weight {
-                Some(c) => row.parse(c, "a number")?,
+                Some(c) => finite(&row, c, "a finite number, 0 or more (the weight)")?,
                 None => default_weight(),
             },
-            sd: row.parse(sd, "a number")?,
+            sd: finite(&row, sd, "a finite number above 0 (the uncertainty)")?,
         };
         out.push((format!("{name} {}", row.place()), target));
     }

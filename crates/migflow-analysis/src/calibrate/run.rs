@@ -64,7 +64,10 @@ pub fn calibrate(
     migflow_io::resources::ensure_memory(
         &plan.file,
         &format!("a calibration with runs of {households} households, {threads} at once"),
-        migflow_io::resources::households_bytes(households, threads),
+        migflow_io::resources::in_flight_bytes(
+            migflow_io::resources::scenario_replicate_bytes(&plan.base, households),
+            threads,
+        ),
     )?;
     let t0 = Instant::now();
     let start_time = chrono::Utc::now().to_rfc3339();
@@ -73,7 +76,8 @@ pub fn calibrate(
     let k = plan.calib.parameters.len();
     let n = plan.targets.len();
     std::fs::create_dir_all(&opts.out).map_err(io_err(&opts.out))?;
-    let (store, done) = SampleStore::open(&opts.out, &header, &hash, opts.resume, k, n)?;
+    let inputs = plan.planned_inputs();
+    let (store, done) = SampleStore::open(&opts.out, &header, &hash, &inputs, opts.resume, k, n)?;
     let generations = match opts.method {
         Method::Rejection => 1,
         Method::Smc => opts.generations,

@@ -9,7 +9,7 @@ use super::smc::Method;
 use migflow_core::params;
 use migflow_io::error::{Error, Result};
 use migflow_io::format_float;
-use migflow_io::journal::{self, Journal, Streams};
+use migflow_io::journal::{self, Journal, PlannedInput, Streams};
 use migflow_io::{DirLock, sha256_hex};
 use serde::{Deserialize, Serialize};
 use std::path::Path;
@@ -82,11 +82,20 @@ impl SampleRow {
     }
 }
 
-/// The identity of a calibration directory, checked on resume.
+/// The identity of a calibration directory, checked on resume: the
+/// calibration (its hash covers the file, the base scenario, the targets'
+/// values and the method's settings) and its input files (the population
+/// file, the targets file), each with its SHA-256.
+///
+/// A `calibration.json` written by an older migflow records no `inputs`:
+/// `--resume` refuses it, saying the directory was made by an older
+/// migflow (its inputs cannot be checked).
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 struct State {
     migflow_version: String,
     calibration_sha256: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    inputs: Option<Vec<journal::InputRecord>>,
 }
 
 /// The journal key of a sample: its generation and its index (the entry's
@@ -129,21 +138,29 @@ impl SampleStore {
     /// Open `dir`: a new calibration, or with `resume` one of the same
     /// calibration (interrupted or finished). Returns the committed samples.
     /// The store holds the directory's lock.
+    #[allow(clippy::too_many_arguments)]
     pub(crate) fn open(
         dir: &Path,
         header: &[u8],
         hash: &str,
+        inputs: &[PlannedInput],
         resume: bool,
         k: usize,
         n: usize,
     ) -> Result<(SampleStore, Vec<SampleRow>)> {
         let state_path = dir.join(STATE);
+        let streams = sample_streams(header);
+        let lock = DirLock::acquire(dir)?;
         let state = State {
             migflow_version: env!("CARGO_PKG_VERSION").to_string(),
             calibration_sha256: hash.to_string(),
+            inputs: Some(
+                inputs
+                    .iter()
+                    .map(|p| p.record(&migflow_experiments::run::path_from(dir, &p.file)))
+                    .collect(),
+            ),
         };
-        let streams = sample_streams(header);
-        let lock = DirLock::acquire(dir)?;
         if state_path.exists() {
             let found: State = journal::read_state(&state_path, "calibration")?;
             if !resume {
@@ -152,7 +169,23 @@ impl SampleStore {
                     what: "calibration",
                 });
             }
+            let check_inputs = || {
+                journal::check_inputs(
+                    dir,
+                    &state_path,
+                    "calibration",
+                    found.inputs.as_deref(),
+                    inputs,
+                )
+            };
             if found.calibration_sha256 != hash {
+                // An edited targets file changes the targets too: name the
+                // file that changed rather than only the hash.
+                if found.inputs.is_some()
+                    && let Err(e @ Error::WorkInputChanged { .. }) = check_inputs()
+                {
+                    return Err(e);
+                }
                 return Err(Error::OtherWork {
                     dir: dir.to_path_buf(),
                     message: format!(
@@ -161,15 +194,37 @@ impl SampleStore {
                     ),
                 });
             }
+            check_inputs()?;
+            let stream = journal::stream_dir(dir);
+            if dir.join("manifest.json").exists()
+                && stream.symlink_metadata().is_ok()
+                && verify_finished_samples(dir).is_ok()
+            {
+                // A finished calibration whose stream was not (all)
+                // removed (a kill while it was): its samples.csv, checked
+                // against its manifest, is the record; the leftovers go.
+                if !journal::remove(dir) {
+                    return Err(Error::OtherWork {
+                        dir: dir.to_path_buf(),
+                        message: "holds a stream/ with files migflow did not write there, \
+                                  which it never removes"
+                            .into(),
+                    });
+                }
+            }
             if !journal::exists(dir) {
                 // A finished calibration: rebuild the stream from its samples.
                 rebuild_stream(&lock, &streams, k, n)?;
             }
         } else {
-            if !journal::is_fresh(dir) {
+            let foreign = journal::foreign_entries(dir);
+            if !foreign.is_empty() {
                 return Err(Error::OtherWork {
                     dir: dir.to_path_buf(),
-                    message: "is not empty and holds no calibration".into(),
+                    message: format!(
+                        "holds files that migflow did not write as a calibration's ({}) and no calibration",
+                        foreign.join(", ")
+                    ),
                 });
             }
             Journal::<SampleKey, 1>::create(&lock, &streams)?;
@@ -179,10 +234,8 @@ impl SampleStore {
         // the samples after the first damaged one are drawn again.
         let (journal, entries) = Journal::<SampleKey, 1>::open(&lock, &streams)?;
         let data_path = journal.data_path(0);
-        let bytes = std::fs::read(&data_path).map_err(|source| Error::Read {
-            path: data_path.clone(),
-            source,
-        })?;
+        let bytes =
+            migflow_io::input::open_streamed(&data_path, "a migflow stream file")?.read_all()?;
         let Some(body) = bytes.strip_prefix(header) else {
             return Err(Error::Damaged {
                 path: data_path,
@@ -238,6 +291,21 @@ fn parse_rows(bytes: &[u8], k: usize, n: usize) -> Option<Vec<SampleRow>> {
         .collect()
 }
 
+/// Check a finished calibration's `samples.csv` against its manifest.
+fn verify_finished_samples(dir: &Path) -> Result<()> {
+    let manifest_path = dir.join("manifest.json");
+    let text = migflow_io::input::read_text(
+        &manifest_path,
+        migflow_io::input::MAX_STATE_BYTES,
+        "the manifest.json of a finished calibration",
+    )?;
+    let manifest: CalibrationManifest = serde_json::from_str(&text).map_err(|e| Error::Input {
+        path: manifest_path.clone(),
+        message: format!("not a migflow calibration manifest: {e}"),
+    })?;
+    migflow_io::manifest::verify_file(dir, &manifest.files, STREAM_FILE)
+}
+
 /// Recreate `stream/` from a finished directory's `samples.csv`.
 fn rebuild_stream(lock: &DirLock, streams: &Streams<1>, k: usize, n: usize) -> Result<()> {
     let dir = lock.dir();
@@ -245,19 +313,11 @@ fn rebuild_stream(lock: &DirLock, streams: &Streams<1>, k: usize, n: usize) -> R
     let final_path = dir.join(STREAM_FILE);
     // The samples are the finished calibration's record: resume from them
     // only while they are what it wrote.
-    let manifest_path = dir.join("manifest.json");
-    if let Ok(text) = std::fs::read_to_string(&manifest_path) {
-        let manifest: CalibrationManifest =
-            serde_json::from_str(&text).map_err(|e| Error::Input {
-                path: manifest_path.clone(),
-                message: format!("not a migflow calibration manifest: {e}"),
-            })?;
-        migflow_io::manifest::verify_file(dir, &manifest.files, STREAM_FILE)?;
+    if dir.join("manifest.json").exists() {
+        verify_finished_samples(dir)?;
     }
-    let bytes = std::fs::read(&final_path).map_err(|source| Error::Read {
-        path: final_path.clone(),
-        source,
-    })?;
+    let bytes = migflow_io::input::open_streamed(&final_path, "the samples.csv of a calibration")?
+        .read_all()?;
     let damaged = || Error::Damaged {
         path: final_path.clone(),
         message: "neither a stream nor a readable samples.csv: the directory is damaged".into(),
@@ -302,6 +362,29 @@ impl CalibrationPlan {
             Method::Smc => canonical.push_str(&format!("# generations {}\n", opts.generations)),
         }
         Ok(sha256_hex(canonical.as_bytes()))
+    }
+
+    /// The input files of the calibration besides the calibration file and
+    /// its base scenario, with their SHA-256 (the population file's as the
+    /// plan loaded it): part of the identity a resume checks.
+    pub(crate) fn planned_inputs(&self) -> Vec<PlannedInput> {
+        let mut inputs = Vec::new();
+        if let Some(file) = self.base.population_file() {
+            inputs.push(PlannedInput {
+                what: "the population file",
+                file,
+                sha256: self.population_sha256.clone(),
+            });
+        }
+        if let Some(tf) = &self.calib.targets_file {
+            let dir = self
+                .file
+                .parent()
+                .map(Path::to_path_buf)
+                .unwrap_or_default();
+            inputs.push(PlannedInput::hash("the targets file", &dir.join(tf)));
+        }
+        inputs
     }
 
     /// `samples.csv`'s header.

@@ -5,6 +5,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use migflow_io::error::{Error, Result};
+use migflow_io::tables::csv_user_text;
 use migflow_io::{OutputDir, format_float};
 
 use super::analyze::{Analysis, Row};
@@ -41,8 +42,10 @@ pub fn csv_text(rows: &[Row]) -> String {
             None => (None, None),
         };
         let _ = w.write_record([
-            r.metric.clone(),
-            r.factor.clone(),
+            // Checked names, but read from the sweep's manifest: written as
+            // user text, never as a spreadsheet formula.
+            csv_user_text(&r.metric),
+            csv_user_text(&r.factor),
             r.index.to_string(),
             format_float(r.estimate.value),
             format_float(lo),

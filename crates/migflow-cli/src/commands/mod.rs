@@ -7,7 +7,7 @@ mod sensitivity;
 mod sweep;
 
 use crate::args::{Cli, Command};
-use anyhow::{Context, Result};
+use anyhow::Result;
 use migflow_core::params::Params;
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -72,8 +72,12 @@ fn write_figures(
     let mut out = migflow_io::OutputDir::create(dir)?;
     let mut stage = |name: &str, bytes: &[u8]| -> Result<()> {
         let (mut w, tmp) = out.stage(name)?;
+        // A write error names the chart, as every staged write does.
         w.write_all(bytes)
-            .with_context(|| format!("writing {}", tmp.display()))?;
+            .map_err(|source| migflow_io::Error::Write {
+                path: tmp.clone(),
+                source,
+            })?;
         migflow_io::atomic::finish(w, &tmp)?;
         Ok(())
     };

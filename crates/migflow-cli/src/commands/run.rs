@@ -83,6 +83,17 @@ pub fn validate(path: &Path) -> Result<()> {
         s.run.seed,
         s.run.replicates,
     );
+    let bytes =
+        migflow_io::resources::scenario_replicate_bytes(&loaded, source.households(&loaded));
+    let gb = migflow_io::resources::gigabytes;
+    println!("memory: about {} a replicate", gb(bytes));
+    if let Some(available) = migflow_io::resources::available_memory().filter(|&a| bytes > a) {
+        eprintln!(
+            "warning: a replicate needs about {}, more than the {} available here: `run` will refuse it on this machine",
+            gb(bytes),
+            gb(available)
+        );
+    }
     Ok(())
 }
 

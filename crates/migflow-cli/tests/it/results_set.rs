@@ -279,6 +279,36 @@ fn a_directory_holding_other_files_is_refused_unless_forced() {
 }
 
 #[test]
+fn results_nested_in_a_run_directory_are_kept_and_not_refused() {
+    // The README's quick start: a run into results/, one into
+    // results/workshops, then the first again; and a sweep nested too.
+    let t = tempfile::tempdir().expect("tmp");
+    let w = t.path();
+    write(&w.join("s.toml"), SMALL);
+    write(
+        &w.join("sw.toml"),
+        "base = \"s.toml\"\nreplicates = 1\n[design]\nkind = \"grid\"\n\
+         [[factors]]\npath = \"decision.kappa\"\nlevels = [0.5]\n",
+    );
+    ok(w, &["run", "s.toml", "-o", "results", "-q"]);
+    ok(
+        w,
+        &["run", "s.toml", "-o", "results/workshops", "-q", "-r", "2"],
+    );
+    ok(w, &["sweep", "sw.toml", "-o", "results/sweep", "-q"]);
+    let nested = snapshot(&w.join("results/workshops"));
+    ok(w, &["run", "s.toml", "-o", "results", "-q", "-r", "3"]);
+    assert_eq!(snapshot(&w.join("results/workshops")), nested);
+    assert!(w.join("results/sweep/manifest.json").is_file());
+    assert!(w.join("results/summary.csv").is_file());
+    ok(w, &["report", "results", "-o", "r.html"]);
+    // A directory that is not migflow results is still refused.
+    std::fs::create_dir_all(w.join("results/mine")).expect("mkdir");
+    let err = fails(w, &["run", "s.toml", "-o", "results", "-q"]);
+    assert!(err.contains("mine/"), "{err}");
+}
+
+#[test]
 fn a_run_never_writes_over_a_sweep_a_calibration_or_an_input() {
     let t = tempfile::tempdir().expect("tmp");
     let w = t.path();

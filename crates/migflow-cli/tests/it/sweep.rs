@@ -288,3 +288,45 @@ fn a_failing_run_is_recorded_and_the_sweep_goes_on_with_exit_1() {
     assert!(runs.lines().nth(1).unwrap().contains(",ok,"));
     assert!(runs.lines().nth(2).unwrap().contains(",failed,"));
 }
+
+#[test]
+fn a_sweep_whose_timing_file_cannot_be_written_warns_and_exits_0() {
+    // Only the results decide the exit code (a Slurm `afterok` merge must
+    // still run). A directory in the way of `timing.json` makes its rename
+    // fail after the results are committed.
+    let tmp = tempfile::tempdir().unwrap();
+    let sweep = write_sweep(tmp.path(), 40, 6000);
+    let out = tmp.path().join("out");
+    let mut child = std::process::Command::new(bin_path())
+        .arg("sweep")
+        .arg(&sweep)
+        .arg("--out")
+        .arg(&out)
+        .args(["--quiet", "--threads", "1"])
+        .spawn()
+        .expect("spawn sweep");
+    kill_at(&mut child, &out, "runs.csv", KillAt::AfterACommit);
+    std::fs::create_dir_all(out.join("timing.json").join("in-the-way")).unwrap();
+    let output = migflow()
+        .arg("sweep")
+        .arg(&sweep)
+        .arg("--out")
+        .arg(&out)
+        .args(["--quiet", "--resume"])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(0), "{stderr}");
+    assert!(
+        stderr.contains("warning") && stderr.contains("timing.json"),
+        "{stderr}"
+    );
+    assert!(out.join("manifest.json").is_file());
+    migflow()
+        .arg("report")
+        .arg(&out)
+        .arg("-o")
+        .arg(tmp.path().join("r.html"))
+        .assert()
+        .success();
+}

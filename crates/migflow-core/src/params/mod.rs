@@ -224,8 +224,12 @@ fn parse_error(text: &str, path: &Path, err: &toml::de::Error, key: Option<Strin
     // fails as a whole is reported with the document's span: point at the
     // entry's header instead.
     let whole_document = err.span().is_none_or(|span| span.start == 0);
+    // There, a key the message names (`sites` does not apply …) is pointed
+    // at within the entry.
     let start = match key.as_deref().and_then(|k| array_entry_offset(text, k)) {
-        Some(offset) if whole_document => Some(offset),
+        Some(offset) if whole_document => {
+            Some(named_key_offset(text, offset..text.len(), &message).unwrap_or(offset))
+        }
         _ => err
             .span()
             .map(|span| named_key_offset(text, span.clone(), &message).unwrap_or(span.start)),
@@ -385,7 +389,78 @@ mod tests {
     fn a_bad_event_is_named_by_its_index_and_line() {
         let text = "[[events]]\nkind = \"drought\"\nyear = 2024\nharvest_factor = 0.5\n\n[[events]]\nkind = \"drought\"\nyear = \"x\"\nharvest_factor = 0.5\n";
         let err = parse(text, Path::new("s.toml")).unwrap_err().to_string();
-        assert!(err.starts_with("s.toml:6:1: `events[1]`"), "{err}");
+        assert!(
+            err.starts_with("s.toml:8:8: `events[1].year`: invalid type: string \"x\""),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn a_bad_element_of_an_events_array_is_named_by_its_key_line_and_value() {
+        let event = "[[events]]\nkind = \"drought\"\nyear = 2024\nharvest_factor = 0.5\n";
+        for (sites, value) in [
+            ("[-1]", "integer `-1`"),
+            ("[0, 4294967296]", "integer `4294967296`"),
+            ("[0, 1.5]", "floating point `1.5`"),
+            ("[0, \"x\"]", "string \"x\""),
+        ] {
+            let text = format!("[run]\nyears = 4\n\n{event}\n{event}sites = {sites}\n");
+            let err = parse(&text, Path::new("s.toml")).unwrap_err().to_string();
+            let index = usize::from(sites.contains(','));
+            assert!(
+                err.starts_with(&format!(
+                    "s.toml:13:{}: `events[1].sites[{index}]`: ",
+                    10 + 3 * index
+                )),
+                "{sites}: {err}"
+            );
+            assert!(
+                err.contains(value)
+                    && err.contains("expected a site number (sites are numbered from 0"),
+                "{sites}: {err}"
+            );
+        }
+        let text = format!("{event}sites = -1\n");
+        let err = parse(&text, Path::new("s.toml")).unwrap_err().to_string();
+        assert!(
+            err.starts_with(
+                "s.toml:5:9: `events[0].sites`: invalid type: integer `-1`, expected a sequence"
+            ),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn an_event_missing_a_key_or_with_another_kinds_key_is_refused_by_name() {
+        let text = "[[events]]\nkind = \"drought\"\nyear = 2024\n";
+        let err = parse(text, Path::new("s.toml")).unwrap_err().to_string();
+        assert!(
+            err.starts_with("s.toml:1:1: `events[0]`: missing field `harvest_factor`"),
+            "{err}"
+        );
+        let text =
+            "[[events]]\nkind = \"east_demand\"\nyear = 2024\njob_loss_factor = 2.0\nsites = [0]\n";
+        let err = parse(text, Path::new("s.toml")).unwrap_err().to_string();
+        assert!(
+            err.starts_with(
+                "s.toml:5:1: `events[0]`: `sites` does not apply to an east_demand event"
+            ),
+            "{err}"
+        );
+        let text = "[[events]]\nkind = \"flood\"\nyear = 2024\n";
+        let err = parse(text, Path::new("s.toml")).unwrap_err().to_string();
+        assert!(
+            err.starts_with("s.toml:2:8: `events[0].kind`: unknown variant `flood`, expected `east_demand` or `drought`"),
+            "{err}"
+        );
+        let text =
+            "[[events]]\nkind = \"drought\"\nyear = 2024\nharvest_factor = 0.5\nsitez = [0]\n";
+        let err = parse(text, Path::new("s.toml")).unwrap_err().to_string();
+        assert!(
+            err.starts_with("s.toml:5:1: unknown field `sitez`")
+                && err.contains("did you mean `sites`?"),
+            "{err}"
+        );
     }
 
     #[test]

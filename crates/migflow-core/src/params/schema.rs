@@ -568,8 +568,13 @@ lever!(
 });
 
 /// A surprise in one year (not expected by households when they decide).
+///
+/// Read through [`EventTable`], a plain table: serde reads an internally
+/// tagged enum from a buffered copy of its table, which loses the key path
+/// and the position of a bad value inside it (`sites = [-1]` was reported at
+/// the `[[events]]` line as `events[0]`, not as `events[0].sites[0]`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
+#[serde(tag = "kind", rename_all = "snake_case", try_from = "EventTable")]
 pub enum Event {
     /// Eastern labor demand falls: outbound job-loss risk is multiplied.
     EastDemand {
@@ -588,6 +593,124 @@ pub enum Event {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         sites: Option<Vec<u32>>,
     },
+}
+
+/// The kinds of [`Event`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+enum EventKind {
+    EastDemand,
+    Drought,
+}
+
+/// A 0-based site number of a drought's `sites`.
+#[derive(Debug, Clone, Copy)]
+struct SiteNumber(u32);
+
+impl<'de> Deserialize<'de> for SiteNumber {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl serde::de::Visitor<'_> for Visitor {
+            type Value = SiteNumber;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                write!(
+                    f,
+                    "a site number (sites are numbered from 0: an integer from 0 to {})",
+                    u32::MAX
+                )
+            }
+            fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<SiteNumber, E> {
+                u32::try_from(v)
+                    .map(SiteNumber)
+                    .map_err(|_| E::invalid_value(serde::de::Unexpected::Signed(v), &self))
+            }
+            fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<SiteNumber, E> {
+                u32::try_from(v)
+                    .map(SiteNumber)
+                    .map_err(|_| E::invalid_value(serde::de::Unexpected::Unsigned(v), &self))
+            }
+        }
+        d.deserialize_u32(Visitor)
+    }
+}
+
+/// An `[[events]]` entry as written: every key any kind of event takes, so
+/// that a bad value is reported at its own key and line; [`Event`] is made
+/// from it.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct EventTable {
+    kind: EventKind,
+    year: Option<i32>,
+    job_loss_factor: Option<f64>,
+    harvest_factor: Option<f64>,
+    sites: Option<Vec<SiteNumber>>,
+}
+
+/// Why an `[[events]]` entry is not an [`Event`] (serde reports it at the
+/// entry).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+enum EventTableError {
+    /// A key the event's kind needs is missing.
+    #[error("missing field `{key}` (a {kind} event needs year and {needs})")]
+    Missing {
+        key: &'static str,
+        kind: &'static str,
+        needs: &'static str,
+    },
+    /// A key of the other kind (`kind` with its article).
+    #[error("`{key}` does not apply to {kind} event, which takes year and {takes}")]
+    NotApplicable {
+        key: &'static str,
+        kind: &'static str,
+        takes: &'static str,
+    },
+}
+
+impl TryFrom<EventTable> for Event {
+    type Error = EventTableError;
+
+    fn try_from(t: EventTable) -> Result<Event, EventTableError> {
+        let (kind, an_kind, needs) = match t.kind {
+            EventKind::EastDemand => ("east_demand", "an east_demand", "job_loss_factor"),
+            EventKind::Drought => ("drought", "a drought", "harvest_factor"),
+        };
+        let missing = |key| EventTableError::Missing { key, kind, needs };
+        let other = |key| EventTableError::NotApplicable {
+            key,
+            kind: an_kind,
+            takes: if t.kind == EventKind::Drought {
+                "harvest_factor (and optionally sites)"
+            } else {
+                needs
+            },
+        };
+        let year = t.year.ok_or(missing("year"))?;
+        match t.kind {
+            EventKind::EastDemand => {
+                if t.harvest_factor.is_some() {
+                    return Err(other("harvest_factor"));
+                }
+                if t.sites.is_some() {
+                    return Err(other("sites"));
+                }
+                Ok(Event::EastDemand {
+                    year,
+                    job_loss_factor: t.job_loss_factor.ok_or(missing("job_loss_factor"))?,
+                })
+            }
+            EventKind::Drought => {
+                if t.job_loss_factor.is_some() {
+                    return Err(other("job_loss_factor"));
+                }
+                Ok(Event::Drought {
+                    year,
+                    harvest_factor: t.harvest_factor.ok_or(missing("harvest_factor"))?,
+                    sites: t.sites.map(|s| s.into_iter().map(|n| n.0).collect()),
+                })
+            }
+        }
+    }
 }
 
 impl Event {

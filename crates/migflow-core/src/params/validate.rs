@@ -1,9 +1,9 @@
 //! Validation: the constraints the model needs, checked once at the door so
 //! that the engine can trust its scenario.
 
-use std::fmt::Write as _;
 use super::schema::*;
 use crate::error::Problem;
+use std::fmt::Write as _;
 
 /// Largest population migflow accepts. At about 100 bytes a household this
 /// is some 10 GB of memory; larger runs should be split into sites.

@@ -508,6 +508,7 @@ pub fn generate(
     table_base_dir: &Path,
 ) -> Result<Vec<Point>, DesignError> {
     let specs = check_factors(factors, kinds)?;
+    check_memory(design, factors, migflow_io::resources::available_memory())?;
     // A random design checks its own keys before the factors' space is
     // built, so that their errors come first.
     let space = |specs| Space::new(design, factors, kinds, specs);
@@ -523,11 +524,86 @@ pub fn generate(
     }
 }
 
+/// The points `design` makes from `factors`, when known before it is
+/// generated (a table's are counted as its file is read, within its size
+/// limit).
+fn planned_points(design: &Design, factors: &[Factor]) -> Option<u64> {
+    let varied = varied_factors(factors).len() as u64;
+    match design {
+        Design::Grid => factors.iter().try_fold(1u64, |n, f| {
+            n.checked_mul(f.levels.as_ref().map_or(1, |l| l.len() as u64))
+        }),
+        Design::Lhs { points } => Some(*points as u64),
+        Design::Sobol { base_points } => (*base_points as u64).checked_mul(varied + 2),
+        Design::Morris { trajectories, .. } => (*trajectories as u64).checked_mul(varied + 1),
+        Design::Table { .. } => None,
+    }
+}
+
+/// Resident bytes a point of `factors` factors costs: its values, role and
+/// the allocator's bookkeeping, doubled for the copies made while the
+/// design is built and written (measured: about 180 bytes a point of two
+/// factors during a dry run).
+pub fn point_bytes(factors: usize) -> u64 {
+    2 * (std::mem::size_of::<Point>() + factors * std::mem::size_of::<toml::Value>() + 16) as u64
+}
+
+/// Refuse a design whose points cannot fit in the memory available
+/// (before any is made). Counts beyond [`MAX_POINTS`] are left to the
+/// design's own check, which names its key.
+fn check_memory(
+    design: &Design,
+    factors: &[Factor],
+    available: Option<u64>,
+) -> Result<(), DesignError> {
+    let (Some(points), Some(available)) = (planned_points(design, factors), available) else {
+        return Ok(());
+    };
+    if points > MAX_POINTS as u64 {
+        return Ok(());
+    }
+    let needed = points.saturating_mul(point_bytes(factors.len()));
+    if needed <= available {
+        return Ok(());
+    }
+    Err(err(
+        "design",
+        format!("{points} points of {} factors", factors.len()),
+        format!(
+            "a design that fits in memory: it needs about {}, {} is available",
+            migflow_core::stats::gigabytes(needed),
+            migflow_core::stats::gigabytes(available)
+        ),
+    ))
+}
+
 #[cfg(test)]
 mod tests {
     use super::testutil::{bare, gen_, levels, range};
     use super::*;
     use toml::Value;
+
+    #[test]
+    fn a_design_larger_than_memory_is_refused_before_it_is_made() {
+        let factors = [range("a", 0.0, 1.0), range("b", 0.0, 1.0)];
+        let design = Design::Lhs { points: 1_000_000 };
+        let needed = 1_000_000 * point_bytes(2);
+        let e = check_memory(&design, &factors, Some(needed - 1)).unwrap_err();
+        assert_eq!(e.key, "design");
+        assert!(e.expected.contains("fits in memory"), "{e}");
+        assert!(check_memory(&design, &factors, Some(needed)).is_ok());
+        assert!(check_memory(&design, &factors, None).is_ok());
+        let sobol = Design::Sobol { base_points: 1000 };
+        assert_eq!(planned_points(&sobol, &factors), Some(4000));
+        let grid = [
+            levels(
+                "a",
+                vec![Value::Integer(1), Value::Integer(2), Value::Integer(3)],
+            ),
+            levels("b", vec![Value::Integer(1), Value::Integer(2)]),
+        ];
+        assert_eq!(planned_points(&Design::Grid, &grid), Some(6));
+    }
 
     #[test]
     fn empty_range_is_an_error_naming_min() {

@@ -204,6 +204,31 @@ mod tests {
     }
 
     #[test]
+    fn the_limits_a_sweep_manifest_is_checked_against_are_the_sweeps() {
+        assert_eq!(
+            crate::design::MAX_POINTS as u64,
+            migflow_io::input::MAX_SWEEP_POINTS
+        );
+        assert_eq!(crate::sweep::MAX_RUNS, migflow_io::input::MAX_SWEEP_RUNS);
+    }
+
+    #[test]
+    fn a_table_that_is_not_a_regular_file_is_refused_naming_what_it_is() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir(dir.path().join("pts.csv")).unwrap();
+        let design = Design::Table {
+            file: "pts.csv".into(),
+        };
+        let e = generate(&design, &[bare("a")], &[KeyKind::Float], 0, dir.path())
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("pts.csv") && e.contains("is a directory, not a regular file"),
+            "{e}"
+        );
+    }
+
+    #[test]
     fn table_reads_rows_with_columns_in_any_order() {
         let dir = tempfile::tempdir().unwrap();
         write_table(

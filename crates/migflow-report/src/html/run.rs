@@ -194,6 +194,24 @@ fn findings(r: &RunResults) -> Vec<Markup> {
     findings
 }
 
+/// Each livelihood's share of the households the run started from (the
+/// "from" side of the first year's flows), mean over replicates.
+fn start_shares(r: &RunResults) -> Vec<Option<f64>> {
+    let per_replicate: Vec<[f64; LIVELIHOODS]> = r
+        .flows
+        .iter()
+        .filter_map(|years| {
+            let first = years.first()?;
+            let counts: Vec<f64> = (0..LIVELIHOODS).map(|g| first[g].iter().sum()).collect();
+            let total: f64 = counts.iter().sum();
+            (total > 0.0).then(|| std::array::from_fn(|g| counts[g] / total))
+        })
+        .collect();
+    (0..LIVELIHOODS)
+        .map(|g| summarize(&per_replicate.iter().map(|s| s[g]).collect::<Vec<_>>()).0)
+        .collect()
+}
+
 /// The population, years, lines and source; the levers and the events.
 fn scenario(r: &RunResults) -> Markup {
     let s = &r.scenario;
@@ -201,12 +219,19 @@ fn scenario(r: &RunResults) -> Markup {
     let n = r.years.len();
     let (y0, y1) = (r.years[0], r.years[n - 1]);
     let (pl, ml) = r.lines(y0);
-    let start_mix = GROUP_NAMES[..LIVELIHOODS]
-        .iter()
-        .zip(p.initial_shares.as_array())
-        .map(|(g, v)| format!("{g} {}", pct(Some(v))))
-        .collect::<Vec<_>>()
-        .join(", ");
+    let mix = |shares: &[Option<f64>]| {
+        GROUP_NAMES[..LIVELIHOODS]
+            .iter()
+            .zip(shares)
+            .map(|(g, v)| format!("{g} {}", pct(*v)))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    // The households the run started from, not the scenario's shares: a
+    // population file's households bring their own states, and synthetic
+    // ones without land or labour do not follow the shares.
+    let start_mix = mix(&start_shares(r));
+    let drawn_from: Vec<Option<f64>> = p.initial_shares.as_array().map(Some).to_vec();
     let rows = [
         (
             "Population",
@@ -217,7 +242,18 @@ fn scenario(r: &RunResults) -> Markup {
                 @if p.file.is_some() { " (households from a population file)" }
             },
         ),
-        ("Livelihoods at the start", html! { (start_mix) }),
+        (
+            "Livelihoods at the start",
+            html! {
+                (start_mix)
+                @if p.file.is_some() {
+                    " (the households of the population file)"
+                } @else {
+                    " (drawn with the scenario's initial shares " (mix(&drawn_from))
+                    "; households without land or labour start elsewhere)"
+                }
+            },
+        ),
         ("Years", html! { (y0) "–" (y1) " (" (n) " years)" }),
         (
             "Replicates and seed",
