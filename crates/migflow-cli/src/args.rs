@@ -310,8 +310,9 @@ pub struct RunArgs {
     /// Results directory.
     #[arg(long, short, default_value = "results")]
     pub out: PathBuf,
-    /// Master seed (default: the scenario's `run.seed`).
-    #[arg(long)]
+    /// Master seed (default: the scenario's `run.seed`), from 0 to
+    /// 9223372036854775807 (a manifest stores it as a TOML integer).
+    #[arg(long, value_parser = parse_seed)]
     pub seed: Option<u64>,
     /// Replicates (default: the scenario's `run.replicates`).
     #[arg(long, short)]
@@ -363,6 +364,17 @@ const THREADS_PER_CORE: usize = 4;
 
 /// Parse `--threads`: from 1 to [`THREADS_PER_CORE`] × the cores this
 /// process may use.
+fn parse_seed(text: &str) -> Result<u64, String> {
+    let most = migflow_core::params::validate::MAX_SEED;
+    match text.trim().parse::<u64>() {
+        Ok(n) if n <= most => Ok(n),
+        _ => Err(format!(
+            "--seed {text:?}: expected a whole number from 0 to {most} (the largest seed a \
+             manifest can store and rerun)"
+        )),
+    }
+}
+
 fn parse_threads(text: &str) -> Result<NonZeroUsize, String> {
     let cores = std::thread::available_parallelism().map_or(1, NonZeroUsize::get);
     threads_within(text, cores)

@@ -4,7 +4,10 @@
 use crate::error::{Error, Result};
 use crate::model::constants::LAST_WORK_AGE;
 use crate::model::{Household, Livelihood, MAX_MEMBERS};
-use crate::params::{Params, PopulationSettings, Scenario, validate::MAX_HOUSEHOLDS};
+use crate::params::{
+    Params, PopulationSettings, Scenario,
+    validate::{MAX_HOUSEHOLDS, MAX_MAGNITUDE, readable},
+};
 use crate::rng::{Purpose, SETUP_YEAR, Stream};
 use rand_distr::{Beta, Binomial, Distribution, Gamma};
 use rayon::prelude::*;
@@ -270,6 +273,13 @@ fn read_csv_within<R: std::io::Read>(
         .headers()
         .map_err(|e| bad(0, "header", &e.to_string(), "a CSV header row"))?
         .clone();
+    if let Some(dup) = headers
+        .iter()
+        .enumerate()
+        .find_map(|(j, h)| headers.iter().take(j).any(|g| g == h).then_some(h))
+    {
+        return Err(bad(0, dup, dup, "each column named once in the header"));
+    }
     let mut index = [0usize; 7];
     for (slot, name) in index.iter_mut().zip(CSV_COLUMNS) {
         *slot = headers.iter().position(|h| h == name).ok_or_else(|| {
@@ -347,8 +357,15 @@ fn read_csv_within<R: std::io::Read>(
         let land_mu = land_text
             .parse::<f64>()
             .ok()
-            .filter(|x| x.is_finite() && *x >= 0.0)
-            .ok_or_else(|| bad(row, "land_mu", land_text, "a number ≥ 0"))?;
+            .filter(|x| (0.0..=MAX_MAGNITUDE).contains(x))
+            .ok_or_else(|| {
+                bad(
+                    row,
+                    "land_mu",
+                    land_text,
+                    &format!("a number from 0 to {}", readable(MAX_MAGNITUDE)),
+                )
+            })?;
         let attachment = unit(5)?;
         let state_text = field(6);
         let state = Livelihood::from_name(state_text).ok_or_else(|| {

@@ -205,18 +205,31 @@ impl Store {
                 return Err(Error::OtherWork {
                     dir: dir.to_path_buf(),
                     message: format!(
-                        "holds a different sweep (hash {}) from this sweep file (hash {}): cannot resume",
-                        found.sweep_sha256, state.sweep_sha256
+                        "holds a different sweep (hash {}) from this sweep file (hash {}): cannot resume \
+                         (the sweep file{} changed since the sweep started)",
+                        found.sweep_sha256,
+                        state.sweep_sha256,
+                        plan.base
+                            .source()
+                            .map(|p| format!(" or its base scenario {}", p.display()))
+                            .unwrap_or_default()
                     ),
                 });
             }
             if found.shard != state.shard {
                 return Err(Error::OtherWork {
                     dir: dir.to_path_buf(),
-                    message: format!(
-                        "holds shard {:?}, not {:?}: cannot resume",
-                        found.shard, state.shard
-                    ),
+                    message: {
+                        let name = |s: &Option<Shard>| match s {
+                            None => "the whole sweep".to_string(),
+                            Some(s) => format!("shard {}/{}", s.index, s.count),
+                        };
+                        format!(
+                            "holds {}, not {}: cannot resume",
+                            name(&found.shard),
+                            name(&state.shard)
+                        )
+                    },
                 });
             }
             check_inputs()?;
@@ -779,7 +792,9 @@ impl<W: Write> Write for HashingWriter<W> {
 
 /// Combine finished shard directories into the outputs of the whole sweep,
 /// from their files and manifests alone. Refuses shards of different sweeps
-/// (naming the hashes), and overlapping or missing runs (naming them).
+/// (naming the hashes), and overlapping or missing runs (naming them), and
+/// an `out_dir` that is one of the shards or holds anything but an earlier
+/// merge of the same sweep (see [`OutputDir::create_merge_set`]).
 pub fn merge(shards: &[PathBuf], out_dir: &Path) -> Result<SweepManifest> {
     let manifests: Vec<SweepManifest> = shards
         .iter()
@@ -872,7 +887,7 @@ pub fn merge(shards: &[PathBuf], out_dir: &Path) -> Result<SweepManifest> {
             migflow_io::manifest::verify_file(dir, &m.files, name)?;
         }
     }
-    let mut out = OutputDir::create_work_set(out_dir, &OUTPUT_FILES)?;
+    let mut out = OutputDir::create_merge_set(out_dir, &OUTPUT_FILES, shards, &first.sweep_sha256)?;
     let mut files = Vec::new();
     let mut staged_trajectories = PathBuf::new();
     for (k, name) in STREAM_FILES.iter().enumerate() {

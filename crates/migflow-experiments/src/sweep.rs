@@ -125,6 +125,72 @@ pub fn run_key_reason(path: &str) -> Option<&'static str> {
     }
 }
 
+/// `expected` with the scenario key of the factor that `key` (such as
+/// `factors[0].min`) belongs to, unless it already names it.
+fn naming_factor(factors: &[Factor], key: &str, expected: String) -> String {
+    let factor = key
+        .strip_prefix("factors[")
+        .and_then(|rest| rest.split_once("]."))
+        .filter(|(_, field)| *field != "path")
+        .and_then(|(i, _)| i.parse::<usize>().ok())
+        .and_then(|i| factors.get(i).map(|f| (i, f)));
+    match factor {
+        Some((i, f)) if !expected.contains(&format!("`{}`", f.path)) => {
+            format!("{expected} (`factors[{i}]` is `{}`)", f.path)
+        }
+        _ => expected,
+    }
+}
+
+/// Refuse, before any point runs, a factor level that no point could run
+/// with: one that the base scenario with only that level set refuses at the
+/// factor's own key, by a rule of the value alone (a rule relating it to
+/// another key, named in backticks, may hold at other levels of that key).
+fn check_levels(file: &Path, factors: &[Factor], base: &Params) -> Result<()> {
+    let varies_file = factors.iter().any(|f| f.path == "population.file");
+    for (i, f) in factors.iter().enumerate() {
+        let Some(levels) = &f.levels else { continue };
+        if f.path == "population.file" || (varies_file && f.path == "population.households") {
+            continue;
+        }
+        for (j, v) in levels.iter().enumerate() {
+            let problems = match assign(base.scenario(), base.source(), &[(f.path.as_str(), v)]) {
+                Ok(_) => continue,
+                Err(PointError::Invalid(problems)) => problems,
+                Err(PointError::Key { error, .. }) => {
+                    let expected = if path::coerce(v, KeyKind::Integer)
+                        .is_ok_and(|n| n.as_integer().is_some_and(|n| n < 0))
+                    {
+                        format!("an integer ≥ 0 (a level of `{}`, a count)", f.path)
+                    } else {
+                        let error = error.to_string();
+                        let first = error.lines().next().unwrap_or_default();
+                        format!("a value `{}` can hold ({first})", f.path)
+                    };
+                    return Err(invalid(
+                        file,
+                        format!("factors[{i}].levels[{j}]"),
+                        value_text(v),
+                        expected,
+                    ));
+                }
+            };
+            if let Some(p) = problems
+                .iter()
+                .find(|p| p.key == f.path && !p.expected.contains('`'))
+            {
+                return Err(invalid(
+                    file,
+                    format!("factors[{i}].levels[{j}]"),
+                    p.value.clone(),
+                    format!("{} (a level of `{}`)", p.expected, f.path),
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
 /// Why a design point's scenario cannot run (written to `failures.csv`).
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum PointError {
@@ -216,6 +282,17 @@ impl SweepPlan {
                 ),
             ));
         }
+        if sweep.seed > migflow_core::params::validate::MAX_SEED {
+            return Err(invalid(
+                file,
+                "seed".into(),
+                sweep.seed.to_string(),
+                format!(
+                    "an integer from 0 to {} (the largest seed a manifest can store and rerun)",
+                    migflow_core::params::validate::MAX_SEED
+                ),
+            ));
+        }
         let mut kinds = Vec::with_capacity(sweep.factors.len());
         for (i, f) in sweep.factors.iter().enumerate() {
             if let Some(reason) = run_key_reason(&f.path) {
@@ -247,7 +324,15 @@ impl SweepPlan {
             }
         }
         let points = design::generate(&sweep.design, &sweep.factors, &kinds, sweep.seed, &dir)
-            .map_err(|e| invalid(file, e.key.clone(), e.value.clone(), e.expected.clone()))?;
+            .map_err(|e| {
+                invalid(
+                    file,
+                    e.key.clone(),
+                    e.value.clone(),
+                    naming_factor(&sweep.factors, &e.key, e.expected.clone()),
+                )
+            })?;
+        check_levels(file, &sweep.factors, &base)?;
         let runs = points.len() as u64 * u64::from(sweep.replicates);
         if runs == 0 || runs > MAX_RUNS {
             return Err(invalid(

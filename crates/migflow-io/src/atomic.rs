@@ -195,7 +195,7 @@ impl OutputDir {
     /// that would write over or remove one of `opts.inputs`.
     pub fn create_set(dir: &Path, opts: &SetOptions) -> Result<OutputDir> {
         let mut out = OutputDir::create(dir)?;
-        let previous = inspect_for_set(dir, opts)?;
+        let previous = inspect_for_set(dir, opts, Kind::Run)?;
         let fresh = !dir.join(MANIFEST).exists();
         check_inputs(
             dir,
@@ -243,6 +243,73 @@ impl OutputDir {
         Ok(out)
     }
 
+    /// [`create`](Self::create) the output directory of a merge of the
+    /// `shards` of the sweep with hash `sweep_sha256`, for its set of files
+    /// (`manifest.json` and the files it lists, every one among `names`),
+    /// which its [`commit`](Self::commit) switches in as a whole. The
+    /// directory may be new or empty, or hold an earlier merge of the same
+    /// sweep (or its interrupted commit), whose files the commit replaces.
+    /// Refused ([`Error::OtherWork`]): one of the shards (by any spelling),
+    /// a directory holding a run, a calibration, a sweep's state file or
+    /// stream, the merge of another sweep, or files migflow did not write
+    /// as a merge's. The checks are a run's ([`create_set`](Self::create_set)).
+    pub fn create_merge_set(
+        dir: &Path,
+        names: &[&str],
+        shards: &[PathBuf],
+        sweep_sha256: &str,
+    ) -> Result<OutputDir> {
+        let refuse = |message: String| Error::OtherWork {
+            dir: dir.to_path_buf(),
+            message,
+        };
+        if let Some(shard) = shards.iter().find(|s| same_file(dir, s)) {
+            return Err(refuse(format!(
+                "is the shard {} being merged: a merge never writes over its shards",
+                shard.display()
+            )));
+        }
+        let mut out = OutputDir::create(dir)?;
+        let opts = SetOptions {
+            names: names.iter().map(|n| n.to_string()).collect(),
+            ..SetOptions::default()
+        };
+        let previous = match inspect_for_set(dir, &opts, Kind::Sweep) {
+            Err(Error::NotOwn { found, .. }) => {
+                return Err(refuse(format!(
+                    "holds files that migflow did not write as a merge's ({})",
+                    found.join(", ")
+                )));
+            }
+            other => other?,
+        };
+        let found = manifest::inspect_manifest(dir);
+        if let Some(f) = found.as_ref().filter(|f| f.kind == Kind::Incomplete)
+            && let Some(other) = f.listed.iter().find(|n| !names.contains(&n.as_str()))
+        {
+            return Err(refuse(format!(
+                "holds an interrupted commit of files that are not a merge's ({other}): \
+                 a merge never writes over it"
+            )));
+        }
+        if found.is_some_and(|f| f.kind == Kind::Sweep) {
+            let found = manifest::read_sweep_manifest(dir)?;
+            if found.sweep_sha256 != sweep_sha256 {
+                return Err(refuse(format!(
+                    "holds the merge of a different sweep (hash {}) from these shards' \
+                     (hash {sweep_sha256}): a merge never writes over it",
+                    found.sweep_sha256
+                )));
+            }
+        }
+        out.set = Some(SetState {
+            previous,
+            fresh: !dir.join(MANIFEST).exists(),
+            inputs: Vec::new(),
+        });
+        Ok(out)
+    }
+
     /// The directory.
     pub fn path(&self) -> &Path {
         &self.dir
@@ -280,6 +347,9 @@ impl OutputDir {
     /// is renamed last. A failure leaves a new directory as it was, and an
     /// earlier set's directory marked as interrupted.
     pub fn commit(mut self) -> Result<Vec<PathBuf>> {
+        for (_, final_path) in &self.staged {
+            refuse_not_regular(final_path)?;
+        }
         let mut renamer = Renamer::new(self.fault);
         if let Some(set) = self.set.take() {
             return self.commit_set(&set, &mut renamer);
@@ -408,12 +478,15 @@ fn is_set_name(name: &str) -> bool {
 
 /// The files of the set in `dir` that a new set replaces, after checking
 /// that the directory may take a set (see [`OutputDir::create_set`]).
-fn inspect_for_set(dir: &Path, opts: &SetOptions) -> Result<Vec<String>> {
+/// `own` is the kind of set written: a run's ([`Kind::Run`]) or a
+/// merge's ([`Kind::Sweep`]); a set of the other kinds is refused.
+fn inspect_for_set(dir: &Path, opts: &SetOptions, own: Kind) -> Result<Vec<String>> {
     let manifest_path = dir.join(MANIFEST);
+    let writer = if own == Kind::Run { "run" } else { "merge" };
     let refuse = |what: String| {
         Err(Error::OtherWork {
             dir: dir.to_path_buf(),
-            message: format!("holds {what}: a run never writes over it"),
+            message: format!("holds {what}: a {writer} never writes over it"),
         })
     };
     let found = manifest::inspect_manifest(dir);
@@ -421,13 +494,15 @@ fn inspect_for_set(dir: &Path, opts: &SetOptions) -> Result<Vec<String>> {
     let mut foreign = Vec::new();
     let kind = found.as_ref().map(|f| f.kind);
     match &found {
-        Some(f) if matches!(f.kind, Kind::Sweep | Kind::Calibration) => {
+        Some(f)
+            if f.kind != own && matches!(f.kind, Kind::Run | Kind::Sweep | Kind::Calibration) =>
+        {
             return refuse(format!(
                 "the results of a migflow {} ({MANIFEST})",
                 f.kind.name()
             ));
         }
-        Some(f) if matches!(f.kind, Kind::Run | Kind::Incomplete) => {
+        Some(f) if f.kind == own || f.kind == Kind::Incomplete => {
             for name in &f.listed {
                 if !is_set_name(name) {
                     return Err(Error::Damaged {
@@ -442,10 +517,10 @@ fn inspect_for_set(dir: &Path, opts: &SetOptions) -> Result<Vec<String>> {
                 previous.push(name.clone());
             }
         }
-        Some(_) => foreign.push(format!("{MANIFEST} (not a migflow run's)")),
+        Some(_) => foreign.push(format!("{MANIFEST} (not a migflow {}'s)", own.name())),
         None => {}
     }
-    let own_kind = matches!(kind, Some(Kind::Run | Kind::Incomplete));
+    let own_kind = kind.is_some_and(|k| k == own || k == Kind::Incomplete);
     let read_err = |source| Error::Read {
         path: dir.to_path_buf(),
         source,
@@ -579,6 +654,110 @@ fn refuse_results_file(path: &Path) -> Result<()> {
     })
 }
 
+/// Refuse a final `path` that exists and is not a regular file (a device,
+/// a FIFO, a socket or a directory, itself or behind a symbolic link):
+/// migflow renames its outputs into place, which would replace the node.
+fn refuse_not_regular(path: &Path) -> Result<()> {
+    let Ok(meta) = std::fs::symlink_metadata(path) else {
+        return Ok(());
+    };
+    let kind = if meta.file_type().is_symlink() {
+        match std::fs::metadata(path) {
+            Ok(target) => target.file_type(),
+            // A dangling link: the rename replaces the link alone.
+            Err(_) => return Ok(()),
+        }
+    } else {
+        meta.file_type()
+    };
+    if kind.is_file() {
+        return Ok(());
+    }
+    Err(Error::Input {
+        path: path.to_path_buf(),
+        message: format!(
+            "is {}, not a regular file: migflow writes only regular files; choose another output",
+            describe_file_type(kind)
+        ),
+    })
+}
+
+/// A file type that is not a regular file, in words.
+fn describe_file_type(kind: std::fs::FileType) -> &'static str {
+    if kind.is_dir() {
+        return "a directory";
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        if kind.is_char_device() {
+            return "a character device";
+        }
+        if kind.is_block_device() {
+            return "a block device";
+        }
+        if kind.is_fifo() {
+            return "a FIFO (named pipe)";
+        }
+        if kind.is_socket() {
+            return "a socket";
+        }
+    }
+    "a special file"
+}
+
+/// What migflow results `dir` holds, in words (see [`is_results_dir`]).
+fn results_held(dir: &Path) -> Option<String> {
+    if let Some(f) = manifest::inspect_manifest(dir).filter(|f| f.kind != Kind::Other) {
+        return Some(format!(
+            "the results of a migflow {} ({MANIFEST})",
+            f.kind.name()
+        ));
+    }
+    crate::journal::STATE_FILES
+        .iter()
+        .find(|(name, _)| dir.join(name).is_file())
+        .map(|(name, work)| format!("a migflow {work} ({name})"))
+}
+
+/// Refuse `dir` as the output directory of files made from results
+/// (charts, a comparison, a sensitivity analysis: `what`) when it is itself
+/// a migflow results directory (it holds a run's, a sweep's or a
+/// calibration's manifest, or a sweep's or calibration's state file): its
+/// readers would find files its manifest does not list, and the next run
+/// into it would be refused. A subdirectory of one (`RESULTS/charts`) is
+/// not one.
+pub fn refuse_results_dir(dir: &Path, what: &str) -> Result<()> {
+    match results_held(dir) {
+        Some(held) => Err(Error::OtherWork {
+            dir: dir.to_path_buf(),
+            message: format!(
+                "holds {held}: {what} is never written into a results directory; \
+                 choose another directory (a new one, or a subdirectory such as {})",
+                dir.join("charts").display()
+            ),
+        }),
+        None => Ok(()),
+    }
+}
+
+/// Refuse to write `path` when it is one of `inputs` (the same file, by
+/// any spelling): the files that the results being read record, such as
+/// their scenario source or population file, or list.
+pub fn refuse_input(path: &Path, inputs: &[PathBuf]) -> Result<()> {
+    match inputs.iter().find(|i| same_file(path, i)) {
+        Some(input) => Err(Error::Input {
+            path: path.to_path_buf(),
+            message: format!(
+                "is {}, which the results being read record as an input or a file of \
+                 theirs: migflow never writes over it; choose another output",
+                input.display()
+            ),
+        }),
+        None => Ok(()),
+    }
+}
+
 impl Drop for OutputDir {
     fn drop(&mut self) {
         if !self.committed {
@@ -595,11 +774,15 @@ impl Drop for OutputDir {
 /// is removed and the error names `path`. (It takes no lock: a writer of a
 /// directory's outputs holds the directory's [`DirLock`] around it.)
 ///
+/// A `path` that exists and is not a regular file (a device, a FIFO, a
+/// socket, a directory, or a symbolic link to one) is refused
+/// ([`Error::Input`]): renaming over it would replace a device node.
 /// A file of migflow results — the `manifest.json` of a run, a sweep or a
 /// calibration, or a file it lists — is never written over
 /// ([`Error::OtherWork`]): a report written with `-o results/manifest.json`
 /// would destroy the results it reports.
 pub fn write_file_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
+    refuse_not_regular(path)?;
     refuse_results_file(path)?;
     write_unchecked(path, bytes, "")
 }

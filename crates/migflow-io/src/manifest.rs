@@ -213,13 +213,16 @@ pub(crate) fn inspect_manifest(dir: &Path) -> Option<Found> {
 /// Parse a manifest of type `T` from `path` (at most `max` bytes), as it
 /// is read; one that marks an interrupted commit is refused, and one that
 /// is not a `T` is an [`Error::Input`] `not WHAT: …`.
-pub(crate) fn read_manifest_json<T: serde::de::DeserializeOwned>(
+pub(crate) fn read_manifest_json<T: serde::de::DeserializeOwned + ListsFiles>(
     path: &Path,
     max: u64,
     what: &str,
 ) -> Result<T> {
     match crate::input::read_json::<T>(path, max, "a JSON manifest written by migflow") {
-        Ok(value) => Ok(value),
+        Ok(value) => {
+            check_listed_files(path, value.listed_files())?;
+            Ok(value)
+        }
         Err(crate::input::JsonError::Refused(e)) => Err(e),
         Err(crate::input::JsonError::NotThis { message, mut file }) => {
             // A marker of an interrupted commit is small.
@@ -232,6 +235,68 @@ pub(crate) fn read_manifest_json<T: serde::de::DeserializeOwned>(
             })
         }
     }
+}
+
+/// A manifest that lists the files of its directory.
+pub trait ListsFiles {
+    /// Its `files`.
+    fn listed_files(&self) -> &[FileEntry];
+}
+
+impl ListsFiles for Manifest {
+    fn listed_files(&self) -> &[FileEntry] {
+        &self.files
+    }
+}
+
+impl ListsFiles for SweepManifest {
+    fn listed_files(&self) -> &[FileEntry] {
+        &self.files
+    }
+}
+
+/// Refuse a manifest (at `path`) whose `files` are not the files of its
+/// directory: every entry must be a plain file name in it (no path
+/// separator, not `.` or `..`, not hidden, not `manifest.json` itself),
+/// listed once, with a SHA-256 of 64 lowercase hex digits. Every reader
+/// checks the whole list, not only the files it reads.
+pub fn check_listed_files(path: &Path, files: &[FileEntry]) -> Result<()> {
+    let mut seen = std::collections::BTreeSet::new();
+    for entry in files {
+        let name = entry.name.as_str();
+        let why = if name.is_empty() {
+            Some("an empty name".to_string())
+        } else if name.contains(['/', '\\', '\0']) {
+            Some("a path, not the name of a file in its directory".to_string())
+        } else if name == "." || name == ".." {
+            Some("not the name of a file".to_string())
+        } else if name.starts_with('.') {
+            Some("a hidden name, which migflow never writes".to_string())
+        } else if name == MANIFEST {
+            Some("the manifest itself".to_string())
+        } else if !seen.insert(name) {
+            Some("listed more than once".to_string())
+        } else if entry.sha256.len() != 64
+            || !entry
+                .sha256
+                .bytes()
+                .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+        {
+            Some(format!(
+                "its sha256 {:?} is not 64 lowercase hex digits",
+                entry.sha256
+            ))
+        } else {
+            None
+        };
+        if let Some(why) = why {
+            return Err(Error::Damaged {
+                path: path.to_path_buf(),
+                message: format!("its `files` entry {name:?} is refused: {why}"),
+            });
+        }
+    }
+    Ok(())
 }
 
 /// Read a manifest. One that marks an interrupted commit is refused.

@@ -814,6 +814,21 @@ pub(crate) fn outcome_label(col: &str) -> String {
     }
 }
 
+/// For a shard's manifest, "shard I/N of a sweep of R runs: this directory
+/// holds M of them; merge the shards for the whole sweep"; none for a
+/// whole sweep or a merge.
+pub fn shard_sentence(m: &migflow_io::manifest::SweepManifest) -> Option<String> {
+    m.shard.map(|sh| {
+        format!(
+            "shard {}/{} of a sweep of {} runs: this directory holds {} of them; merge the shards for the whole sweep",
+            sh.index,
+            sh.count,
+            m.runs,
+            m.run_status.len()
+        )
+    })
+}
+
 /// The charts of a sweep: the response of `outcome` to each factor, a
 /// two-factor heat map, and the poverty trajectory of each design point.
 pub fn sweep_charts(s: &SweepResults, outcome: &str) -> Result<Figures> {
@@ -822,6 +837,14 @@ pub fn sweep_charts(s: &SweepResults, outcome: &str) -> Result<Figures> {
         figures: Vec::new(),
         notes: s.notes.clone(),
     };
+    // A shard holds only some replicates of each point: its charts would
+    // show partial means as if they were the sweep's.
+    if let Some(shard) = shard_sentence(&s.manifest) {
+        out.notes.push(format!(
+            "{shard}. No charts are drawn for a shard: each design point's replicates are spread over the shards"
+        ));
+        return Ok(out);
+    }
     let label = outcome_label(outcome);
     let ok: Vec<&migflow_io::results::SweepRun> = s
         .runs

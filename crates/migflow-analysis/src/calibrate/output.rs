@@ -88,6 +88,9 @@ pub(crate) fn io_err(path: &Path) -> impl Fn(std::io::Error) -> Error + '_ {
     }
 }
 
+/// The final files of a calibration besides its manifest.
+const FINAL_FILES: [&str; 4] = [STREAM_FILE, "posterior.csv", "fit.csv", "best_fit.toml"];
+
 /// Write the final files of a calibration into `opts.out` under temporary
 /// names, then rename them into place: `samples.csv`, `posterior.csv`,
 /// `fit.csv`, `best_fit.toml` and `manifest.json`. `all_rows` are every
@@ -117,7 +120,9 @@ pub(crate) fn finalize(
         warnings.push(fallback_warning(fallbacks));
     }
 
-    let mut out = OutputDir::create(&opts.out)?;
+    // Switched in as a set, as a sweep's final files are: the manifest
+    // first replaced by the marker every reader refuses, renamed last.
+    let mut out = OutputDir::create_work_set(&opts.out, &FINAL_FILES)?;
     let mut files = Vec::new();
     let mut stage = |out: &mut OutputDir, name: &str, bytes: &[u8]| -> Result<()> {
         let (mut w, tmp) = out.stage(name)?;

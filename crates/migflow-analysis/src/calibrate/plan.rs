@@ -3,7 +3,7 @@
 
 use super::prior::{PriorBox, PriorRange};
 use migflow_core::params::path::{self, KeyKind};
-use migflow_core::params::{self, Params, Scenario};
+use migflow_core::params::{self, Params, Scenario, validate::readable};
 use migflow_core::record::{ALL_GROUP, GROUPS, YearRecord, group_name};
 use migflow_core::run::PopulationSource;
 use migflow_experiments::sweep::{PointError, assign, run_key_reason};
@@ -14,6 +14,23 @@ use std::path::{Path, PathBuf};
 
 /// The metrics a target may name besides the columns of `trajectories.csv`.
 pub const EXTRA_METRICS: [&str; 2] = ["employment_rate", "share"];
+
+/// The smallest `sd` of a target: far below the uncertainty of any
+/// observed value, and large enough that a target's term of the distance,
+/// ((simulated − observed) / sd)², stays finite for any difference up to
+/// 1e140 (a subnormal sd would make every distance infinite).
+pub const MIN_SD: f64 = 1e-12;
+
+/// Why a run key cannot be a calibrated parameter: the sweep's reasons
+/// ([`run_key_reason`]), and `run.years`, which samples do not simulate.
+fn calibration_run_key_reason(path: &str) -> Option<&'static str> {
+    match path {
+        "run.years" => Some(
+            "samples simulate only to the last target year, so the run's length cannot change what the targets see (and best_fit.toml would silently shorten the run)",
+        ),
+        _ => run_key_reason(path),
+    }
+}
 
 /// The largest targets file read: far above any real one, it keeps a wrong
 /// path from filling memory.
@@ -264,6 +281,17 @@ impl CalibrationPlan {
                 other => other,
             })?
         };
+        let max_seed = params::validate::MAX_SEED;
+        if calib.seed > max_seed {
+            return Err(invalid(
+                file,
+                "seed",
+                calib.seed.to_string(),
+                format!(
+                    "an integer from 0 to {max_seed} (the largest seed a manifest can store and rerun)"
+                ),
+            ));
+        }
         let max_reps = params::validate::MAX_REPLICATES;
         for (key, n) in [
             ("replicates", calib.replicates),
@@ -297,7 +325,7 @@ impl CalibrationPlan {
         let mut kinds = Vec::new();
         for (i, p) in calib.parameters.iter().enumerate() {
             let key = format!("parameters[{i}]");
-            if let Some(reason) = run_key_reason(&p.path) {
+            if let Some(reason) = calibration_run_key_reason(&p.path) {
                 problem(
                     format!("{key}.path"),
                     format!("{:?}", p.path),
@@ -325,17 +353,19 @@ impl CalibrationPlan {
             }
             if !(p.min.is_finite() && p.max.is_finite() && p.min < p.max) {
                 problem(
-                    format!("{key}.max"),
-                    format!("{}", p.max),
-                    format!("a finite number above `{key}.min` ({})", p.min),
+                    format!("{key}.max ({})", p.path),
+                    readable(p.max),
+                    format!("a finite number above `{key}.min` ({})", readable(p.min)),
                 );
             } else if kinds[i] == KeyKind::Integer && p.min.ceil() > p.max.floor() {
                 problem(
-                    format!("{key}.min"),
-                    format!("{}", p.min),
+                    format!("{key}.min ({})", p.path),
+                    readable(p.min),
                     format!(
                         "a range holding a whole number: `{}` is an integer key and no integer lies between {} and `{key}.max` ({})",
-                        p.path, p.min, p.max
+                        p.path,
+                        readable(p.min),
+                        readable(p.max)
                     ),
                 );
             }
@@ -356,14 +386,26 @@ impl CalibrationPlan {
             .collect();
         if let Some(tf) = &calib.targets_file {
             let p = resolve(tf);
-            raw.extend(read_targets_csv(&p)?);
+            let rows = read_targets_csv(&p)?;
+            if rows.is_empty() {
+                problem(
+                    "targets_file".into(),
+                    format!("{tf:?}"),
+                    "a targets file with at least one target row (it has a header and no targets)"
+                        .into(),
+                );
+            }
+            raw.extend(rows);
         }
         if raw.is_empty() {
-            problem(
-                "targets".into(),
-                "none".into(),
-                "at least one `[[targets]]` table or a `targets_file`".into(),
-            );
+            // An empty targets file was named above.
+            if calib.targets_file.is_none() {
+                problem(
+                    "targets".into(),
+                    "none".into(),
+                    "at least one `[[targets]]` table or a `targets_file`".into(),
+                );
+            }
         } else if raw.iter().all(|(_, t)| t.weight == 0.0) {
             // Every sample would be at distance 0: the posterior would be
             // the prior, whatever the model does.
@@ -436,21 +478,24 @@ impl CalibrationPlan {
             if !t.value.is_finite() {
                 problem(
                     format!("{origin}.value"),
-                    format!("{}", t.value),
+                    readable(t.value),
                     "a finite number".into(),
                 );
             }
-            if !(t.sd.is_finite() && t.sd > 0.0) {
+            if !(t.sd.is_finite() && t.sd >= MIN_SD) {
                 problem(
                     format!("{origin}.sd"),
-                    format!("{}", t.sd),
-                    "a finite number above 0 (the uncertainty of the observed value)".into(),
+                    readable(t.sd),
+                    format!(
+                        "a finite number of at least {} (the uncertainty of the observed value)",
+                        readable(MIN_SD)
+                    ),
                 );
             }
             if !(t.weight.is_finite() && t.weight >= 0.0) {
                 problem(
                     format!("{origin}.weight"),
-                    format!("{}", t.weight),
+                    readable(t.weight),
                     "a finite number, 0 or more".into(),
                 );
             }
@@ -533,8 +578,8 @@ impl CalibrationPlan {
                 if let Err(msg) = plan.scenario_for(&theta) {
                     return Err(invalid(
                         file,
-                        format!("parameters[{i}].{end}"),
-                        format!("{v}"),
+                        format!("parameters[{i}].{end} ({})", p.path),
+                        readable(v),
                         format!("a value that gives a valid scenario ({msg})"),
                     ));
                 }

@@ -75,6 +75,9 @@ pub fn calibrate(
     let header = migflow_experiments::store::csv_line(&plan.header());
     let k = plan.calib.parameters.len();
     let n = plan.targets.len();
+    // Every check that can fail before the first sample comes before the
+    // directory is created, so a refused calibration leaves no files.
+    let pool = migflow_experiments::execute::pool(opts.threads)?;
     std::fs::create_dir_all(&opts.out).map_err(io_err(&opts.out))?;
     let inputs = plan.planned_inputs();
     let (store, done) = SampleStore::open(&opts.out, &header, &hash, &inputs, opts.resume, k, n)?;
@@ -96,7 +99,6 @@ pub fn calibrate(
         }
     }
     let store = Mutex::new(store);
-    let pool = migflow_experiments::execute::pool(opts.threads)?;
     let mut executed = 0u64;
     // Simulates a generation's proposals: the samples not yet committed,
     // in parallel, streamed to the store as they finish.

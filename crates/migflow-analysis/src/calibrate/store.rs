@@ -303,6 +303,7 @@ fn verify_finished_samples(dir: &Path) -> Result<()> {
         path: manifest_path.clone(),
         message: format!("not a migflow calibration manifest: {e}"),
     })?;
+    migflow_io::manifest::check_listed_files(&manifest_path, &manifest.files)?;
     migflow_io::manifest::verify_file(dir, &manifest.files, STREAM_FILE)
 }
 

@@ -1,6 +1,6 @@
 //! `migflow plot`, `migflow compare` and `migflow report`.
 
-use super::{print_notes, write_figures};
+use super::{print_notes, recorded_files, write_figures};
 use crate::args::{CompareArgs, PlotArgs, ReportArgs};
 use anyhow::{Context, Result};
 use std::path::Path;
@@ -11,7 +11,9 @@ pub fn plot(args: PlotArgs) -> Result<()> {
     let results = Results::read(&args.results, args.years.as_deref())?;
     let figures = build::charts(&results, args.outcome.as_deref())?;
     let dir = args.out.unwrap_or_else(|| args.results.join("charts"));
-    for path in write_figures(&dir, &figures.figures, args.png, &[])? {
+    let inputs = recorded_files(&args.results);
+    let written = write_figures(&dir, &figures.figures, args.png, &[], "a chart", &inputs)?;
+    for path in written {
         println!("wrote {}", path.display());
     }
     print_notes(&figures.notes);
@@ -35,11 +37,15 @@ pub fn compare(args: CompareArgs) -> Result<()> {
     let diffs = results::differences(&base, &policy)?;
     let figures = build::comparison_charts(&base, &policy, &diffs);
     let csv = results::differences_csv(&diffs);
+    let mut inputs = recorded_files(&args.base);
+    inputs.extend(recorded_files(&args.policy));
     let written = write_figures(
         &args.out,
         &figures.figures,
         args.png,
         &[("differences.csv", csv.as_bytes())],
+        "a comparison",
+        &inputs,
     )?;
     for path in written {
         println!("wrote {}", path.display());
@@ -61,6 +67,11 @@ pub fn report(args: ReportArgs) -> Result<()> {
         std::fs::create_dir_all(parent)
             .with_context(|| format!("cannot create {}", parent.display()))?;
     }
+    let mut inputs = recorded_files(&args.results);
+    if let Some(other) = &args.compare {
+        inputs.extend(recorded_files(other));
+    }
+    migflow_io::atomic::refuse_input(&args.out, &inputs)?;
     migflow_io::write_file_atomic(&args.out, text.as_bytes())?;
     println!("wrote {}", args.out.display());
     print_notes(&notes);

@@ -21,13 +21,25 @@ pub fn run(args: RunArgs) -> Result<()> {
         );
     }
     let years = u64::from(loaded.scenario().run.years);
+    // A rerun from a manifest repeats the run exactly: the household panel
+    // too, when the run wrote one (its manifest lists households.csv).
+    let households_out = args.households_out
+        || match args.scenario.as_deref() {
+            Some(path) if path.extension().is_some_and(|e| e == "json") => {
+                migflow_io::manifest::read_manifest(path)?
+                    .files
+                    .iter()
+                    .any(|f| f.name == "households.csv")
+            }
+            _ => false,
+        };
     let opts = RunOptions {
         loaded,
         seed,
         replicates,
         threads: threads(args.threads),
         out: args.out.clone(),
-        households_out: args.households_out,
+        households_out,
         command: std::env::args().collect(),
         force: args.force,
         population_sha256,
@@ -121,6 +133,19 @@ enum FileKind {
 fn file_kind(path: &Path) -> Result<FileKind> {
     let text = migflow_io::files::read_toml_text(path)?;
     let Ok(doc) = text.parse::<toml::Table>() else {
+        let json = path
+            .extension()
+            .is_some_and(|e| e.eq_ignore_ascii_case("json"))
+            || serde_json::from_str::<serde_json::Value>(&text).is_ok();
+        if json {
+            return Err(migflow_io::error::Error::Input {
+                path: path.to_path_buf(),
+                message: "is JSON, not TOML: `validate` takes a scenario, sweep or calibration \
+                          TOML file (to rerun a run's manifest, use `migflow run manifest.json`)"
+                    .into(),
+            }
+            .into());
+        }
         return Ok(FileKind::Scenario);
     };
     Ok(if doc.contains_key("design") {

@@ -53,8 +53,10 @@ pub fn sensitivity(args: SensitivityArgs) -> Result<ExitCode> {
         year: args.year,
         bootstrap: args.bootstrap,
     };
-    let analysis = sa::analyze(&dir, &opts)?;
+    // The default is a subdirectory: a sweep's directory holds its results alone.
     let out = args.out.unwrap_or_else(|| dir.join("sensitivity"));
+    migflow_io::atomic::refuse_results_dir(&out, "a sensitivity analysis")?;
+    let analysis = sa::analyze(&dir, &opts)?;
     let (charts, chart_notes) = migflow_report::sensitivity_charts(&analysis);
     let written = sa::write(&analysis, charts, &out)?;
     print!("{}", sa::summary(&analysis));

@@ -31,7 +31,14 @@ pub fn sweep(args: SweepArgs) -> Result<ExitCode> {
         let paths = plan.factor_paths();
         println!("points (point_id, {}):", paths.join(", "));
         for (i, _) in plan.points.iter().enumerate().take(20) {
-            println!("  {i}: {}", plan.point_cells(i as u64).join(", "));
+            // The levels as written: the `'` of a CSV cell that would be a
+            // formula is for spreadsheets, not for a terminal.
+            let cells = plan.point_cells(i as u64);
+            let levels: Vec<&str> = cells
+                .iter()
+                .map(|c| migflow_io::tables::user_text_from_csv(c))
+                .collect();
+            println!("  {i}: {}", levels.join(", "));
         }
         if plan.points.len() > 20 {
             println!(

@@ -217,6 +217,23 @@ pub fn to_toml(scenario: &Scenario) -> Result<String> {
 }
 
 fn parse_error(text: &str, path: &Path, err: &toml::de::Error, key: Option<String>) -> Error {
+    // No TOML document starts with `{` or `[{`: this is JSON, most likely
+    // a run's manifest given where a TOML file is read.
+    let json = path
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("json"))
+        || text.trim_start().starts_with('{');
+    if json && key.is_none() {
+        return Error::Parse {
+            path: path.to_path_buf(),
+            line: 1,
+            column: 1,
+            message: "this is JSON, not TOML: `validate`, `sweep` and `calibrate` take scenario, \
+                      sweep or calibration TOML files (`migflow run manifest.json` reruns a run \
+                      from its manifest)"
+                .to_string(),
+        };
+    }
     let message = err.message().to_string();
     // A check on a whole table reports the table's span; when the message
     // names a key of it (`design.points`), point at that key's line.
@@ -239,6 +256,27 @@ fn parse_error(text: &str, path: &Path, err: &toml::de::Error, key: Option<Strin
         None => (1, 1),
     };
     let mut message = message;
+    // toml names neither the key nor the table written twice: its span
+    // holds the name.
+    if message.starts_with("duplicate key")
+        && let Some(name) = err
+            .span()
+            .and_then(|span| text.get(span))
+            .map(|name| name.trim().trim_matches(['[', ']']).trim())
+            .filter(|name| !name.is_empty() && !name.contains('\n'))
+    {
+        message = format!("duplicate key `{name}`: a key or table may be given only once");
+    }
+    // A TOML integer is signed 64-bit: name the value and the range.
+    if message.contains("value was too large")
+        && let Some(found) = err.span().and_then(|span| text.get(span))
+    {
+        message = format!(
+            "{} is too large: expected an integer from 0 to {} (TOML integers are signed 64-bit)",
+            found.trim(),
+            i64::MAX
+        );
+    }
     if let Some(key) = key
         && !message.starts_with("unknown field")
     {

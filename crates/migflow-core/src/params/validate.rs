@@ -19,8 +19,24 @@ pub const MAX_REPLICATES: u32 = 100_000;
 pub const MAX_MAGNITUDE: f64 = 1e9;
 /// Largest yearly growth rate of wages and lines (100 % a year).
 pub const MAX_GROWTH: f64 = 1.0;
+/// Largest seed: a manifest or scenario stores the seed as a TOML integer,
+/// which is signed 64-bit, so a larger seed could not be rerun.
+pub const MAX_SEED: u64 = i64::MAX as u64;
 /// Most sites, and most villages per site.
 pub const MAX_SITES: u32 = 1_000_000;
+
+/// A number as a reader would write it: the shorter of the plain and the
+/// scientific form (`1e300`, `1e-320` and `1e9`, but `0.25`, `1` and
+/// `1234567`), so a huge or tiny value is not printed as hundreds of digits.
+pub fn readable(x: f64) -> String {
+    let plain = x.to_string();
+    let scientific = format!("{x:e}");
+    if scientific.len() < plain.len() {
+        scientific
+    } else {
+        plain
+    }
+}
 
 struct Checker {
     problems: Vec<Problem>,
@@ -37,7 +53,7 @@ impl Checker {
 
     fn finite(&mut self, key: &str, v: f64) -> bool {
         if !v.is_finite() {
-            self.push(key, v, "a finite number");
+            self.push(key, readable(v), "a finite number");
             return false;
         }
         true
@@ -45,19 +61,19 @@ impl Checker {
 
     fn probability(&mut self, key: &str, v: f64) {
         if self.finite(key, v) && !(0.0..=1.0).contains(&v) {
-            self.push(key, v, "a probability or share in [0, 1]");
+            self.push(key, readable(v), "a probability or share in [0, 1]");
         }
     }
 
     fn non_negative(&mut self, key: &str, v: f64) {
         if self.finite(key, v) && v < 0.0 {
-            self.push(key, v, "a number ≥ 0");
+            self.push(key, readable(v), "a number ≥ 0");
         }
     }
 
     fn positive(&mut self, key: &str, v: f64) {
         if self.finite(key, v) && v <= 0.0 {
-            self.push(key, v, "a number > 0");
+            self.push(key, readable(v), "a number > 0");
         }
     }
 
@@ -127,6 +143,7 @@ pub fn validate(s: &Scenario) -> Result<(), Vec<Problem>> {
         );
     }
     c.count_in("run.years", run.years.into(), 1, MAX_YEARS.into());
+    c.count_in("run.seed", run.seed, 0, MAX_SEED);
     c.count_in(
         "run.replicates",
         run.replicates.into(),
@@ -149,7 +166,7 @@ pub fn validate(s: &Scenario) -> Result<(), Vec<Problem>> {
         c.push(
             "population.villages_per_site",
             p.villages_per_site,
-            "at most 4,294,967,295 villages in all (sites × villages_per_site)",
+            "at most 4,294,967,295 villages in all (`population.sites` × `population.villages_per_site`)",
         );
     }
     let shares = p.initial_shares.as_array();
@@ -189,7 +206,7 @@ pub fn validate(s: &Scenario) -> Result<(), Vec<Problem>> {
         c.push(
             "population.spouse_age_gap",
             p.spouse_age_gap,
-            "a gap that keeps ages at most 120",
+            "a gap that keeps ages at most 120 (`population.head_age_max` + the gap)",
         );
     }
     c.probability("population.p_child", p.p_child);
@@ -227,10 +244,10 @@ pub fn validate(s: &Scenario) -> Result<(), Vec<Problem>> {
     if p.distance_min_km > p.distance_max_km {
         c.push(
             "population.distance_min_km",
-            p.distance_min_km,
+            readable(p.distance_min_km),
             &format!(
                 "at most `population.distance_max_km` ({})",
-                p.distance_max_km
+                readable(p.distance_max_km)
             ),
         );
     }
@@ -278,7 +295,11 @@ pub fn validate(s: &Scenario) -> Result<(), Vec<Problem>> {
         ("line_growth", e.line_growth),
     ] {
         if c.finite(&format!("economy.{key}"), v) && v <= -1.0 {
-            c.push(&format!("economy.{key}"), v, "a growth rate above −1");
+            c.push(
+                &format!("economy.{key}"),
+                readable(v),
+                "a growth rate above −1",
+            );
         }
     }
     if e.monitoring_line.is_finite()
@@ -287,10 +308,10 @@ pub fn validate(s: &Scenario) -> Result<(), Vec<Problem>> {
     {
         c.push(
             "economy.monitoring_line",
-            e.monitoring_line,
+            readable(e.monitoring_line),
             &format!(
                 "at least `economy.poverty_line` ({}): the monitoring line marks the households near the poverty line, above it",
-                e.poverty_line
+                readable(e.poverty_line)
             ),
         );
     }
@@ -368,7 +389,7 @@ pub fn validate(s: &Scenario) -> Result<(), Vec<Problem>> {
     if c.finite("levers.agricultural_support.yield_gain", ag.yield_gain) && ag.yield_gain < -1.0 {
         c.push(
             "levers.agricultural_support.yield_gain",
-            ag.yield_gain,
+            readable(ag.yield_gain),
             "a gain of at least −1",
         );
     }
@@ -473,13 +494,14 @@ fn magnitudes(s: &Scenario, c: &mut Checker) {
         let growth = matches!(key, "economy.wage_growth" | "economy.line_growth");
         let limit = if growth { MAX_GROWTH } else { MAX_MAGNITUDE };
         if !x.is_finite() {
-            c.push(key, x, "a finite number");
+            c.push(key, readable(x), "a finite number");
         } else if x.abs() > limit {
+            let limit = readable(limit);
             c.push(
                 key,
-                x,
+                readable(x),
                 &format!(
-                    "a number from −{limit:e} to {limit:e} (larger values make incomes overflow over the run)"
+                    "a number from −{limit} to {limit} (larger values make incomes overflow over the run)"
                 ),
             );
         }
@@ -567,6 +589,30 @@ mod tests {
         assert_eq!(short.run.years, 3);
         assert_eq!(short.events.len(), 1, "the 2022 shock stays");
         assert!(validate(&short).is_ok());
+    }
+
+    #[test]
+    fn numbers_are_printed_readably() {
+        assert_eq!(readable(1e300), "1e300");
+        assert_eq!(readable(1e-320), "1e-320");
+        assert_eq!(readable(MAX_MAGNITUDE), "1e9");
+        assert_eq!(readable(MAX_GROWTH), "1");
+        assert_eq!(readable(0.25), "0.25");
+        assert_eq!(readable(1234567.0), "1234567");
+        let problems = validate(&{
+            let mut s = Scenario::default();
+            s.economy.w_out_month = 1e300;
+            s
+        })
+        .unwrap_err();
+        assert_eq!(problems[0].value, "1e300");
+        assert!(problems[0].expected.contains("−1e9 to 1e9"), "{problems:?}");
+    }
+
+    #[test]
+    fn a_seed_a_manifest_cannot_store_is_refused() {
+        assert_eq!(problems_of(|s| s.run.seed = MAX_SEED + 1), ["run.seed"]);
+        assert!(problems_of(|s| s.run.seed = MAX_SEED).is_empty());
     }
 
     #[test]

@@ -34,7 +34,7 @@ fn params() -> impl Strategy<Value = Params> {
         (0.0..=0.3f64, 0.0..=0.3f64, 0.0..=0.3f64),
         (any::<bool>(), any::<bool>(), 0.0..=1.0f64),
         prop::array::uniform5(0.0..=1.0f64),
-        any::<u64>(),
+        0u64..=i64::MAX as u64, // seeds a manifest (TOML, i64) can store
     )
         .prop_map(
             |(

@@ -428,6 +428,13 @@ pub(crate) fn check_factors(
                 let mut out = Vec::with_capacity(levels.len());
                 for (j, v) in levels.iter().enumerate() {
                     match path::coerce(v, kind) {
+                        Ok(toml::Value::Float(x)) if !x.is_finite() => {
+                            return Err(err(
+                                format!("factors[{i}].levels[{j}]"),
+                                x,
+                                format!("a finite number (a level of `{}`)", f.path),
+                            ));
+                        }
                         Ok(c) => out.push(c),
                         Err(_) => {
                             return Err(err(

@@ -36,7 +36,11 @@ fn parse_cell(cell: &str, kind: KeyKind) -> Option<toml::Value> {
             "false" => Some(toml::Value::Boolean(false)),
             _ => None,
         },
-        KeyKind::String => Some(toml::Value::String(cell.to_string())),
+        // A text cell as a migflow CSV writes it (a `points.csv` read back):
+        // the `'` that keeps a spreadsheet from running it is not the level's.
+        KeyKind::String => Some(toml::Value::String(
+            migflow_io::tables::user_text_from_csv(cell).to_string(),
+        )),
         KeyKind::Compound => None,
     }
 }
@@ -226,6 +230,30 @@ mod tests {
             e.contains("pts.csv") && e.contains("is a directory, not a regular file"),
             "{e}"
         );
+    }
+
+    #[test]
+    fn a_neutralised_text_cell_of_a_points_csv_reads_back_as_the_level() {
+        let dir = tempfile::tempdir().unwrap();
+        let levels = ["=HYPERLINK(\"x\")", "+cmd", "@SUM(A1)", "'=kept", "east"];
+        let mut text = String::from("s\n");
+        for l in levels {
+            text.push_str(&format!(
+                "\"{}\"\n",
+                migflow_io::tables::csv_user_text(l).replace('"', "\"\"")
+            ));
+        }
+        write_table(dir.path(), "pts.csv", &text);
+        let design = Design::Table {
+            file: "pts.csv".into(),
+        };
+        let pts = generate(&design, &[bare("s")], &[KeyKind::String], 0, dir.path()).unwrap();
+        let read: Vec<Value> = pts.into_iter().flat_map(|p| p.values).collect();
+        let want: Vec<Value> = levels
+            .iter()
+            .map(|l| Value::String(l.to_string()))
+            .collect();
+        assert_eq!(read, want);
     }
 
     #[test]

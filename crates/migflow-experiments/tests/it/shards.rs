@@ -66,7 +66,7 @@ fn case() -> impl Strategy<Value = Case> {
         1u32..=2,
         20u64..=60,
         1u32..=3,
-        any::<u64>(),
+        0u64..=i64::MAX as u64, // seeds a manifest (TOML, i64) can store
         1u64..=5,
         1usize..=2,
         prop::collection::vec(any::<u32>(), 5),

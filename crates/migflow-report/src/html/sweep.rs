@@ -20,10 +20,17 @@ pub(super) fn header(s: &SweepResults) -> Header {
             m.design, m.points, m.replicates
         ),
         kicker: html! { "migflow " (m.migflow_version) " · sweep report" },
-        lede: html! {
-            (m.runs) " runs (" (m.completed) " completed, " (m.failed) " failed) over the factors "
-            (code_list(&s.factors)) "; seed " (m.seed) ". Read from "
-            (mono(&s.dir.display().to_string())) "."
+        lede: match build::shard_sentence(m) {
+            Some(shard) => html! {
+                strong { "This is a " (shard) "." } " Of its runs, " (m.completed) " completed and "
+                (m.failed) " failed; the factors are " (code_list(&s.factors)) "; seed " (m.seed)
+                ". Read from " (mono(&s.dir.display().to_string())) "."
+            },
+            None => html! {
+                (m.runs) " runs (" (m.completed) " completed, " (m.failed) " failed) over the factors "
+                (code_list(&s.factors)) "; seed " (m.seed) ". Read from "
+                (mono(&s.dir.display().to_string())) "."
+            },
         },
     }
 }
@@ -43,7 +50,12 @@ pub(super) fn overview(s: &SweepResults) -> Vec<Part> {
         ),
         (
             "Runs",
-            html! { (m.completed) " completed, " (m.failed) " failed" },
+            match build::shard_sentence(m) {
+                Some(shard) => html! {
+                    "this directory: " (m.completed) " completed, " (m.failed) " failed (" (shard) ")"
+                },
+                None => html! { (m.completed) " completed, " (m.failed) " failed" },
+            },
         ),
         ("Factors", code_list(&s.factors)),
         (
@@ -57,7 +69,18 @@ pub(super) fn overview(s: &SweepResults) -> Vec<Part> {
         ("Seed", html! { (m.seed) }),
     ];
     let mut parts = vec![Part::new("scenario", "The sweep in short", kv_table(&rows))];
-    if let Ok(o) = s.outcome(build::DEFAULT_OUTCOME) {
+    if let Some(shard) = build::shard_sentence(m) {
+        // A point's replicates are spread over the shards: a shard's
+        // per-point means would be of some of them, shown as if whole.
+        let body = html! {
+            p {
+                "No per-point summaries for a shard: this is a " (shard) ". "
+                "Each design point's replicates are spread over the shards, so its mean here "
+                "would be of only some of them."
+            }
+        };
+        parts.push(Part::new("headline", "Design points", body));
+    } else if let Ok(o) = s.outcome(build::DEFAULT_OUTCOME) {
         let points = s.points.iter().take(MAX_ROWS).map(|(p, values)| {
             let v: Vec<f64> = s
                 .runs
@@ -120,7 +143,12 @@ pub(super) fn manifest(s: &SweepResults) -> Part {
     rows.push(("sweep SHA-256", mono(&m.sweep_sha256)));
     rows.push((
         "runs",
-        html! { (m.runs) " (" (m.completed) " completed, " (m.failed) " failed)" },
+        match build::shard_sentence(m) {
+            Some(shard) => html! {
+                (shard) " (" (m.completed) " completed, " (m.failed) " failed here)"
+            },
+            None => html! { (m.runs) " (" (m.completed) " completed, " (m.failed) " failed)" },
+        },
     ));
     let body = html! {
         (kv_table(&rows))
