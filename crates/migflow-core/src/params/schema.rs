@@ -569,7 +569,7 @@ lever!(
 
 /// A surprise in one year (not expected by households when they decide).
 ///
-/// Read through [`EventTable`], a plain table: serde reads an internally
+/// Read through `EventTable`, a plain table: serde reads an internally
 /// tagged enum from a buffered copy of its table, which loses the key path
 /// and the position of a bad value inside it (`sites = [-1]` was reported at
 /// the `[[events]]` line as `events[0]`, not as `events[0].sites[0]`).
