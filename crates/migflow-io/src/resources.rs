@@ -31,18 +31,9 @@ pub const BYTES_PER_VILLAGE: u64 = 16;
 /// Bytes of memory this process can still use, if the system says.
 pub fn available_memory() -> Option<u64> {
     let meminfo = std::fs::read_to_string("/proc/meminfo").ok();
-    let available = meminfo.as_deref().and_then(|text| {
-        text.lines()
-            .find_map(|l| l.strip_prefix("MemAvailable:"))
-            .and_then(|rest| {
-                rest.trim()
-                    .trim_end_matches("kB")
-                    .trim()
-                    .parse::<u64>()
-                    .ok()
-            })
-            .map(|kb| kb.saturating_mul(1024))
-    });
+    let available = meminfo
+        .as_deref()
+        .and_then(|text| kib_field(text, "MemAvailable:"));
     [available, cgroup_room(), address_space_room()]
         .into_iter()
         .flatten()
@@ -70,9 +61,14 @@ fn address_space_room_in(limits: &str, status: &str) -> Option<u64> {
         .next()?
         .parse::<u64>()
         .ok()?;
-    let mapped = status
-        .lines()
-        .find_map(|l| l.strip_prefix("VmSize:"))
+    let mapped = kib_field(status, "VmSize:").unwrap_or(0);
+    Some(soft.saturating_sub(mapped))
+}
+
+/// The bytes of a `NAME:   1234 kB` line of a `/proc` file.
+fn kib_field(text: &str, name: &str) -> Option<u64> {
+    text.lines()
+        .find_map(|l| l.strip_prefix(name))
         .and_then(|rest| {
             rest.trim()
                 .trim_end_matches("kB")
@@ -80,8 +76,7 @@ fn address_space_room_in(limits: &str, status: &str) -> Option<u64> {
                 .parse::<u64>()
                 .ok()
         })
-        .map_or(0, |kb| kb.saturating_mul(1024));
-    Some(soft.saturating_sub(mapped))
+        .map(|kb| kb.saturating_mul(1024))
 }
 
 /// Room left under the process's cgroup memory limit, if one is set:

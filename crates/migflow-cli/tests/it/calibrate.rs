@@ -1,7 +1,7 @@
 //! Calibration tests: a synthetic truth recovered, impossible targets
 //! flagged, determinism across thread counts, resume, bad input.
 
-use assert_cmd::Command;
+use crate::util::migflow;
 use migflow_analysis::calibrate::{
     CalibrateOptions, CalibrationPlan, Method, calibrate, read_targets_csv,
 };
@@ -9,10 +9,6 @@ use migflow_core::record::{ALL_GROUP, YearRecord};
 use std::path::{Path, PathBuf};
 
 use crate::kill::{KillAt, kill_at};
-
-fn migflow() -> Command {
-    Command::cargo_bin("migflow").expect("binary")
-}
 
 /// A 2-year base scenario with `households` households.
 fn write_base(dir: &Path, households: u64) -> PathBuf {

@@ -1,6 +1,7 @@
 //! cli tests: the `migflow` binary end to end (outputs, reproducibility,
 //! error messages and exit codes, help).
 
+use crate::util::{migflow, write_in as write};
 use assert_cmd::Command;
 use std::path::{Path, PathBuf};
 use tempfile::TempDir;
@@ -21,17 +22,6 @@ const OUTPUT_FILES: [&str; 5] = [
     "households.csv",
     "manifest.json",
 ];
-
-fn migflow() -> Command {
-    Command::cargo_bin("migflow").expect("the migflow binary")
-}
-
-/// Write `text` to `dir/name` and return the path.
-fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
-    let path = dir.join(name);
-    std::fs::write(&path, text).expect("write test input");
-    path
-}
 
 fn read(path: &Path) -> String {
     std::fs::read_to_string(path).unwrap_or_else(|e| panic!("read {}: {e}", path.display()))

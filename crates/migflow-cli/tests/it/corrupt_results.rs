@@ -4,7 +4,7 @@
 //! bit-flipped, edited or missing file with a result or a clean error
 //! (exit 1 or 2), never a panic (exit 101) or a hang.
 
-use assert_cmd::Command;
+use crate::util::migflow;
 use migflow_experiments::execute::execute_run;
 use migflow_experiments::store::Store;
 use migflow_experiments::sweep::SweepPlan;
@@ -216,10 +216,6 @@ fn fixtures() -> &'static Fixtures {
         drop(store);
         Fixtures { _tmp: tmp, root }
     })
-}
-
-fn migflow() -> Command {
-    Command::cargo_bin("migflow").expect("binary")
 }
 
 /// Run `args` in `dir` and fail unless it exits 0, 1 or 2 without a panic

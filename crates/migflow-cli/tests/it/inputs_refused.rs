@@ -3,20 +3,10 @@
 //! refused up front with exit 2, naming the file, the key or row and what
 //! was expected, and leaving no output.
 
+use crate::util::{migflow_in as migflow, write_in as write};
 use assert_cmd::Command;
 use std::path::Path;
 use tempfile::TempDir;
-
-/// `migflow` run in `dir`, so that messages name files as written.
-fn migflow(dir: &Path) -> Command {
-    let mut cmd = Command::cargo_bin("migflow").expect("the migflow binary");
-    cmd.current_dir(dir);
-    cmd
-}
-
-fn write(dir: &Path, name: &str, text: &str) {
-    std::fs::write(dir.join(name), text).expect("write test input");
-}
 
 /// Run the command; require exit code 2 and no panic; return stderr.
 fn fails_with_2(cmd: &mut Command) -> String {

@@ -4,20 +4,9 @@
 //! refused, levels shown and read back as written, and a calibration's
 //! final files switched in as a set.
 
-use assert_cmd::Command;
+use crate::util::{migflow, write_at as write};
 use std::collections::BTreeMap;
 use std::path::Path;
-
-fn migflow() -> Command {
-    Command::cargo_bin("migflow").expect("the migflow binary")
-}
-
-fn write(path: &Path, text: &str) {
-    if let Some(dir) = path.parent() {
-        std::fs::create_dir_all(dir).expect("mkdir");
-    }
-    std::fs::write(path, text).expect("write test input");
-}
 
 /// Run `migflow ARGS` in `dir`: exit code, stdout, stderr.
 fn run_in(dir: &Path, args: &[&str]) -> (Option<i32>, String, String) {

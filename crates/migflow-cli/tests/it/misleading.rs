@@ -3,19 +3,10 @@
 //! confirm, the report of a CSV-population run states that population's
 //! shares, and messages name the key, line and file that are wrong.
 
+use crate::util::{migflow, write_in as write};
 use assert_cmd::Command;
 use std::path::{Path, PathBuf};
 use tempfile::TempDir;
-
-fn migflow() -> Command {
-    Command::cargo_bin("migflow").expect("the migflow binary")
-}
-
-fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
-    let path = dir.join(name);
-    std::fs::write(&path, text).expect("write test input");
-    path
-}
 
 fn read(path: &Path) -> String {
     std::fs::read_to_string(path).unwrap_or_else(|e| panic!("read {}: {e}", path.display()))

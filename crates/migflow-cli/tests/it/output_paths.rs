@@ -6,7 +6,7 @@
 //! analyses are never written into a results directory; and nothing made
 //! from results writes over an input they record.
 
-use assert_cmd::Command;
+use crate::util::{migflow_in as migflow, write_at as write};
 use std::collections::BTreeMap;
 use std::path::Path;
 
@@ -22,12 +22,6 @@ const SOBOL: &str = "base = \"small.toml\"\nseed = 4\nreplicates = 1\n[design]\n
                      base_points = 4\n\
                      [[factors]]\npath = \"levers.workshops.workshop_jobs_share\"\nmin = 0.0\nmax = 0.2\n\
                      [[factors]]\npath = \"decision.beta_net\"\nmin = 0.5\nmax = 3.0\n";
-
-fn migflow(dir: &Path) -> Command {
-    let mut cmd = Command::cargo_bin("migflow").expect("the migflow binary");
-    cmd.current_dir(dir).env_remove("MIGFLOW_TEST_COMMIT_FAULT");
-    cmd
-}
 
 fn ok(dir: &Path, args: &[&str]) {
     let out = migflow(dir).args(args).output().expect("start migflow");
@@ -61,13 +55,6 @@ fn fails(dir: &Path, args: &[&str], mentions: &[&str]) -> String {
         );
     }
     stderr
-}
-
-fn write(path: &Path, text: &str) {
-    if let Some(parent) = path.parent() {
-        std::fs::create_dir_all(parent).expect("mkdir");
-    }
-    std::fs::write(path, text).expect("write test input");
 }
 
 /// Every entry of `dir` (hidden ones too) and the bytes of each file.

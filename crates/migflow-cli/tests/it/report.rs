@@ -1,16 +1,13 @@
 //! Report tests: `migflow plot`, `compare` and `report` on small runs made
 //! with the CLI, and their errors on missing or malformed results.
 
+use crate::util::migflow;
 use assert_cmd::Command;
 use std::path::{Path, PathBuf};
 use tempfile::TempDir;
 
 /// 500 households, 4 years (2021–2024).
 const SMALL: &str = "[population]\nhouseholds = 500\n\n[run]\nyears = 4\n";
-
-fn migflow() -> Command {
-    Command::cargo_bin("migflow").expect("the migflow binary")
-}
 
 fn read(path: &Path) -> String {
     std::fs::read_to_string(path).unwrap_or_else(|e| panic!("read {}: {e}", path.display()))

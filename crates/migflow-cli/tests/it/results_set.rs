@@ -5,21 +5,12 @@
 //! only the files the manifest lists; a commit stopped between two renames
 //! leaves a set every reader refuses; a rerun checks what it depends on.
 
-use assert_cmd::Command;
+use crate::util::{FAULT_ENV, migflow_in as migflow, write_at as write};
 use std::collections::BTreeMap;
 use std::path::Path;
 
 /// A small scenario: 200 households, 3 years.
 const SMALL: &str = "[population]\nhouseholds = 200\n\n[run]\nyears = 3\n";
-
-/// The test hook of `OutputDir::commit` (see `migflow_io::atomic::FAULT_ENV`).
-const FAULT_ENV: &str = "MIGFLOW_TEST_COMMIT_FAULT";
-
-fn migflow(dir: &Path) -> Command {
-    let mut cmd = Command::cargo_bin("migflow").expect("the migflow binary");
-    cmd.current_dir(dir).env_remove(FAULT_ENV);
-    cmd
-}
 
 fn ok(dir: &Path, args: &[&str]) {
     let out = migflow(dir).args(args).output().expect("start migflow");
@@ -46,13 +37,6 @@ fn fails(dir: &Path, args: &[&str]) -> String {
     assert!(!stderr.contains("panicked"), "panic:\n{stderr}");
     assert!(stderr.starts_with("error:"), "no error message:\n{stderr}");
     stderr
-}
-
-fn write(path: &Path, text: &str) {
-    if let Some(parent) = path.parent() {
-        std::fs::create_dir_all(parent).expect("mkdir");
-    }
-    std::fs::write(path, text).expect("write test input");
 }
 
 /// The names in `dir` that are not hidden (migflow's lock and staged

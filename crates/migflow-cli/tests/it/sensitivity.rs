@@ -2,17 +2,13 @@
 //! linear model, Morris on linear and interacting models), and
 //! `migflow sensitivity` on real sweeps.
 
-use assert_cmd::Command;
+use crate::util::migflow;
 use migflow_analysis::sensitivity::{
     self as sa, SobolResult, ishigami, ishigami_exact, range_factor, sobol_tolerance,
 };
 use migflow_core::params::path::KeyKind;
 use migflow_experiments::design::{self, Design, Factor, PointRole};
 use std::path::{Path, PathBuf};
-
-fn migflow() -> Command {
-    Command::cargo_bin("migflow").expect("binary")
-}
 
 /// Sobol indices of `f` from the project's own Saltelli design
 /// (`design::generate` with float factors) with `n` base points.

@@ -1,6 +1,6 @@
 //! Sweep tests: outputs, kill-and-resume, shards and merge, bad input.
 
-use assert_cmd::Command;
+use crate::util::migflow;
 use std::path::{Path, PathBuf};
 
 use crate::kill::{KillAt, kill_at};
@@ -13,10 +13,6 @@ const FINAL_FILES: [&str; 6] = [
     "points_summary.csv",
     "manifest.json",
 ];
-
-fn migflow() -> Command {
-    Command::cargo_bin("migflow").expect("binary")
-}
 
 fn bin_path() -> PathBuf {
     PathBuf::from(env!("CARGO_BIN_EXE_migflow"))

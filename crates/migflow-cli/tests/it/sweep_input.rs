@@ -3,21 +3,11 @@
 //! expected, no panic, and no output files. Also `--dry-run`, re-running
 //! into a finished directory, `--resume` of another sweep, and table designs.
 
+use crate::util::{migflow, write_in as write};
 use assert_cmd::Command;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use tempfile::TempDir;
-
-fn migflow() -> Command {
-    Command::cargo_bin("migflow").expect("the migflow binary")
-}
-
-/// Write `text` to `dir/name` and return the path.
-fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
-    let path = dir.join(name);
-    std::fs::write(&path, text).expect("write test input");
-    path
-}
 
 /// A valid grid sweep: `decision.kappa` at `levels`, 200 households,
 /// `replicates` replicates (2 points × 1 replicate = 2 runs by default).

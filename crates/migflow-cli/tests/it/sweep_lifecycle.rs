@@ -5,23 +5,12 @@
 //! finished work's stream completed by the next `--resume`, the final
 //! commit switched in as a set, and a damaged finished manifest named.
 
-use assert_cmd::Command;
+use crate::util::{migflow, write_at as write};
 use migflow_experiments::execute::{self, SweepOptions, execute_run};
 use migflow_experiments::store::{self, Store};
 use migflow_experiments::sweep::SweepPlan;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-
-fn migflow() -> Command {
-    Command::cargo_bin("migflow").expect("the migflow binary")
-}
-
-fn write(path: &Path, text: &str) {
-    if let Some(dir) = path.parent() {
-        std::fs::create_dir_all(dir).expect("mkdir");
-    }
-    std::fs::write(path, text).expect("write test input");
-}
 
 /// A population file of `n` households (2 sites, 3 villages).
 fn population(n: usize) -> String {
