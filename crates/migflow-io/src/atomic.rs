@@ -543,7 +543,10 @@ fn inspect_for_set(dir: &Path, opts: &SetOptions, own: Kind) -> Result<Vec<Strin
         // Other results inside this directory (`--out results/workshops`
         // beside a run in `results/`) are separate work: no reader of this
         // directory reads them, and its set never touches them.
-        if is_dir && name != crate::journal::STREAM_DIR && is_results_dir(&path) {
+        if is_dir
+            && name != crate::journal::STREAM_DIR
+            && (is_results_dir(&path) || is_folder_of_results(&path) || is_slurm_dir(&path))
+        {
             continue;
         }
         if name == crate::journal::STREAM_DIR && is_dir {
@@ -577,6 +580,33 @@ fn is_results_dir(dir: &Path) -> bool {
         || crate::journal::STATE_FILES
             .iter()
             .any(|(name, _)| dir.join(name).is_file())
+}
+
+/// Whether `dir` holds nothing but migflow results directories (the
+/// `shards/` of a `migflow slurm` layout).
+fn is_folder_of_results(dir: &Path) -> bool {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return false;
+    };
+    let mut any = false;
+    for entry in entries {
+        let Ok(entry) = entry else { return false };
+        let path = entry.path();
+        if !(path.is_dir() && is_results_dir(&path)) {
+            return false;
+        }
+        any = true;
+    }
+    any
+}
+
+/// Whether `dir` is the `slurm/` folder `migflow slurm` writes beside the
+/// merged results (its job scripts, and the logs Slurm writes).
+fn is_slurm_dir(dir: &Path) -> bool {
+    dir.file_name().is_some_and(|n| n == "slurm")
+        && ["array.sbatch", "merge.sbatch", "submit.sh"]
+            .iter()
+            .all(|f| dir.join(f).is_file())
 }
 
 /// Whether two paths name one file (the same inode: through a link, a

@@ -347,3 +347,56 @@ fn nothing_made_from_results_writes_over_an_input_they_record() {
     );
     ok(w, &["report", "study/run", "-o", "study/report.html"]);
 }
+
+#[test]
+fn a_merge_into_the_slurm_layout_keeps_its_scripts_and_shards() {
+    // `migflow slurm --out L` writes L/slurm/ and the array's shards go to
+    // L/shards/shard-I; the merge job merges them into L itself.
+    let tmp = study();
+    let w = tmp.path();
+    write(&w.join("sweep.toml"), SWEEP);
+    ok(
+        w,
+        &[
+            "slurm",
+            "sweep.toml",
+            "--out",
+            "L",
+            "--tasks",
+            "2",
+            "--cpus",
+            "1",
+            "--time",
+            "00:10:00",
+        ],
+    );
+    let mut shards = Vec::new();
+    for i in 0..2 {
+        let dir = format!("L/shards/shard-{i}");
+        let shard = format!("{i}/2");
+        ok(
+            w,
+            &[
+                "sweep",
+                "sweep.toml",
+                "--out",
+                &dir,
+                "--shard",
+                &shard,
+                "-q",
+            ],
+        );
+        shards.push(dir);
+    }
+    let before = snapshot(&w.join("L/slurm"));
+    let mut args = vec!["merge"];
+    args.extend(shards.iter().map(String::as_str));
+    args.extend(["--out", "L"]);
+    ok(w, &args);
+    assert!(w.join("L/manifest.json").is_file());
+    assert_eq!(snapshot(&w.join("L/slurm")), before);
+    assert!(w.join("L/shards/shard-0/manifest.json").is_file());
+    // A folder beside them that is not migflow's is still refused.
+    write(&w.join("L/mine/notes.txt"), "mine");
+    fails(w, &args, &["mine/"]);
+}
