@@ -3,29 +3,9 @@
 //! refused up front with exit 2, naming the file, the key or row and what
 //! was expected, and leaving no output.
 
-use crate::util::{migflow_in as migflow, write_in as write};
-use assert_cmd::Command;
+use crate::util::{fails_with_2, migflow_in as migflow, succeeds, write_in as write};
 use std::path::Path;
 use tempfile::TempDir;
-
-/// Run the command; require exit code 2 and no panic; return stderr.
-fn fails_with_2(cmd: &mut Command) -> String {
-    let output = cmd.output().expect("start migflow");
-    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
-    assert_eq!(output.status.code(), Some(2), "stderr:\n{stderr}");
-    assert!(!stderr.contains("panicked"), "{stderr}");
-    stderr
-}
-
-fn succeeds(cmd: &mut Command) {
-    let output = cmd.output().expect("start migflow");
-    assert!(
-        output.status.success(),
-        "exit {:?}:\n{}",
-        output.status.code(),
-        String::from_utf8_lossy(&output.stderr)
-    );
-}
 
 fn assert_names(text: &str, parts: &[&str]) {
     for part in parts {

@@ -3,34 +3,12 @@
 //! confirm, the report of a CSV-population run states that population's
 //! shares, and messages name the key, line and file that are wrong.
 
-use crate::util::{migflow, write_in as write};
-use assert_cmd::Command;
+use crate::util::{fails_with_2, migflow, succeeds, write_in as write};
 use std::path::{Path, PathBuf};
 use tempfile::TempDir;
 
 fn read(path: &Path) -> String {
     std::fs::read_to_string(path).unwrap_or_else(|e| panic!("read {}: {e}", path.display()))
-}
-
-/// Run the command; require exit code 2 and no panic; return stderr.
-fn fails_with_2(cmd: &mut Command) -> String {
-    let output = cmd.output().expect("start migflow");
-    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
-    assert_eq!(output.status.code(), Some(2), "stderr:\n{stderr}");
-    assert!(!stderr.contains("panicked"), "{stderr}");
-    stderr
-}
-
-/// Run the command; require success; return stdout.
-fn succeeds(cmd: &mut Command) -> String {
-    let output = cmd.output().expect("start migflow");
-    assert!(
-        output.status.success(),
-        "exit {:?}:\n{}",
-        output.status.code(),
-        String::from_utf8_lossy(&output.stderr)
-    );
-    String::from_utf8_lossy(&output.stdout).into_owned()
 }
 
 const POPULATION: &str = include_str!("../../../../scenarios/example_population.csv");

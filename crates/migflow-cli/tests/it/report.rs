@@ -1,8 +1,7 @@
 //! Report tests: `migflow plot`, `compare` and `report` on small runs made
 //! with the CLI, and their errors on missing or malformed results.
 
-use crate::util::migflow;
-use assert_cmd::Command;
+use crate::util::{fails_with_2, migflow, succeeds as stdout_ok};
 use std::path::{Path, PathBuf};
 use tempfile::TempDir;
 
@@ -28,26 +27,6 @@ fn small_run(dir: &Path, name: &str, scenario: &str, extra: &[&str]) -> PathBuf 
         .assert()
         .success();
     out
-}
-
-/// Run the command; require exit code 2 and no panic; return stderr.
-fn fails_with_2(cmd: &mut Command) -> String {
-    let output = cmd.output().expect("start migflow");
-    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
-    assert_eq!(output.status.code(), Some(2), "stderr:\n{stderr}");
-    assert!(!stderr.contains("panicked"), "{stderr}");
-    stderr
-}
-
-fn stdout_ok(cmd: &mut Command) -> String {
-    let output = cmd.output().expect("start migflow");
-    assert!(
-        output.status.success(),
-        "exit {:?}:\n{}",
-        output.status.code(),
-        String::from_utf8_lossy(&output.stderr)
-    );
-    String::from_utf8_lossy(&output.stdout).into_owned()
 }
 
 #[test]

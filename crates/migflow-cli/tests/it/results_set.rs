@@ -5,7 +5,7 @@
 //! only the files the manifest lists; a commit stopped between two renames
 //! leaves a set every reader refuses; a rerun checks what it depends on.
 
-use crate::util::{FAULT_ENV, migflow_in as migflow, write_at as write};
+use crate::util::{FAULT_ENV, migflow_in as migflow, population, write_at as write};
 use std::collections::BTreeMap;
 use std::path::Path;
 
@@ -82,26 +82,6 @@ fn listed(dir: &Path) -> Vec<String> {
 
 fn sha256_hex(bytes: &[u8]) -> String {
     migflow_io::manifest::sha256_hex(bytes)
-}
-
-/// A population file of `n` households.
-fn population(n: usize) -> String {
-    let mut text = String::from("site,village,ages,skill,land_mu,attachment,state\n");
-    let states = ["outbound", "local", "farm", "mixed", "none"];
-    for i in 0..n {
-        text.push_str(&format!(
-            "{},{},{};{};{},0.{},{}.5,0.4,{}\n",
-            i % 2,
-            i % 3,
-            30 + i % 20,
-            28 + i % 15,
-            i % 12,
-            1 + i % 8,
-            i % 3,
-            states[i % 5]
-        ));
-    }
-    text
 }
 
 #[test]

@@ -5,32 +5,12 @@
 //! finished work's stream completed by the next `--resume`, the final
 //! commit switched in as a set, and a damaged finished manifest named.
 
-use crate::util::{migflow, write_at as write};
+use crate::util::{migflow, population, write_at as write};
 use migflow_experiments::execute::{self, SweepOptions, execute_run};
 use migflow_experiments::store::{self, Store};
 use migflow_experiments::sweep::SweepPlan;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-
-/// A population file of `n` households (2 sites, 3 villages).
-fn population(n: usize) -> String {
-    let mut text = String::from("site,village,ages,skill,land_mu,attachment,state\n");
-    let states = ["outbound", "local", "farm", "mixed", "none"];
-    for i in 0..n {
-        text.push_str(&format!(
-            "{},{},{};{};{},0.{},{}.5,0.4,{}\n",
-            i % 2,
-            i % 3,
-            30 + i % 20,
-            28 + i % 15,
-            i % 12,
-            1 + i % 8,
-            i % 3,
-            states[i % 5]
-        ));
-    }
-    text
-}
 
 /// A study directory: `pop.csv`, a scenario `s.toml` reading it, and a
 /// grid sweep `sweep.toml` of it (2 points × 2 replicates = 4 runs).
