@@ -16,7 +16,9 @@ use crate::model::market::{self, JobApplicant, PlacementApplicant};
 use crate::model::{Household, HouseholdYear, Livelihood, poverty, settle};
 use crate::params::{Params, Scenario};
 use crate::params::{Year, capacity};
-use crate::record::{GROUPS, Observation, Tally, YearRecord, median};
+use crate::record::{
+    ALL_GROUP, GROUPS, Observation, Tally, WeightedIncome, YearRecord, weighted_median,
+};
 use crate::rng::{EntityKey, Purpose, RunKey, SETUP_YEAR, Stream, YearKey};
 use rand_distr::{Distribution, StandardNormal};
 use rayon::prelude::*;
@@ -28,25 +30,72 @@ pub const CHUNK: usize = 4096;
 /// The origin villages (global village order).
 #[derive(Debug, Clone)]
 struct Villages {
-    /// Households last year in outbound work.
+    /// Households alive this year that were in outbound work last year.
     outbound: Vec<u32>,
-    /// Households of the village.
+    /// Households of the village alive this year.
     households: Vec<u32>,
     /// Distance to the village's site, km.
     distance: Vec<f64>,
 }
 
-/// §3.1 for one household: age, fall sick, count the members' roles.
+/// §3.1 for one household: age, die, give birth, fall sick, count the
+/// members' roles. A household whose last member dies is dissolved: it
+/// leaves the population (its jobs and placement are freed) and takes part
+/// in nothing from now on.
 fn household_demography(h: &mut Household, y: &mut HouseholdYear, entity: EntityKey, ys: &Year) {
+    y.dissolved = false;
+    if !h.alive {
+        return;
+    }
     y.last_state = h.state;
     y.poor_last_year = h.poor;
     y.jobs = [0; 3];
     y.placed = false;
     y.trained = false;
+    y.reviewed = false;
     demography::age_one_year(h);
+    let died = demography::deaths(h, 0, ys, &mut entity.stream(Purpose::Mortality));
+    y.deaths = died.count_ones() as u8;
+    if demography::remove_members(h, died) {
+        h.alive = false;
+        h.jobs = [0; 3];
+        h.placed = false;
+        y.dissolved = true;
+        y.births = 0;
+        y.members = demography::Members::default();
+        return;
+    }
+    y.births = u8::from(demography::birth(
+        h,
+        ys,
+        &mut entity.stream(Purpose::Birth),
+    ));
     let (sick, oop) = demography::sickness(h, ys, &mut entity.stream(Purpose::Sickness));
     y.members = demography::members(h, ys.work_age, sick);
     y.medical_oop = oop;
+}
+
+/// Whether a household alive at the start of the year survives this
+/// year's deaths, foreseen from its own mortality draws before it ages
+/// (the draws [`household_demography`] makes after ageing).
+fn survives(h: &Household, key: YearKey, ys: &Year) -> bool {
+    if !h.alive {
+        return false;
+    }
+    if ys.demography.mortality_a <= 0.0 {
+        return true;
+    }
+    let mut rng = key.entity(u64::from(h.id)).stream(Purpose::Mortality);
+    let died = demography::deaths(h, 1, ys, &mut rng);
+    died.count_ones() < u32::from(h.size)
+}
+
+/// The distance a household farms from: its own (from a population file),
+/// else its origin village's.
+#[inline]
+fn distance_of(h: &Household, village_distance: &[f64]) -> f64 {
+    h.distance_km
+        .unwrap_or(village_distance[h.village as usize])
 }
 
 /// §3.2 for one household: rank its open livelihoods.
@@ -57,11 +106,14 @@ fn household_decision(
     villages: &Villages,
     ys: &Year,
 ) {
+    if !h.alive {
+        return;
+    }
     let v = h.village as usize;
     let around = Surroundings {
         village_outbound_share: f64::from(villages.outbound[v])
             / f64::from(villages.households[v].max(1)),
-        distance_km: villages.distance[v],
+        distance_km: distance_of(h, &villages.distance),
     };
     y.ranking = decision::decide(
         h,
@@ -70,7 +122,8 @@ fn household_decision(
         ys,
         &mut entity.stream(Purpose::Choice),
     );
-    y.choice = y.ranking.first();
+    y.reviewed = decision::reviews(h, ys, &mut entity.stream(Purpose::Review));
+    y.choice = decision::choose(h, &y.ranking, y.reviewed);
 }
 
 /// A resettlement site: its households and its laborers at the start.
@@ -121,6 +174,9 @@ fn clear_site(site: &Site, hs: &[Household], yrs: &mut [HouseholdYear], key: Yea
         placed: false,
     };
     for (j, (h, y)) in hs.iter().zip(yrs.iter()).enumerate() {
+        if !h.alive {
+            continue;
+        }
         match y.choice {
             Livelihood::Local => local.push(JobApplicant {
                 household: h.id,
@@ -177,7 +233,7 @@ pub struct Engine<'s> {
     sites: Vec<Site>,
     villages: Villages,
     harvest: Vec<f64>,
-    median_buffer: Vec<f64>,
+    median_buffer: Vec<WeightedIncome>,
     t: u32,
 }
 
@@ -218,7 +274,6 @@ impl<'s> Engine<'s> {
                 p.distance_min_km + (p.distance_max_km - p.distance_min_km) * rng.uniform()
             })
             .collect();
-        let mut village_households = vec![0u32; villages];
         let mut sites = vec![Site::default(); p.sites as usize];
         let work_age = scenario.economy.work_age as u8;
         let mut pos = 0;
@@ -231,7 +286,6 @@ impl<'s> Engine<'s> {
             pos += len;
         }
         for h in &households {
-            village_households[h.village as usize] += 1;
             let site = &mut sites[h.site as usize];
             site.laborers0 += h
                 .member_ages()
@@ -249,7 +303,7 @@ impl<'s> Engine<'s> {
             sites,
             villages: Villages {
                 outbound: vec![0; villages],
-                households: village_households,
+                households: vec![0; villages],
                 distance: village_distance,
             },
             harvest: Vec::new(),
@@ -277,11 +331,13 @@ impl<'s> Engine<'s> {
         Some((&self.households[pos], &self.year[pos]))
     }
 
-    /// Every household with its year, in id order.
+    /// Every household alive this year with its year, in id order
+    /// (dissolved households are in no output of their year or later).
     pub fn by_id(&self) -> impl Iterator<Item = (&Household, &HouseholdYear)> {
         self.position
             .iter()
             .map(|&pos| (&self.households[pos as usize], &self.year[pos as usize]))
+            .filter(|(h, _)| h.alive)
     }
 
     /// The sites.
@@ -322,7 +378,9 @@ impl<'s> Engine<'s> {
         ys
     }
 
-    /// Village outbound shares of last year, and this year's harvests.
+    /// The villages' households alive this year and, of them, those in
+    /// outbound work last year (the chain-migration share `n_v`); and this
+    /// year's harvests.
     fn prepare_surroundings(&mut self, ys: &Year) {
         // A site's villages are the contiguous block `site × villages_per_site
         // ..`, and only its own households live in them, so each site counts
@@ -332,16 +390,21 @@ impl<'s> Engine<'s> {
         let households = &self.households;
         let per_site = self.scenario.population.villages_per_site as usize;
         let first_village = |site: usize| site * per_site;
+        let key = self.key.at_year(self.t);
         self.villages
             .outbound
             .par_chunks_mut(per_site.max(1))
+            .zip(self.villages.households.par_chunks_mut(per_site.max(1)))
             .zip(self.sites.par_iter())
             .enumerate()
-            .for_each(|(k, (counts, site))| {
-                counts.fill(0);
+            .for_each(|(k, ((outbound, alive), site))| {
+                outbound.fill(0);
+                alive.fill(0);
                 for h in &households[site.range.clone()] {
-                    if h.state == Livelihood::Outbound {
-                        counts[h.village as usize - first_village(k)] += 1;
+                    if survives(h, key, ys) {
+                        let v = h.village as usize - first_village(k);
+                        alive[v] += 1;
+                        outbound[v] += u32::from(h.state == Livelihood::Outbound);
                     }
                 }
             });
@@ -413,10 +476,11 @@ impl<'s> Engine<'s> {
         self.households
             .par_iter_mut()
             .zip(self.year.par_iter_mut())
+            .filter(|(h, _)| h.alive)
             .for_each(|(h, y)| {
                 let entity = key.entity(u64::from(h.id), t);
                 let harvest = harvest[h.site as usize];
-                let distance = village_distance[h.village as usize];
+                let distance = distance_of(h, village_distance);
                 settle(h, y, harvest, distance, ys, entity);
             });
     }
@@ -430,15 +494,16 @@ impl<'s> Engine<'s> {
         }
         let (key, t) = (self.key, self.t);
         let blocks = site_blocks(&self.sites, &self.households, &mut self.year);
-        blocks.into_par_iter().for_each(|(site, hs, yrs)| {
-            let slots = poverty::training_slots(site.range.len(), ys);
+        blocks.into_par_iter().for_each(|(_, hs, yrs)| {
+            let alive = hs.iter().filter(|h| h.alive).count();
+            let slots = poverty::training_slots(alive, ys);
             if slots == 0 {
                 return;
             }
             let mut eligible: Vec<(f64, u32)> = hs
                 .iter()
                 .enumerate()
-                .filter(|(_, h)| matches!(h.state, Livelihood::Local | Livelihood::None))
+                .filter(|(_, h)| h.alive && matches!(h.state, Livelihood::Local | Livelihood::None))
                 .map(|(j, h)| {
                     let offer = key
                         .entity(u64::from(h.id), t)
@@ -471,32 +536,74 @@ impl<'s> Engine<'s> {
         self.households
             .par_iter_mut()
             .zip(self.year.par_iter())
+            .filter(|(h, _)| h.alive)
             .for_each(|(h, y)| {
                 h.skill = poverty::learn(h.skill, h.state.is_wage_work(), y.trained, ys)
             });
     }
 
-    /// The year's aggregates (MODEL.md §6), summed in a fixed order.
+    /// The year's aggregates (MODEL.md §6), summed in a fixed order: each
+    /// household alive this year in the row of its state, each household
+    /// dissolved this year in the `dissolved` of last year's state.
     pub fn aggregate(&mut self, ys: &Year) -> YearRecord {
-        let observe = |h: &Household, y: &HouseholdYear| Observation {
-            state: h.state,
-            last_state: y.last_state,
-            size: h.size,
-            laborers: y.members.laborers,
-            income_pc: h.income_pc,
-            poor: h.poor,
-            poor_last_year: y.poor_last_year,
-            at_risk: y.at_risk,
-            ever_poor: h.ever_poor,
-        };
+        self.aggregate_groups(ys.year, None)
+    }
+
+    /// The year's aggregates with the households grouped by `groups`
+    /// (one entry a household, in the order of
+    /// [`households`](Self::households): a livelihood index 0–4, or
+    /// [`NO_GROUP`] to leave it out) instead of by their state: the
+    /// metrics of cohorts (MODEL.md §6). Each row counts the group's
+    /// households alive this year, whatever their state now, and its
+    /// `dissolved` the group's households dissolved this year.
+    ///
+    /// # Panics
+    /// If `groups` does not have one entry a household.
+    pub fn cohort_record(&mut self, year: i32, groups: &[u8]) -> YearRecord {
+        assert_eq!(groups.len(), self.households.len(), "one group a household");
+        self.aggregate_groups(year, Some(groups))
+    }
+
+    /// The metrics of each site's households by state, in site order (the
+    /// per-site rows of `sites.csv`).
+    pub fn site_records(&self, year: i32) -> Vec<YearRecord> {
+        let households = &self.households;
+        let years = &self.year;
+        self.sites
+            .par_iter()
+            .map(|site| {
+                let hs = &households[site.range.clone()];
+                let yrs = &years[site.range.clone()];
+                let mut tally = Tally::default();
+                let mut incomes: [Vec<WeightedIncome>; GROUPS] = Default::default();
+                for (h, y) in hs.iter().zip(yrs) {
+                    if let Some(g) = tally_one(&mut tally, h, y, None) {
+                        let entry = weighted_income(h);
+                        incomes[g].push(entry);
+                        incomes[ALL_GROUP].push(entry);
+                    }
+                }
+                let mut medians = [None; GROUPS];
+                for (g, values) in incomes.iter_mut().enumerate() {
+                    medians[g] = group_median(values, tally.unit_weights(g));
+                }
+                tally.finish(year, medians)
+            })
+            .collect()
+    }
+
+    fn aggregate_groups(&mut self, year: i32, groups: Option<&[u8]>) -> YearRecord {
+        let group_chunks = |i: usize| groups.map(|g| &g[i * CHUNK..((i + 1) * CHUNK).min(g.len())]);
         let tallies: Vec<Tally> = self
             .households
             .par_chunks(CHUNK)
             .zip(self.year.par_chunks(CHUNK))
-            .map(|(hs, yrs)| {
+            .enumerate()
+            .map(|(i, (hs, yrs))| {
+                let keys = group_chunks(i);
                 let mut tally = Tally::default();
-                for (h, y) in hs.iter().zip(yrs) {
-                    tally.add(&observe(h, y));
+                for (j, (h, y)) in hs.iter().zip(yrs).enumerate() {
+                    tally_one(&mut tally, h, y, keys.map(|k| k[j]));
                 }
                 tally
             })
@@ -505,26 +612,26 @@ impl<'s> Engine<'s> {
         for tally in &tallies {
             total.merge(tally);
         }
-        // One buffer of incomes laid out livelihood by livelihood (a
-        // counting sort by state, filled chunk by chunk in parallel from the
-        // tallies' counts): each livelihood's median is a selection in its
-        // own range, and the median of all one over the whole buffer.
+        // One buffer of incomes laid out group by group (a counting sort
+        // by group, filled chunk by chunk in parallel from the tallies'
+        // counts): each group's median is a selection in its own range,
+        // and the median of all one over the whole buffer.
+        let counts = total.households_by_group();
         let buffer = &mut self.median_buffer;
         buffer.clear();
-        buffer.resize(self.households.len(), 0.0);
-        let mut group_slices: Vec<&mut [f64]> = Vec::with_capacity(5);
-        let mut rest: &mut [f64] = buffer;
-        for k in 0..5 {
-            let (group, tail) =
-                std::mem::take(&mut rest).split_at_mut(total.households_by_group()[k] as usize);
+        buffer.resize(counts[ALL_GROUP] as usize, WeightedIncome::default());
+        let mut group_slices: Vec<&mut [WeightedIncome]> = Vec::with_capacity(5);
+        let mut rest: &mut [WeightedIncome] = buffer;
+        for &count in &counts[..5] {
+            let (group, tail) = std::mem::take(&mut rest).split_at_mut(count as usize);
             group_slices.push(group);
             rest = tail;
         }
         // Per chunk, its share of each group's slice, in chunk order.
-        let mut chunk_slices: Vec<[&mut [f64]; 5]> = Vec::with_capacity(tallies.len());
+        let mut chunk_slices: Vec<[&mut [WeightedIncome]; 5]> = Vec::with_capacity(tallies.len());
         for tally in &tallies {
             let counts = tally.households_by_group();
-            let mut parts: [&mut [f64]; 5] = Default::default();
+            let mut parts: [&mut [WeightedIncome]; 5] = Default::default();
             for (k, part) in parts.iter_mut().enumerate() {
                 let (mine, tail) =
                     std::mem::take(&mut group_slices[k]).split_at_mut(counts[k] as usize);
@@ -536,33 +643,118 @@ impl<'s> Engine<'s> {
         self.households
             .par_chunks(CHUNK)
             .zip(chunk_slices.into_par_iter())
-            .for_each(|(hs, parts)| {
+            .enumerate()
+            .for_each(|(i, (hs, parts))| {
+                let keys = group_chunks(i);
                 let mut fill = [0usize; 5];
-                for h in hs {
-                    let k = h.state.index();
-                    parts[k][fill[k]] = h.income_pc;
-                    fill[k] += 1;
+                for (j, h) in hs.iter().enumerate() {
+                    if let Some(k) = group_of(h, keys.map(|k| k[j])) {
+                        parts[k][fill[k]] = weighted_income(h);
+                        fill[k] += 1;
+                    }
                 }
             });
-        let mut start = [0usize; 6];
-        for k in 0..5 {
-            start[k + 1] = start[k] + total.households_by_group()[k] as usize;
-        }
         let mut medians = [None; GROUPS];
         {
-            let mut slices: Vec<&mut [f64]> = Vec::with_capacity(5);
-            let mut rest: &mut [f64] = buffer;
-            for k in 0..5 {
-                let (group, tail) = std::mem::take(&mut rest).split_at_mut(start[k + 1] - start[k]);
-                slices.push(group);
+            let mut slices: Vec<(&mut [WeightedIncome], bool)> = Vec::with_capacity(5);
+            let mut rest: &mut [WeightedIncome] = buffer;
+            for (k, &count) in counts[..5].iter().enumerate() {
+                let (group, tail) = std::mem::take(&mut rest).split_at_mut(count as usize);
+                slices.push((group, total.unit_weights(k)));
                 rest = tail;
             }
-            let group_medians: Vec<Option<f64>> = slices.into_par_iter().map(median).collect();
+            let group_medians: Vec<Option<f64>> = slices
+                .into_par_iter()
+                .map(|(values, unit)| group_median(values, unit))
+                .collect();
             medians[..5].copy_from_slice(&group_medians);
         }
-        medians[crate::record::ALL_GROUP] = median(buffer);
-        total.finish(ys.year, medians)
+        medians[ALL_GROUP] = group_median(buffer, total.unit_weights(ALL_GROUP));
+        total.finish(year, medians)
     }
+}
+
+/// Group marker of [`Engine::cohort_record`]: the household is in no group.
+pub const NO_GROUP: u8 = u8::MAX;
+
+/// The group a household alive this year is counted in: its state, or its
+/// entry of `key` (none for [`NO_GROUP`] or a household not alive).
+#[inline]
+fn group_of(h: &Household, key: Option<u8>) -> Option<usize> {
+    if !h.alive {
+        return None;
+    }
+    match key {
+        None => Some(h.state.index()),
+        Some(NO_GROUP) => None,
+        Some(k) => Some(usize::from(k)),
+    }
+}
+
+/// Count a household in `tally`: one alive this year in its group, one
+/// dissolved this year in the `dissolved` of its group (for the grouping by
+/// state: last year's). Returns the group of one alive this year.
+#[inline]
+fn tally_one(tally: &mut Tally, h: &Household, y: &HouseholdYear, key: Option<u8>) -> Option<usize> {
+    if y.dissolved {
+        match key {
+            None => tally.add_dissolved(y.last_state.index()),
+            Some(NO_GROUP) => {}
+            Some(k) => tally.add_dissolved(usize::from(k)),
+        }
+        return None;
+    }
+    let g = group_of(h, key)?;
+    tally.add(
+        &Observation {
+            state: h.state,
+            last_state: y.last_state,
+            size: h.size,
+            laborers: y.members.laborers,
+            weight: h.weight,
+            income_pc: h.income_pc,
+            poor: h.poor,
+            poor_last_year: y.poor_last_year,
+            at_risk: y.at_risk,
+            dibao: y.dibao,
+            ever_poor: h.ever_poor,
+        },
+        g,
+    );
+    Some(g)
+}
+
+#[inline]
+fn weighted_income(h: &Household) -> WeightedIncome {
+    WeightedIncome {
+        income: h.income_pc,
+        id: h.id,
+        weight: h.weight,
+    }
+}
+
+/// A group's median: by selection when every weight is 1 (the same value
+/// as the weighted rule, faster), else the weighted median.
+fn group_median(values: &mut [WeightedIncome], unit_weights: bool) -> Option<f64> {
+    if !unit_weights {
+        return weighted_median(values);
+    }
+    let n = values.len();
+    if n == 0 {
+        return None;
+    }
+    let by_income = |a: &WeightedIncome, b: &WeightedIncome| a.income.total_cmp(&b.income);
+    let (lower, upper, _) = values.select_nth_unstable_by(n / 2, by_income);
+    let upper = upper.income;
+    if n % 2 == 1 {
+        return Some(upper);
+    }
+    let below = lower
+        .iter()
+        .map(|v| v.income)
+        .max_by(f64::total_cmp)
+        .unwrap_or(upper);
+    Some((below + upper) / 2.0)
 }
 
 /// Run a replicate through all the scenario's years, calling `on_year`

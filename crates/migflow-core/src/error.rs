@@ -48,8 +48,12 @@ pub enum Error {
         /// Every problem found.
         problems: Vec<Problem>,
     },
-    /// A population CSV row is malformed.
-    #[error("{}: row {row}, column `{column}`: found {value:?}, expected {expected}", path.display())]
+    /// A population CSV row (or its header) is malformed.
+    #[error(
+        "{}: {}, column `{column}`: found {value:?}, expected {expected}",
+        path.display(),
+        if *row == 0 { "header".to_string() } else { format!("row {row}") }
+    )]
     PopulationRow {
         /// The CSV source.
         path: PathBuf,

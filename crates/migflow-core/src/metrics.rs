@@ -6,59 +6,86 @@
 use crate::model::household::Livelihood;
 use crate::record::{ALL_GROUP, GroupStats, YearRecord};
 
+/// The number of metrics (columns of a group's year).
+pub const METRICS: usize = 16;
+
 /// A metric of one livelihood (or `all`) in one year, as a column of
-/// `trajectories.csv`.
+/// `trajectories.csv` (MODEL.md §6, in its order).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Metric {
-    /// Households.
+    /// Households (a count).
     Households,
-    /// Their members.
+    /// Their members (a count).
     Persons,
-    /// Households with at least one laborer.
+    /// Households with at least one laborer (a count).
     WithLabor,
-    /// Mean per-capita income after dibao.
+    /// Their laborers (a count).
+    Laborers,
+    /// The sum of the households' weights.
+    WeightedHouseholds,
+    /// Weighted mean per-capita income after dibao.
     MeanIncomePc,
-    /// Median per-capita income after dibao.
+    /// Weighted median per-capita income after dibao.
     MedianIncomePc,
+    /// Income per person: `Σ w · size · income_pc ÷ Σ w · size`.
+    MeanIncomePp,
     /// Share poor.
     PoorShare,
     /// Share below the monitoring line.
     AtRiskShare,
+    /// Share enrolled in the dibao.
+    DibaoShare,
+    /// Share whose state last year was their state this year.
+    StayedShare,
     /// Poor this year and not poor last year (a count).
     Returned,
     /// `returned` over the households not poor last year.
     ReturnRate,
     /// Share ever poor so far.
     EverPoorShare,
+    /// Households dissolved this year (a count; not among `households`).
+    Dissolved,
 }
 
 impl Metric {
     /// Every metric, in column order.
-    pub const ALL: [Metric; 10] = [
+    pub const ALL: [Metric; METRICS] = [
         Metric::Households,
         Metric::Persons,
         Metric::WithLabor,
+        Metric::Laborers,
+        Metric::WeightedHouseholds,
         Metric::MeanIncomePc,
         Metric::MedianIncomePc,
+        Metric::MeanIncomePp,
         Metric::PoorShare,
         Metric::AtRiskShare,
+        Metric::DibaoShare,
+        Metric::StayedShare,
         Metric::Returned,
         Metric::ReturnRate,
         Metric::EverPoorShare,
+        Metric::Dissolved,
     ];
 
     /// Their column names, in the same order.
-    pub const NAMES: [&'static str; 10] = [
+    pub const NAMES: [&'static str; METRICS] = [
         "households",
         "persons",
         "with_labor",
+        "laborers",
+        "weighted_households",
         "mean_income_pc",
         "median_income_pc",
+        "mean_income_pp",
         "poor_share",
         "at_risk_share",
+        "dibao_share",
+        "stayed_share",
         "returned",
         "return_rate",
         "ever_poor_share",
+        "dissolved",
     ];
 
     /// The column name.
@@ -81,18 +108,24 @@ impl Metric {
             Metric::Households => Some(g.households as f64),
             Metric::Persons => Some(g.persons as f64),
             Metric::WithLabor => Some(g.with_labor as f64),
+            Metric::Laborers => Some(g.laborers as f64),
+            Metric::WeightedHouseholds => Some(g.weighted_households),
             Metric::MeanIncomePc => g.mean_income_pc,
             Metric::MedianIncomePc => g.median_income_pc,
+            Metric::MeanIncomePp => g.mean_income_pp,
             Metric::PoorShare => g.poor_share,
             Metric::AtRiskShare => g.at_risk_share,
+            Metric::DibaoShare => g.dibao_share,
+            Metric::StayedShare => g.stayed_share,
             Metric::Returned => Some(g.returned as f64),
             Metric::ReturnRate => g.return_rate,
             Metric::EverPoorShare => g.ever_poor_share,
+            Metric::Dissolved => Some(g.dissolved as f64),
         }
     }
 
     /// Every metric's value in a group's year, in column order.
-    pub fn values(g: &GroupStats) -> [Option<f64>; 10] {
+    pub fn values(g: &GroupStats) -> [Option<f64>; METRICS] {
         Metric::ALL.map(|m| m.value(g))
     }
 }

@@ -17,7 +17,10 @@ pub fn group_name(g: usize) -> &'static str {
     }
 }
 
-/// The metrics of one livelihood (or `all`) in one year.
+/// The metrics of one livelihood (or `all`) in one year (MODEL.md §6).
+/// Counts are unweighted; means, medians, shares and rates are weighted by
+/// the households' survey weights (all 1 in a synthetic population, where
+/// each is the plain count ratio).
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
 pub struct GroupStats {
     /// Households in the livelihood this year.
@@ -26,20 +29,35 @@ pub struct GroupStats {
     pub persons: u64,
     /// Those with at least one laborer this year.
     pub with_labor: u64,
-    /// Unweighted mean per-capita income after dibao (none if empty).
+    /// Their laborers this year.
+    pub laborers: u64,
+    /// The sum of their weights.
+    pub weighted_households: f64,
+    /// Weighted mean per-capita income after dibao (none if empty).
     pub mean_income_pc: Option<f64>,
-    /// Median per-capita income (mean of the two middle values when even).
+    /// Weighted median per-capita income (for equal weights, the mean of
+    /// the two middle values when the count is even).
     pub median_income_pc: Option<f64>,
+    /// Income per person as statistics offices report it:
+    /// `Σ weight · size · income_pc ÷ Σ weight · size`.
+    pub mean_income_pp: Option<f64>,
     /// Share poor.
     pub poor_share: Option<f64>,
     /// Share below the monitoring line.
     pub at_risk_share: Option<f64>,
-    /// Poor this year and not poor last year.
+    /// Share enrolled in the dibao.
+    pub dibao_share: Option<f64>,
+    /// Share whose state last year was their state this year.
+    pub stayed_share: Option<f64>,
+    /// Poor this year and not poor last year (a count).
     pub returned: u64,
-    /// `returned` over the households not poor last year.
+    /// Weighted share of `returned` among the households not poor last year.
     pub return_rate: Option<f64>,
     /// Share ever poor so far.
     pub ever_poor_share: Option<f64>,
+    /// Households dissolved this year whose group (for the livelihoods:
+    /// last year's state) was this one; not among `households`.
+    pub dissolved: u64,
 }
 
 /// One year's aggregates.
@@ -49,26 +67,37 @@ pub struct YearRecord {
     pub year: i32,
     /// The five livelihoods, then `all`.
     pub groups: [GroupStats; GROUPS],
-    /// Households by (last year's state, this year's state).
+    /// Households alive this year by (last year's state, this year's state).
     pub flows: [[u64; 5]; 5],
 }
 
 /// Raw counts and sums of a slice of households; merged in a fixed order.
+/// The `w_` sums are weighted.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Tally {
     households: [u64; GROUPS],
     persons: [u64; GROUPS],
     with_labor: [u64; GROUPS],
-    income_sum: [f64; GROUPS],
-    poor: [u64; GROUPS],
-    at_risk: [u64; GROUPS],
+    laborers: [u64; GROUPS],
+    /// Households whose weight is not 1: the median needs the weighted rule.
+    weighted: [u64; GROUPS],
+    w: [f64; GROUPS],
+    w_income: [f64; GROUPS],
+    w_persons: [f64; GROUPS],
+    w_person_income: [f64; GROUPS],
+    w_poor: [f64; GROUPS],
+    w_at_risk: [f64; GROUPS],
+    w_dibao: [f64; GROUPS],
+    w_stayed: [f64; GROUPS],
     returned: [u64; GROUPS],
-    not_poor_last_year: [u64; GROUPS],
-    ever_poor: [u64; GROUPS],
+    w_returned: [f64; GROUPS],
+    w_not_poor_last_year: [f64; GROUPS],
+    w_ever_poor: [f64; GROUPS],
+    dissolved: [u64; GROUPS],
     flows: [[u64; 5]; 5],
 }
 
-/// What the tally needs to know of one household this year.
+/// What the tally needs to know of one household alive this year.
 #[derive(Debug, Clone, Copy)]
 pub struct Observation {
     /// This year's livelihood.
@@ -79,6 +108,8 @@ pub struct Observation {
     pub size: u8,
     /// Laborers this year.
     pub laborers: u8,
+    /// Survey weight.
+    pub weight: f64,
     /// Per-capita income after dibao.
     pub income_pc: f64,
     /// Poor this year.
@@ -87,26 +118,54 @@ pub struct Observation {
     pub poor_last_year: bool,
     /// Below the monitoring line.
     pub at_risk: bool,
+    /// Enrolled in the dibao this year.
+    pub dibao: bool,
     /// Poor in any year so far.
     pub ever_poor: bool,
 }
 
+/// `weight` where `flag` holds, else 0.
+#[inline]
+fn weighted_if(flag: bool, weight: f64) -> f64 {
+    if flag { weight } else { 0.0 }
+}
+
 impl Tally {
-    /// Count one household.
+    /// Count one household alive this year in `group` (a livelihood index,
+    /// its state for the trajectories) and in `all`.
     #[inline]
-    pub fn add(&mut self, o: &Observation) {
-        for g in [o.state.index(), ALL_GROUP] {
+    pub fn add(&mut self, o: &Observation, group: usize) {
+        let w = o.weight;
+        for g in [group, ALL_GROUP] {
             self.households[g] += 1;
             self.persons[g] += u64::from(o.size);
             self.with_labor[g] += u64::from(o.laborers > 0);
-            self.income_sum[g] += o.income_pc;
-            self.poor[g] += u64::from(o.poor);
-            self.at_risk[g] += u64::from(o.at_risk);
-            self.returned[g] += u64::from(o.poor && !o.poor_last_year);
-            self.not_poor_last_year[g] += u64::from(!o.poor_last_year);
-            self.ever_poor[g] += u64::from(o.ever_poor);
+            self.laborers[g] += u64::from(o.laborers);
+            self.weighted[g] += u64::from(w != 1.0);
+            self.w[g] += w;
+            self.w_income[g] += w * o.income_pc;
+            let persons = w * f64::from(o.size);
+            self.w_persons[g] += persons;
+            self.w_person_income[g] += persons * o.income_pc;
+            self.w_poor[g] += weighted_if(o.poor, w);
+            self.w_at_risk[g] += weighted_if(o.at_risk, w);
+            self.w_dibao[g] += weighted_if(o.dibao, w);
+            self.w_stayed[g] += weighted_if(o.state == o.last_state, w);
+            let returned = o.poor && !o.poor_last_year;
+            self.returned[g] += u64::from(returned);
+            self.w_returned[g] += weighted_if(returned, w);
+            self.w_not_poor_last_year[g] += weighted_if(!o.poor_last_year, w);
+            self.w_ever_poor[g] += weighted_if(o.ever_poor, w);
         }
         self.flows[o.last_state.index()][o.state.index()] += 1;
+    }
+
+    /// Count one household dissolved this year in `group` (for the
+    /// trajectories, last year's state) and in `all`.
+    #[inline]
+    pub fn add_dissolved(&mut self, group: usize) {
+        self.dissolved[group] += 1;
+        self.dissolved[ALL_GROUP] += 1;
     }
 
     /// Households per group (the five livelihoods, then all).
@@ -114,19 +173,38 @@ impl Tally {
         self.households
     }
 
+    /// Whether every household of group `g` has weight 1 (the median is
+    /// then the plain median, found by selection).
+    pub(crate) fn unit_weights(&self, g: usize) -> bool {
+        self.weighted[g] == 0
+    }
+
     /// Add a later slice's tally (callers merge in household order).
     pub fn merge(&mut self, other: &Tally) {
-        for g in 0..GROUPS {
-            self.households[g] += other.households[g];
-            self.persons[g] += other.persons[g];
-            self.with_labor[g] += other.with_labor[g];
-            self.income_sum[g] += other.income_sum[g];
-            self.poor[g] += other.poor[g];
-            self.at_risk[g] += other.at_risk[g];
-            self.returned[g] += other.returned[g];
-            self.not_poor_last_year[g] += other.not_poor_last_year[g];
-            self.ever_poor[g] += other.ever_poor[g];
+        fn add_u(a: &mut [u64; GROUPS], b: &[u64; GROUPS]) {
+            a.iter_mut().zip(b).for_each(|(x, y)| *x += y);
         }
+        fn add_f(a: &mut [f64; GROUPS], b: &[f64; GROUPS]) {
+            a.iter_mut().zip(b).for_each(|(x, y)| *x += y);
+        }
+        add_u(&mut self.households, &other.households);
+        add_u(&mut self.persons, &other.persons);
+        add_u(&mut self.with_labor, &other.with_labor);
+        add_u(&mut self.laborers, &other.laborers);
+        add_u(&mut self.weighted, &other.weighted);
+        add_f(&mut self.w, &other.w);
+        add_f(&mut self.w_income, &other.w_income);
+        add_f(&mut self.w_persons, &other.w_persons);
+        add_f(&mut self.w_person_income, &other.w_person_income);
+        add_f(&mut self.w_poor, &other.w_poor);
+        add_f(&mut self.w_at_risk, &other.w_at_risk);
+        add_f(&mut self.w_dibao, &other.w_dibao);
+        add_f(&mut self.w_stayed, &other.w_stayed);
+        add_u(&mut self.returned, &other.returned);
+        add_f(&mut self.w_returned, &other.w_returned);
+        add_f(&mut self.w_not_poor_last_year, &other.w_not_poor_last_year);
+        add_f(&mut self.w_ever_poor, &other.w_ever_poor);
+        add_u(&mut self.dissolved, &other.dissolved);
         for (row, other_row) in self.flows.iter_mut().zip(&other.flows) {
             for (cell, o) in row.iter_mut().zip(other_row) {
                 *cell += o;
@@ -139,19 +217,27 @@ impl Tally {
         let mut groups = [GroupStats::default(); GROUPS];
         for (g, stats) in groups.iter_mut().enumerate() {
             let n = self.households[g];
-            let share = |count: u64| (n > 0).then(|| count as f64 / n as f64);
-            let denom = self.not_poor_last_year[g];
+            let w = self.w[g];
+            let share = |sum: f64| (n > 0).then(|| sum / w);
+            let denom = self.w_not_poor_last_year[g];
+            let persons = self.w_persons[g];
             *stats = GroupStats {
                 households: n,
                 persons: self.persons[g],
                 with_labor: self.with_labor[g],
-                mean_income_pc: (n > 0).then(|| self.income_sum[g] / n as f64),
+                laborers: self.laborers[g],
+                weighted_households: w,
+                mean_income_pc: share(self.w_income[g]),
                 median_income_pc: medians[g],
-                poor_share: share(self.poor[g]),
-                at_risk_share: share(self.at_risk[g]),
+                mean_income_pp: (persons > 0.0).then(|| self.w_person_income[g] / persons),
+                poor_share: share(self.w_poor[g]),
+                at_risk_share: share(self.w_at_risk[g]),
+                dibao_share: share(self.w_dibao[g]),
+                stayed_share: share(self.w_stayed[g]),
                 returned: self.returned[g],
-                return_rate: (denom > 0).then(|| self.returned[g] as f64 / denom as f64),
-                ever_poor_share: share(self.ever_poor[g]),
+                return_rate: (denom > 0.0).then(|| self.w_returned[g] / denom),
+                ever_poor_share: share(self.w_ever_poor[g]),
+                dissolved: self.dissolved[g],
             };
         }
         YearRecord {
@@ -182,6 +268,46 @@ pub fn median(values: &mut [f64]) -> Option<f64> {
     Some((below + upper) / 2.0)
 }
 
+/// One household's entry for a weighted median: income, household number
+/// (the tie order), weight.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct WeightedIncome {
+    /// Per-capita income.
+    pub income: f64,
+    /// Household number.
+    pub id: u32,
+    /// Survey weight.
+    pub weight: f64,
+}
+
+/// The weighted median of MODEL.md §6: in ascending order of income, ties
+/// in id order, the first value at which the cumulative weight reaches half
+/// the total; when it reaches exactly half there, the mean of that value
+/// and the next. For equal weights this is [`median`]. Reorders `values`.
+pub fn weighted_median(values: &mut [WeightedIncome]) -> Option<f64> {
+    if values.is_empty() {
+        return None;
+    }
+    values.sort_unstable_by(|a, b| a.income.total_cmp(&b.income).then(a.id.cmp(&b.id)));
+    // The total in the same ascending order as the cumulative sums, so
+    // that "exactly half" is decided on the same rounding.
+    let total: f64 = values.iter().map(|v| v.weight).sum();
+    let half = total / 2.0;
+    let mut cumulative = 0.0;
+    for (i, v) in values.iter().enumerate() {
+        cumulative += v.weight;
+        if cumulative >= half {
+            if cumulative == half {
+                if let Some(next) = values.get(i + 1) {
+                    return Some((v.income + next.income) / 2.0);
+                }
+            }
+            return Some(v.income);
+        }
+    }
+    values.last().map(|v| v.income)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -205,20 +331,29 @@ mod tests {
             poor: true,
             poor_last_year: false,
             at_risk: true,
+            dibao: false,
             ever_poor: true,
+            weight: 1.0,
         };
-        t.add(&base);
-        t.add(&Observation {
-            poor_last_year: true,
-            ..base
-        });
-        t.add(&Observation {
-            poor: false,
-            at_risk: false,
-            income_pc: 9000.0,
-            last_state: Livelihood::Local,
-            ..base
-        });
+        let farm = Livelihood::Farm.index();
+        t.add(&base, farm);
+        t.add(
+            &Observation {
+                poor_last_year: true,
+                ..base
+            },
+            farm,
+        );
+        t.add(
+            &Observation {
+                poor: false,
+                at_risk: false,
+                income_pc: 9000.0,
+                last_state: Livelihood::Local,
+                ..base
+            },
+            farm,
+        );
         let r = t.finish(2021, [None; GROUPS]);
         let farm = r.groups[Livelihood::Farm.index()];
         assert_eq!(farm.returned, 1);

@@ -50,6 +50,12 @@ pub enum Purpose {
     /// The draws of experiments and analyses; see [`Draw`] for their
     /// families.
     Design = 13,
+    /// Deaths of members (one draw a member).
+    Mortality = 14,
+    /// A birth in the household.
+    Birth = 15,
+    /// Whether a household not forced to review its livelihood does so.
+    Review = 16,
 }
 
 /// The draws of experiments and analyses, outside the household model: each

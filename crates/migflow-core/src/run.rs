@@ -3,16 +3,18 @@
 use crate::engine::{Engine, run_replicate};
 use crate::model::Household;
 use crate::params::Params;
-use crate::population;
+use crate::population::{self, LoadedPopulation};
 use crate::record::YearRecord;
 use rayon::prelude::*;
+use std::sync::Arc;
 
 /// The households a run starts from: a CSV file's (shared by every
 /// replicate) or the synthetic population (drawn anew for each replicate).
 #[derive(Debug, Clone)]
 pub enum PopulationSource {
-    /// Households loaded from a file.
-    Loaded(Vec<Household>),
+    /// Households loaded from a file, in row order, with the survey's ids
+    /// when the file has an `id` column.
+    Loaded(LoadedPopulation),
     /// Drawn from the scenario's distributions.
     Synthetic,
 }
@@ -21,7 +23,7 @@ impl PopulationSource {
     /// Number of households.
     pub fn households(&self, loaded: &Params) -> u64 {
         match self {
-            PopulationSource::Loaded(h) => h.len() as u64,
+            PopulationSource::Loaded(p) => p.households.len() as u64,
             PopulationSource::Synthetic => loaded.scenario().population.households,
         }
     }
@@ -29,8 +31,18 @@ impl PopulationSource {
     /// The households of one replicate.
     pub fn households_for(&self, loaded: &Params, seed: u64, replicate: u32) -> Vec<Household> {
         match self {
-            PopulationSource::Loaded(h) => h.clone(),
+            PopulationSource::Loaded(p) => p.households.clone(),
             PopulationSource::Synthetic => population::synthetic(loaded, seed, replicate),
+        }
+    }
+
+    /// The survey's household identifiers, indexed by household number
+    /// ([`Household::id`]): a loaded file's `id` column; none for a file
+    /// without one and for a synthetic population.
+    pub fn survey_ids(&self) -> Option<&Arc<[String]>> {
+        match self {
+            PopulationSource::Loaded(p) => p.survey_ids.as_ref(),
+            PopulationSource::Synthetic => None,
         }
     }
 }

@@ -4,8 +4,8 @@
 //! it records).
 
 use crate::error::{Error, Result};
-use migflow_core::model::Household;
 use migflow_core::params::{self, Params};
+use migflow_core::population::LoadedPopulation;
 use migflow_core::run::PopulationSource;
 use sha2::{Digest, Sha256};
 use std::io::Read;
@@ -33,11 +33,11 @@ pub fn load_scenario(path: &Path) -> Result<Params> {
     Ok(Params::new(scenario, Some(path.to_path_buf()))?)
 }
 
-/// Load the households of a population CSV file for `params` (see
-/// [`migflow_core::population::read_csv`] for the format), within the
-/// memory available.
-pub fn load_population_csv(path: &Path, params: &Params) -> Result<Vec<Household>> {
-    load_population_csv_hashed(path, params).map(|(households, _)| households)
+/// Load the households (and survey ids) of a population CSV file for
+/// `params` (see [`migflow_core::population::read_csv`] for the format),
+/// within the memory available.
+pub fn load_population_csv(path: &Path, params: &Params) -> Result<LoadedPopulation> {
+    load_population_csv_hashed(path, params).map(|(population, _)| population)
 }
 
 /// [`load_population_csv`], and the hex SHA-256 of the file's bytes as they
@@ -46,7 +46,7 @@ pub fn load_population_csv(path: &Path, params: &Params) -> Result<Vec<Household
 pub fn load_population_csv_hashed(
     path: &Path,
     params: &Params,
-) -> Result<(Vec<Household>, String)> {
+) -> Result<(LoadedPopulation, String)> {
     let read_err = |source| Error::Read {
         path: path.to_path_buf(),
         source,
@@ -58,7 +58,7 @@ pub fn load_population_csv_hashed(
         inner: std::io::BufReader::new(file),
         hasher: Sha256::new(),
     };
-    let households = migflow_core::population::read_csv(
+    let population = migflow_core::population::read_csv(
         &mut reader,
         path,
         params,
@@ -69,7 +69,7 @@ pub fn load_population_csv_hashed(
     std::io::copy(&mut reader, &mut std::io::sink()).map_err(read_err)?;
     let digest = reader.hasher.finalize();
     Ok((
-        households,
+        population,
         digest.iter().map(|b| format!("{b:02x}")).collect(),
     ))
 }
@@ -99,8 +99,8 @@ pub fn population_source(params: &Params) -> Result<PopulationSource> {
 pub fn population_source_hashed(params: &Params) -> Result<(PopulationSource, Option<String>)> {
     match params.population_file() {
         Some(path) => {
-            let (households, sha256) = load_population_csv_hashed(&path, params)?;
-            Ok((PopulationSource::Loaded(households), Some(sha256)))
+            let (population, sha256) = load_population_csv_hashed(&path, params)?;
+            Ok((PopulationSource::Loaded(population), Some(sha256)))
         }
         None => Ok((PopulationSource::Synthetic, None)),
     }

@@ -19,6 +19,7 @@ use crate::error::{Error, Result};
 use crate::manifest::SweepManifest;
 use crate::manifest::verify_file;
 use crate::{Manifest, SUMMARY_METRICS};
+use migflow_core::metrics::METRICS;
 use migflow_core::params::{self, Event, Scenario};
 use migflow_core::record::{ALL_GROUP, GROUPS, group_name};
 use migflow_core::stats::summarize;
@@ -458,13 +459,13 @@ pub fn lines(s: &Scenario, year: i32) -> (f64, f64) {
 }
 
 /// `[replicate][year][group][metric]`.
-type Trajectories = Vec<Vec<[[Option<f64>; 10]; GROUPS]>>;
+type Trajectories = Vec<Vec<[[Option<f64>; METRICS]; GROUPS]>>;
 
 fn read_trajectories(path: &Path, years: &[i32], replicates: usize) -> Result<Trajectories> {
     let mut csv = open_csv(path, RUN_FILES)?;
     let key = csv.columns(&["replicate", "year", "livelihood"])?;
     let metrics = csv.columns(&SUMMARY_METRICS)?;
-    let mut out = vec![vec![[[None; 10]; GROUPS]; years.len()]; replicates];
+    let mut out = vec![vec![[[None; METRICS]; GROUPS]; years.len()]; replicates];
     let mut seen = vec![vec![[false; GROUPS]; years.len()]; replicates];
     csv.for_each(|c| {
         let (r, t) = c.replicate_and_year(key[0], key[1], replicates, years)?;

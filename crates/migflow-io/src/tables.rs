@@ -1,7 +1,7 @@
 //! The tidy CSV tables of a run (README "Outputs").
 
 use crate::error::{Error, Result};
-use migflow_core::metrics::Metric;
+use migflow_core::metrics::{METRICS, Metric};
 use migflow_core::model::HouseholdYear;
 use migflow_core::model::{Household, Livelihood};
 use migflow_core::record::{GROUPS, GroupStats, YearRecord, group_name};
@@ -69,22 +69,11 @@ fn csv_err(path: &Path) -> impl Fn(csv::Error) -> Error + '_ {
 
 /// Header of `trajectories.csv`: replicate, year, livelihood, then the
 /// metrics in [`Metric`] order.
-pub const TRAJECTORY_HEADER: [&str; 13] = {
-    let mut header = [
-        "replicate",
-        "year",
-        "livelihood",
-        "",
-        "",
-        "",
-        "",
-        "",
-        "",
-        "",
-        "",
-        "",
-        "",
-    ];
+pub const TRAJECTORY_HEADER: [&str; 3 + METRICS] = {
+    let mut header = [""; 3 + METRICS];
+    header[0] = "replicate";
+    header[1] = "year";
+    header[2] = "livelihood";
     let mut i = 0;
     while i < Metric::NAMES.len() {
         header[3 + i] = Metric::NAMES[i];
@@ -94,29 +83,36 @@ pub const TRAJECTORY_HEADER: [&str; 13] = {
 };
 
 /// The numeric metrics of a group, named as in `trajectories.csv`.
-pub const SUMMARY_METRICS: [&str; 10] = Metric::NAMES;
+pub const SUMMARY_METRICS: [&str; METRICS] = Metric::NAMES;
 
-fn metric_values(g: &GroupStats) -> [Option<f64>; 10] {
+fn metric_values(g: &GroupStats) -> [Option<f64>; METRICS] {
     Metric::values(g)
+}
+
+/// The cell of one metric: counts as integers, the rest as floats (empty
+/// where undefined).
+pub fn metric_cell(m: Metric, stats: &GroupStats) -> String {
+    match m {
+        Metric::Households => stats.households.to_string(),
+        Metric::Persons => stats.persons.to_string(),
+        Metric::WithLabor => stats.with_labor.to_string(),
+        Metric::Laborers => stats.laborers.to_string(),
+        Metric::Returned => stats.returned.to_string(),
+        Metric::Dissolved => stats.dissolved.to_string(),
+        _ => format_float(m.value(stats)),
+    }
 }
 
 /// The cells of one trajectory row after `replicate` (year, livelihood and
 /// the metrics), in the order of [`TRAJECTORY_HEADER`].
-pub fn trajectory_cells(year: i32, group: usize, stats: &GroupStats) -> [String; 12] {
-    [
-        year.to_string(),
-        group_name(group).to_string(),
-        stats.households.to_string(),
-        stats.persons.to_string(),
-        stats.with_labor.to_string(),
-        format_float(stats.mean_income_pc),
-        format_float(stats.median_income_pc),
-        format_float(stats.poor_share),
-        format_float(stats.at_risk_share),
-        stats.returned.to_string(),
-        format_float(stats.return_rate),
-        format_float(stats.ever_poor_share),
-    ]
+pub fn trajectory_cells(year: i32, group: usize, stats: &GroupStats) -> [String; 2 + METRICS] {
+    let mut cells: [String; 2 + METRICS] = Default::default();
+    cells[0] = year.to_string();
+    cells[1] = group_name(group).to_string();
+    for (cell, m) in cells[2..].iter_mut().zip(Metric::ALL) {
+        *cell = metric_cell(m, stats);
+    }
+    cells
 }
 
 /// Write `trajectories.csv`: replicate × year × livelihood (five and `all`).
@@ -196,7 +192,7 @@ pub struct SummaryRow {
 
 /// The metric values of a trajectory row's metric cells (households …
 /// ever_poor_share), as in [`SUMMARY_METRICS`].
-pub fn group_metric_values(g: &GroupStats) -> [Option<f64>; 10] {
+pub fn group_metric_values(g: &GroupStats) -> [Option<f64>; METRICS] {
     metric_values(g)
 }
 
@@ -209,7 +205,7 @@ pub fn summary_rows(runs: &[Vec<YearRecord>]) -> Vec<SummaryRow> {
     let mut rows = Vec::new();
     for (y, rec) in first.iter().enumerate() {
         for g in 0..GROUPS {
-            let per_rep: Vec<[Option<f64>; 10]> = runs
+            let per_rep: Vec<[Option<f64>; METRICS]> = runs
                 .iter()
                 .map(|run| metric_values(&run[y].groups[g]))
                 .collect();
@@ -264,11 +260,16 @@ pub fn write_summary<W: Write>(w: W, path: &Path, runs: &[Vec<YearRecord>]) -> R
     })
 }
 
-/// Header of `households.csv`, the household × year panel.
-pub const PANEL_HEADER: [&str; 21] = [
+/// Header of `households.csv`, the household × year panel: `household` is
+/// the household number, `survey_id` the population file's `id` of the
+/// household (empty for a synthetic household or a file without `id`),
+/// `weight` its survey weight.
+pub const PANEL_HEADER: [&str; 23] = [
     "replicate",
     "year",
     "household",
+    "survey_id",
+    "weight",
     "site",
     "village",
     "size",
@@ -289,14 +290,25 @@ pub const PANEL_HEADER: [&str; 21] = [
     "trained",
 ];
 
-/// One row of the panel. `skill` is the skill at the end of the year
-/// (after this year's learning and training).
-pub fn panel_row(replicate: u32, year: i32, h: &Household, y: &HouseholdYear) -> [String; 21] {
+/// One row of the panel ([`PANEL_HEADER`]). `survey_id` is the
+/// household's id in the population file, if any (written as user text,
+/// so that no spreadsheet runs it as a formula: [`csv_user_text`]).
+/// `skill` is the skill at the end of the year (after this year's learning
+/// and training).
+pub fn panel_row(
+    replicate: u32,
+    year: i32,
+    h: &Household,
+    y: &HouseholdYear,
+    survey_id: Option<&str>,
+) -> [String; 23] {
     let flag = |b: bool| if b { "1" } else { "0" }.to_string();
     [
         replicate.to_string(),
         year.to_string(),
         h.id.to_string(),
+        survey_id.map(csv_user_text).unwrap_or_default(),
+        format!("{}", h.weight),
         h.site.to_string(),
         h.village.to_string(),
         h.size.to_string(),

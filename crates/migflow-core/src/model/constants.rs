@@ -35,6 +35,14 @@ pub const LOCAL_LOST_MONTHS: (i64, i64) = (2, 8);
 /// Floor of every expected income (yuan per household).
 pub const EXPECTED_INCOME_FLOOR: f64 = 100.0;
 
+/// Ages of a member who can become a parent: a household with one may
+/// have a birth (MODEL.md §3.1).
+pub const PARENT_AGES: std::ops::RangeInclusive<u8> = 20..=34;
+/// Members younger than this count as children for the cap on births.
+pub const CHILD_AGE_BELOW: u8 = 16;
+/// A household with this many children (under 16) has no birth.
+pub const MAX_CHILDREN_FOR_BIRTH: usize = 2;
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -55,6 +55,8 @@ pub fn expected_incomes(h: &Household, m: &Members, around: &Surroundings, ys: &
     let informal_pay = ys.w_informal * skill_factor;
     let local = l * informal_pay * INFORMAL_MONTHS;
     let crop = expected_crop(h, ys);
+    // The expected harvest factor is 1, so the weather-moved part of the
+    // other farm income, `1 − φ + φ · H`, is 1 here.
     let farm = crop + l * ys.farm_other - commute_cost(ys, around.distance_km);
     let mixed = e.rho_mixed * crop + l * informal_pay * e.m_seasonal;
     let base = transfers(m, ys);
@@ -72,12 +74,15 @@ pub fn open_options(h: &Household, m: &Members) -> [bool; 5] {
 }
 
 /// The systematic utilities `V_k` (output order) of the `open` options
-/// (closed ones are left at −∞).
+/// (closed ones are left at −∞). `last` is last year's state and
+/// `lost_job` whether its job in that state ended early (then that
+/// livelihood carries `− beta_lost`).
 pub fn utilities(
     h: &Household,
     m: &Members,
     around: &Surroundings,
     last: Livelihood,
+    lost_job: bool,
     ys: &Year,
     open: &[bool; 5],
 ) -> [f64; 5] {
@@ -106,6 +111,9 @@ pub fn utilities(
     for k in (0..5).filter(|&k| open[k]) {
         let switching = if k == last.index() { 0.0 } else { d.kappa };
         v[k] = d.beta_income * (incomes[k] / size).ln() + alpha[k] + push_pull[k] - switching;
+        if lost_job && k == last.index() {
+            v[k] -= d.beta_lost;
+        }
     }
     v
 }
@@ -173,6 +181,29 @@ impl Ranking {
     }
 }
 
+/// Whether a household reviews its livelihood this year (inertia, MODEL.md
+/// §3.2): forced when last year's state was `none`, its job ended early
+/// last year, or it was below the monitoring line last year; otherwise when
+/// its one Uniform(0, 1) draw of the year is below `p_review`. The draw is
+/// made whatever the reason, so that a household's draws do not depend on
+/// its history.
+pub fn reviews(h: &Household, ys: &Year, rng: &mut Stream) -> bool {
+    let draw = rng.uniform();
+    h.state == Livelihood::None || h.lost_job || h.at_risk || draw < ys.decision.p_review
+}
+
+/// This year's choice before market clearing: a household that reviews
+/// takes its first-ranked option; one that does not stays in last year's
+/// state (always open to it: land never changes, and a household that was
+/// `none` reviews). A household without laborers is `none` either way.
+pub fn choose(h: &Household, ranking: &Ranking, reviewed: bool) -> Livelihood {
+    if reviewed || ranking.options().len() <= 1 {
+        ranking.first()
+    } else {
+        h.state
+    }
+}
+
 /// The whole decision: the household's ranking of its open options.
 pub fn decide(
     h: &Household,
@@ -185,7 +216,7 @@ pub fn decide(
         return Ranking::NONE_ONLY;
     }
     let open = open_options(h, m);
-    let v = utilities(h, m, around, h.state, ys, &open);
+    let v = utilities(h, m, around, h.state, h.lost_job, ys, &open);
     // One shock per open option, in livelihood order.
     let mut eps = [0.0; 5];
     for (e, _) in eps.iter_mut().zip(open).filter(|(_, o)| *o) {
@@ -271,8 +302,8 @@ mod tests {
             distance_km: 50.0,
         };
         let all = [true; 5];
-        let stay = utilities(&h, &m, &around, Livelihood::Local, &ys, &all);
-        let moved = utilities(&h, &m, &around, Livelihood::Farm, &ys, &all);
+        let stay = utilities(&h, &m, &around, Livelihood::Local, false, &ys, &all);
+        let moved = utilities(&h, &m, &around, Livelihood::Farm, false, &ys, &all);
         assert!((stay[1] - moved[1] - s.decision.kappa).abs() < 1e-12);
     }
 }

@@ -1,8 +1,12 @@
-//! MODEL.md §3.1: ageing, sickness and medical costs; and the members'
-//! roles (laborers, dependents, elders) that every later rule reads.
+//! MODEL.md §3.1: ageing, deaths, births, sickness and medical costs; and
+//! the members' roles (laborers, dependents, elders) that every later rule
+//! reads.
 
-use super::Household;
-use super::constants::{LAST_WORK_AGE, NON_DEPENDENT_AGES, PENSION_AGE};
+use super::constants::{
+    CHILD_AGE_BELOW, LAST_WORK_AGE, MAX_CHILDREN_FOR_BIRTH, NON_DEPENDENT_AGES, PARENT_AGES,
+    PENSION_AGE,
+};
+use super::{Household, MAX_MEMBERS};
 use crate::params::Year;
 use crate::rng::Stream;
 use rand_distr::Distribution;
@@ -50,6 +54,66 @@ pub fn age_one_year(h: &mut Household) {
     for age in &mut h.ages[..size] {
         *age = age.saturating_add(1);
     }
+}
+
+/// Which members die this year: bit `j` for member `j`, one draw a member
+/// in member order against the Gompertz probability of its age plus
+/// `ageing` (0 when the household has aged this year, 1 to foresee the
+/// deaths of a household that has not aged yet). The draws are a pure
+/// function of the household and its stream, so the engine can count a
+/// village's survivors before the households age and die (MODEL.md §3.2's
+/// `n_v` is over the households alive this year).
+pub fn deaths(h: &Household, ageing: u8, ys: &Year, rng: &mut Stream) -> u8 {
+    if ys.demography.mortality_a <= 0.0 {
+        return 0;
+    }
+    let mut mask = 0u8;
+    for (j, &age) in h.member_ages().iter().enumerate() {
+        if rng.bernoulli(ys.mortality[usize::from(age.saturating_add(ageing))]) {
+            mask |= 1 << j;
+        }
+    }
+    mask
+}
+
+/// Remove the members marked in `mask`; the others keep their order.
+/// Returns whether nobody is left (the household is dissolved).
+pub fn remove_members(h: &mut Household, mask: u8) -> bool {
+    if mask == 0 {
+        return false;
+    }
+    let mut kept = 0;
+    for j in 0..h.size as usize {
+        if mask & (1 << j) == 0 {
+            h.ages[kept] = h.ages[j];
+            kept += 1;
+        }
+    }
+    h.ages[kept..].fill(0);
+    h.size = kept as u8;
+    kept == 0
+}
+
+/// Whether a household may have a birth this year: a member aged 20–34,
+/// fewer than 2 members under 16, and room for one more member.
+pub fn may_have_birth(h: &Household) -> bool {
+    let ages = h.member_ages();
+    ages.len() < MAX_MEMBERS
+        && ages.iter().any(|a| PARENT_AGES.contains(a))
+        && ages.iter().filter(|&&a| a < CHILD_AGE_BELOW).count() < MAX_CHILDREN_FOR_BIRTH
+}
+
+/// A birth with probability `p_birth` to a household that may have one:
+/// the child, aged 0, is appended after the other members. Returns
+/// whether a child was born.
+pub fn birth(h: &mut Household, ys: &Year, rng: &mut Stream) -> bool {
+    if ys.demography.p_birth <= 0.0 || !may_have_birth(h) || !rng.bernoulli(ys.demography.p_birth)
+    {
+        return false;
+    }
+    h.ages[h.size as usize] = 0;
+    h.size += 1;
+    true
 }
 
 /// Sickness this year: returns the sick-member mask and the household's

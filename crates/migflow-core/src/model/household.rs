@@ -84,8 +84,9 @@ impl JobType {
 pub type Jobs = [u8; 3];
 
 /// A household agent (MODEL.md §2). Between steps, `state`, `jobs`,
-/// `placed`, `poor` and `income_pc` describe the last completed year
-/// (before the first step: the initial state, no jobs, not poor).
+/// `placed`, `poor`, `at_risk`, `dibao`, `lost_job` and `income_pc`
+/// describe the last completed year (before the first step: the initial
+/// state, no jobs, not poor, not enrolled, no job lost).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Household {
     /// Household number: its place in the population (the engine sets it).
@@ -121,6 +122,24 @@ pub struct Household {
     pub ever_poor: bool,
     /// Per-capita net income of the last completed year.
     pub income_pc: f64,
+    /// Below the monitoring line in the last completed year (hardship: it
+    /// reviews its livelihood this year, MODEL.md §3.2).
+    pub at_risk: bool,
+    /// Enrolled in the dibao in the last completed year (re-certified, not
+    /// re-drawn, under `dibao_persistent`).
+    pub dibao: bool,
+    /// Its job (outbound or local) ended early in the last completed year
+    /// (`lost_job`, MODEL.md §3.4): it reviews, and is pushed away from
+    /// that livelihood by `beta_lost`.
+    pub lost_job: bool,
+    /// Still in the population: false once its last member has died
+    /// (dissolved, MODEL.md §3.1); it then takes part in nothing.
+    pub alive: bool,
+    /// Survey weight, > 0 (1 for a synthetic household).
+    pub weight: f64,
+    /// The household's own distance to its origin village, km, from a
+    /// population file's `distance_km`; none to use its village's distance.
+    pub distance_km: Option<f64>,
 }
 
 impl Household {
@@ -154,6 +173,12 @@ impl Household {
             poor: false,
             ever_poor: false,
             income_pc: 0.0,
+            at_risk: false,
+            dibao: false,
+            lost_job: false,
+            alive: true,
+            weight: 1.0,
+            distance_km: None,
         }
     }
 

@@ -86,9 +86,13 @@ pub fn crop(land_mu: f64, harvest: f64, ys: &Year) -> f64 {
     crop
 }
 
-/// Farm earnings: crop, other farm income per laborer, less the commute.
+/// Farm earnings: crop, other farm income per laborer (the share
+/// `farm_other_weather_share` of it moved by the harvest factor as the
+/// harvest is), less the commute.
 pub fn farm(h: &Household, laborers: u8, harvest: f64, commute: f64, ys: &Year) -> f64 {
-    crop(h.land_mu, harvest, ys) + f64::from(laborers) * ys.farm_other - commute
+    let phi = ys.economy.farm_other_weather_share;
+    crop(h.land_mu, harvest, ys) + f64::from(laborers) * ys.farm_other * (1.0 - phi + phi * harvest)
+        - commute
 }
 
 /// Mixed earnings: a share of the crop plus seasonal informal work.
@@ -98,11 +102,22 @@ pub fn mixed(h: &Household, laborers: u8, harvest: f64, ys: &Year) -> f64 {
         + f64::from(laborers) * ys.w_informal * (1.0 + e.gamma * h.skill) * e.m_seasonal
 }
 
-/// Dibao: below the line, enrolled with probability `dibao_coverage` (one
-/// draw a year), which lifts per-capita income to the line. Returns the
-/// income after the dibao and whether the household was enrolled.
-pub fn dibao(income_pc: f64, ys: &Year, rng: &mut Stream) -> (f64, bool) {
-    if income_pc < ys.dibao_line && rng.bernoulli(ys.dibao_coverage) {
+/// Dibao: a household below the line is eligible. With
+/// `dibao_persistent`, one enrolled last year is re-certified with
+/// probability `1 − dibao_exit`; any other eligible household is enrolled
+/// with probability `dibao_coverage`. One draw a year decides either case.
+/// Enrolment lifts per-capita income to the line. Returns the income after
+/// the dibao and whether the household is enrolled.
+pub fn dibao(income_pc: f64, enrolled_last_year: bool, ys: &Year, rng: &mut Stream) -> (f64, bool) {
+    if income_pc >= ys.dibao_line {
+        return (income_pc, false);
+    }
+    let p = if ys.dibao_persistent && enrolled_last_year {
+        1.0 - ys.dibao_exit
+    } else {
+        ys.dibao_coverage
+    };
+    if rng.bernoulli(p) {
         (ys.dibao_line, true)
     } else {
         (income_pc, false)
@@ -126,17 +141,17 @@ mod tests {
         let (_, mut ys) = settings(0);
         ys.dibao_coverage = 1.0;
         let mut rng = Stream::new(1, 0, 0, 0, Purpose::Dibao);
-        assert_eq!(dibao(1000.0, &ys, &mut rng), (4800.0, true));
-        assert_eq!(dibao(5000.0, &ys, &mut rng), (5000.0, false));
+        assert_eq!(dibao(1000.0, false, &ys, &mut rng), (4800.0, true));
+        assert_eq!(dibao(5000.0, false, &ys, &mut rng), (5000.0, false));
         ys.dibao_coverage = 0.0;
-        assert_eq!(dibao(1000.0, &ys, &mut rng), (1000.0, false));
+        assert_eq!(dibao(1000.0, false, &ys, &mut rng), (1000.0, false));
     }
 
     #[test]
     fn dibao_coverage_is_a_probability() {
         let (_, ys) = settings(0);
         let enrolled = (0..20_000)
-            .filter(|&i| dibao(100.0, &ys, &mut Stream::new(1, 0, i, 0, Purpose::Dibao)).1)
+            .filter(|&i| dibao(100.0, false, &ys, &mut Stream::new(1, 0, i, 0, Purpose::Dibao)).1)
             .count();
         assert!(
             (enrolled as f64 / 20_000.0 - 0.6).abs() < 0.015,

@@ -37,6 +37,15 @@ pub struct HouseholdYear {
     pub dibao: bool,
     /// Took training this year.
     pub trained: bool,
+    /// Reviewed its livelihood this year (MODEL.md §3.2).
+    pub reviewed: bool,
+    /// Its last member died this year: it is in no output row of this
+    /// year, only in the year's `dissolved` count under `last_state`.
+    pub dissolved: bool,
+    /// Children born this year (0 or 1).
+    pub births: u8,
+    /// Members who died this year.
+    pub deaths: u8,
 }
 
 impl Default for HouseholdYear {
@@ -53,6 +62,10 @@ impl Default for HouseholdYear {
             at_risk: false,
             dibao: false,
             trained: false,
+            reviewed: false,
+            dissolved: false,
+            births: 0,
+            deaths: 0,
         }
     }
 }
@@ -105,8 +118,12 @@ pub fn settle(
         },
     };
     let net = earnings.income + decision::transfers(&y.members, ys) - y.medical_oop;
-    let (income_pc, enrolled) =
-        income::dibao(net / f64::from(h.size), ys, &mut stream(Purpose::Dibao));
+    let (income_pc, enrolled) = income::dibao(
+        net / f64::from(h.size),
+        h.dibao,
+        ys,
+        &mut stream(Purpose::Dibao),
+    );
     let (poor, at_risk) = poverty::classify(income_pc, ys);
 
     let placed = y.placed && state == Livelihood::Outbound;
@@ -119,6 +136,10 @@ pub fn settle(
     h.placed = placed;
     h.local_job_lost = state == Livelihood::Local && earnings.ended_early;
     h.placement_lost = placed && earnings.ended_early;
+    h.lost_job =
+        matches!(state, Livelihood::Outbound | Livelihood::Local) && earnings.ended_early;
+    h.at_risk = at_risk;
+    h.dibao = enrolled;
     h.poor = poor;
     h.ever_poor |= poor;
     h.income_pc = income_pc;

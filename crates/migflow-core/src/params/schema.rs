@@ -22,6 +22,8 @@ pub struct Scenario {
     pub decision: Decision,
     /// Skill learning and training take-up (MODEL.md §3.5).
     pub learning: Learning,
+    /// Deaths and births (MODEL.md §3.1).
+    pub demography: Demography,
     /// The county's policy levers (MODEL.md §4).
     pub levers: Levers,
     /// Surprises: `east_demand` and `drought` (MODEL.md §4).
@@ -36,6 +38,7 @@ impl Default for Scenario {
             economy: Economy::default(),
             decision: Decision::default(),
             learning: Learning::default(),
+            demography: Demography::default(),
             levers: Levers::default(),
             events: vec![Event::EastDemand {
                 year: 2022,
@@ -183,6 +186,9 @@ pub struct PopulationSettings {
     /// Optional CSV of households, relative to the scenario file.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub file: Option<String>,
+    /// Columns of the population file that are read past (a survey's own
+    /// variables); any other column the model does not know is refused.
+    pub ignore_columns: Vec<String>,
 }
 
 impl Default for PopulationSettings {
@@ -214,6 +220,7 @@ impl Default for PopulationSettings {
             distance_min_km: 20.0,
             distance_max_km: 120.0,
             file: None,
+            ignore_columns: Vec::new(),
         }
     }
 }
@@ -277,6 +284,9 @@ pub struct Economy {
     pub informal_jobs_share: f64,
     /// Standard deviation of the yearly per-site harvest factor (mean 1).
     pub harvest_sd: f64,
+    /// Share `φ` of the other farm income that the harvest factor moves:
+    /// `farm_other · (1 − φ + φ · H)` (MODEL.md §3.4).
+    pub farm_other_weather_share: f64,
 }
 
 impl Default for Economy {
@@ -309,6 +319,7 @@ impl Default for Economy {
             line_growth: 0.03,
             informal_jobs_share: 0.15,
             harvest_sd: 0.15,
+            farm_other_weather_share: 0.5,
         }
     }
 }
@@ -343,6 +354,12 @@ pub struct Decision {
     pub beta_attach: f64,
     /// Care for up to two dependents, for local work.
     pub beta_care_local: f64,
+    /// Probability that a household reviews its livelihood in a year when
+    /// nothing forces it to (inertia, MODEL.md §3.2).
+    pub p_review: f64,
+    /// Push away from the livelihood in which the household lost its job
+    /// early last year.
+    pub beta_lost: f64,
 }
 
 impl Default for Decision {
@@ -350,7 +367,7 @@ impl Default for Decision {
         Decision {
             beta_income: 2.0,
             kappa: 1.0,
-            alpha_outbound: 0.0,
+            alpha_outbound: 0.2,
             alpha_local: 0.3,
             alpha_farm: -0.3,
             alpha_mixed: -0.1,
@@ -361,6 +378,32 @@ impl Default for Decision {
             beta_travel: 0.3,
             beta_attach: 1.5,
             beta_care_local: 0.2,
+            p_review: 0.3,
+            beta_lost: 0.5,
+        }
+    }
+}
+
+/// `[demography]`: deaths and births (MODEL.md §3.1).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Demography {
+    /// Gompertz level: a member dies in a year with probability
+    /// `min(1, mortality_a · exp(mortality_b · age))`; 0 for no deaths.
+    pub mortality_a: f64,
+    /// Gompertz slope per year of age.
+    pub mortality_b: f64,
+    /// Probability of a birth in a year to a household with a member aged
+    /// 20–34, fewer than 2 members under 16 and fewer than 8 members.
+    pub p_birth: f64,
+}
+
+impl Default for Demography {
+    fn default() -> Self {
+        Demography {
+            mortality_a: 0.00005,
+            mortality_b: 0.085,
+            p_birth: 0.08,
         }
     }
 }
@@ -553,8 +596,17 @@ lever!(
     SocialProtection, window: Window { enabled: true, start_year: 2021, end_year: 2035 }, {
     /// Per-capita dibao line, 2021 yuan, grown with the lines.
     dibao_line: f64 = 4800.0,
-    /// Probability that a household below the line is enrolled this year.
+    /// Probability that an eligible household not enrolled last year is
+    /// enrolled this year (every eligible household, without
+    /// `dibao_persistent`).
     dibao_coverage: f64 = 0.6,
+    /// Whether an enrolled household that stays eligible is re-certified
+    /// (kept on the rolls with probability `1 − dibao_exit`) rather than
+    /// re-drawn each year.
+    dibao_persistent: bool = true,
+    /// Probability that the yearly review takes an eligible enrolled
+    /// household off the rolls (with `dibao_persistent`).
+    dibao_exit: f64 = 0.2,
     /// Share of medical costs reimbursed.
     reimbursement: f64 = 0.7,
 });

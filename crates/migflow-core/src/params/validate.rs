@@ -287,6 +287,7 @@ pub fn validate(s: &Scenario) -> Result<(), Vec<Problem>> {
         ("p_loss_local", e.p_loss_local),
         ("p_sick", e.p_sick),
         ("informal_jobs_share", e.informal_jobs_share),
+        ("farm_other_weather_share", e.farm_other_weather_share),
     ] {
         c.probability(&format!("economy.{key}"), v);
     }
@@ -334,9 +335,16 @@ pub fn validate(s: &Scenario) -> Result<(), Vec<Problem>> {
         ("beta_travel", d.beta_travel),
         ("beta_attach", d.beta_attach),
         ("beta_care_local", d.beta_care_local),
+        ("beta_lost", d.beta_lost),
     ] {
         c.finite(&format!("decision.{key}"), v);
     }
+    c.probability("decision.p_review", d.p_review);
+
+    let dm = &s.demography;
+    c.non_negative("demography.mortality_a", dm.mortality_a);
+    c.non_negative("demography.mortality_b", dm.mortality_b);
+    c.probability("demography.p_birth", dm.p_birth);
 
     let l = &s.learning;
     c.non_negative("learning.delta_exp", l.delta_exp);
@@ -413,6 +421,7 @@ pub fn validate(s: &Scenario) -> Result<(), Vec<Problem>> {
     c.non_negative("levers.social_protection.dibao_line", sp.dibao_line);
     c.probability("levers.social_protection.dibao_coverage", sp.dibao_coverage);
     c.probability("levers.social_protection.reimbursement", sp.reimbursement);
+    c.probability("levers.social_protection.dibao_exit", sp.dibao_exit);
     c.window("targeting", lv.targeting.window());
 
     for (i, event) in s.events.iter().enumerate() {

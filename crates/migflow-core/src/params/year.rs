@@ -2,7 +2,7 @@
 //! rules read (MODEL.md §1 growth and §4 windows). A lever outside its
 //! window is off: capacities 0, amounts 0, flags off.
 
-use crate::params::{Decision, Economy, Event, Learning, Scenario};
+use crate::params::{Decision, Demography, Economy, Event, Learning, Scenario};
 use crate::stats::lognormal_params;
 use rand_distr::LogNormal;
 
@@ -16,6 +16,12 @@ pub struct Year {
     pub decision: Decision,
     /// Skill learning and training take-up.
     pub learning: Learning,
+    /// Deaths and births.
+    pub demography: Demography,
+    /// Probability that a member of each age (after ageing, 0 to 255)
+    /// dies this year: `min(1, mortality_a · exp(mortality_b · age))`,
+    /// tabulated once a year so that the household pass does no `exp`.
+    pub mortality: Vec<f64>,
     /// Step index, 0-based.
     pub t: u32,
     /// Calendar year.
@@ -56,6 +62,11 @@ pub struct Year {
     pub dibao_line: f64,
     /// Dibao enrolment probability (0 when off).
     pub dibao_coverage: f64,
+    /// Whether enrolled households are re-certified rather than re-drawn.
+    pub dibao_persistent: bool,
+    /// Probability that an eligible enrolled household leaves the rolls
+    /// (with `dibao_persistent`; 0 when off).
+    pub dibao_exit: f64,
     /// Medical reimbursement share (0 when off).
     pub reimbursement: f64,
 
@@ -147,6 +158,8 @@ impl Year {
             economy: e.clone(),
             decision: s.decision.clone(),
             learning: s.learning.clone(),
+            demography: s.demography.clone(),
+            mortality: mortality_table(s.demography.mortality_a, s.demography.mortality_b),
             t,
             year,
             wage_index: g_w,
@@ -166,6 +179,8 @@ impl Year {
             monitoring_line: e.monitoring_line * g_l,
             dibao_line: on(sp_on, sp.dibao_line * g_l),
             dibao_coverage: on(sp_on, sp.dibao_coverage),
+            dibao_persistent: sp_on && sp.dibao_persistent,
+            dibao_exit: on(sp_on, sp.dibao_exit),
             reimbursement: on(sp_on, sp.reimbursement),
             informal_jobs_share: e.informal_jobs_share,
             workshop_jobs_share: on(ws_on, ws.workshop_jobs_share),
@@ -198,6 +213,20 @@ impl Year {
             .map(|(f, _)| f)
             .product()
     }
+}
+
+/// The Gompertz death probability of every age 0 to 255. `mortality_a` 0
+/// means no deaths at any age, also where `exp` overflows (0 · ∞ is NaN).
+pub fn mortality_table(a: f64, b: f64) -> Vec<f64> {
+    (0..=u8::MAX)
+        .map(|age| {
+            if a <= 0.0 {
+                0.0
+            } else {
+                (a * (b * f64::from(age)).exp()).min(1.0)
+            }
+        })
+        .collect()
 }
 
 /// A capacity counted in laborers: `⌊share · laborers₀ + 10⁻⁹⌋` (MODEL.md §3.3).
