@@ -44,6 +44,8 @@ struct Villages {
 /// in nothing from now on.
 fn household_demography(h: &mut Household, y: &mut HouseholdYear, entity: EntityKey, ys: &Year) {
     y.dissolved = false;
+    y.births = 0;
+    y.deaths = 0;
     if !h.alive {
         return;
     }

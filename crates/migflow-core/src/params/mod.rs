@@ -368,6 +368,14 @@ mod tests {
     use super::*;
 
     #[test]
+    fn reference_v1_toml_is_the_version_1_settings() {
+        let text = include_str!("../../../../scenarios/reference_v1.toml");
+        let parsed = parse(text, Path::new("reference_v1.toml")).unwrap();
+        assert_eq!(parsed, Scenario::version_1());
+        assert_ne!(parsed, Scenario::default());
+    }
+
+    #[test]
     fn builtin_toml_equals_default_struct() {
         let parsed = parse(DEFAULT_SCENARIO_TOML, Path::new("t_county.toml")).unwrap();
         assert_eq!(parsed, Scenario::default());

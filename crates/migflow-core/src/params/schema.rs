@@ -48,6 +48,25 @@ impl Default for Scenario {
     }
 }
 
+impl Scenario {
+    /// The default scenario with every change of version 2 turned off
+    /// (`scenarios/reference_v1.toml`): no deaths or births, every
+    /// household reviews every year, no push from a lost job, outbound's
+    /// constant 0, the weather moves only the crop, and the dibao is
+    /// redrawn each year. It gives version 1's results.
+    pub fn version_1() -> Scenario {
+        let mut s = Scenario::default();
+        s.demography.mortality_a = 0.0;
+        s.demography.p_birth = 0.0;
+        s.decision.p_review = 1.0;
+        s.decision.beta_lost = 0.0;
+        s.decision.alpha_outbound = 0.0;
+        s.economy.farm_other_weather_share = 0.0;
+        s.levers.social_protection.dibao_persistent = false;
+        s
+    }
+}
+
 /// `[run]`: the simulated years, the seed and the number of replicates.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]

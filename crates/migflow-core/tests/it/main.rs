@@ -5,3 +5,4 @@ mod engine;
 mod levers;
 mod properties;
 mod util;
+mod version2;

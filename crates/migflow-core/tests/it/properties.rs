@@ -149,8 +149,9 @@ fn set_window(s: &mut Scenario, which: usize, enabled: bool, start: i32, end: i3
 proptest! {
     #![proptest_config(config())]
 
-    /// Households are conserved, flows close, shares lie in [0, 1] and
-    /// incomes are finite.
+    /// Households are conserved (alive this year + dissolved this year =
+    /// alive last year), flows close over the households alive this year,
+    /// shares lie in [0, 1] and incomes are finite.
     #[test]
     fn records_are_consistent(p in params()) {
         let s = valid_scenario(&p)?;
@@ -166,23 +167,26 @@ proptest! {
         for h in &initial {
             last[h.state.index()] += 1;
         }
+        let mut alive = n;
 
         for (t, r) in records.iter().enumerate() {
             let year = r.year;
             prop_assert_eq!(year, s.run.start_year + t as i32, "calendar year of step {}", t);
             let all = r.groups[ALL_GROUP];
-            prop_assert_eq!(all.households, n, "households in year {}", year);
+            prop_assert_eq!(all.households + all.dissolved, alive,
+                "households alive and dissolved in year {}", year);
+            alive = all.households;
             let by_state: Vec<u64> = (0..5).map(|k| r.groups[k].households).collect();
-            prop_assert_eq!(by_state.iter().sum::<u64>(), n,
-                "livelihood counts {:?} in year {} do not sum to {}", by_state, year, n);
+            prop_assert_eq!(by_state.iter().sum::<u64>(), all.households,
+                "livelihood counts {:?} in year {} do not sum to {}", by_state, year, all.households);
             let flow_total: u64 = r.flows.iter().flatten().sum();
-            prop_assert_eq!(flow_total, n, "flow total in year {}", year);
+            prop_assert_eq!(flow_total, all.households, "flow total in year {}", year);
             for k in 0..5 {
                 let name = Livelihood::ALL[k].name();
-                let row: u64 = r.flows[k].iter().sum();
+                let row: u64 = r.flows[k].iter().sum::<u64>() + r.groups[k].dissolved;
                 let col: u64 = r.flows.iter().map(|row| row[k]).sum();
                 prop_assert_eq!(row, last[k],
-                    "year {}: flows out of {} = {}, but last year's count was {}", year, name, row, last[k]);
+                    "year {}: flows out of {} + dissolved = {}, but last year's count was {}", year, name, row, last[k]);
                 prop_assert_eq!(col, by_state[k],
                     "year {}: flows into {} = {}, but this year's count is {}", year, name, col, by_state[k]);
             }
@@ -194,6 +198,8 @@ proptest! {
                 for (metric, v) in [
                     ("poor_share", st.poor_share),
                     ("at_risk_share", st.at_risk_share),
+                    ("dibao_share", st.dibao_share),
+                    ("stayed_share", st.stayed_share),
                     ("return_rate", st.return_rate),
                     ("ever_poor_share", st.ever_poor_share),
                 ] {
@@ -204,7 +210,12 @@ proptest! {
                     "year {} group {}: mean income present iff non-empty", year, name);
                 prop_assert_eq!(st.median_income_pc.is_some(), st.households > 0,
                     "year {} group {}: median income present iff non-empty", year, name);
-                for (metric, v) in [("mean_income_pc", st.mean_income_pc), ("median_income_pc", st.median_income_pc)] {
+                prop_assert!(st.laborers >= st.with_labor, "year {} group {}: laborers < with_labor", year, name);
+                for (metric, v) in [
+                    ("mean_income_pc", st.mean_income_pc),
+                    ("median_income_pc", st.median_income_pc),
+                    ("mean_income_pp", st.mean_income_pp),
+                ] {
                     prop_assert!(v.is_none_or(f64::is_finite),
                         "year {} group {}: {} = {:?} not finite", year, name, metric, v);
                 }
@@ -222,16 +233,22 @@ proptest! {
     fn ever_poor_is_sticky(p in params()) {
         let s = valid_scenario(&p)?;
         let years = util::engine_years(&s, p.seed, 0, p.years, |engine, record| {
-            let flags: Vec<(bool, bool)> = engine.by_id().map(|(h, _)| (h.poor, h.ever_poor)).collect();
-            (record.year, flags)
+            // Indexed by household id; a dissolved household is absent.
+            let mut flags: Vec<Option<(bool, bool)>> = vec![None; p.households as usize];
+            for (h, _) in engine.by_id() {
+                flags[h.id as usize] = Some((h.poor, h.ever_poor));
+            }
+            (record.year, record.groups[ALL_GROUP].households, flags)
         });
-        let mut before: Option<&Vec<(bool, bool)>> = None;
-        for (year, flags) in &years {
-            prop_assert_eq!(flags.len() as u64, p.households, "households in engine, year {}", year);
-            for (id, &(poor, ever)) in flags.iter().enumerate() {
+        let mut before: Option<&Vec<Option<(bool, bool)>>> = None;
+        for (year, alive, flags) in &years {
+            prop_assert_eq!(flags.iter().flatten().count() as u64, *alive, "households in engine, year {}", year);
+            for (id, flag) in flags.iter().enumerate() {
+                let Some((poor, ever)) = *flag else { continue };
                 prop_assert!(!poor || ever, "year {}: household {} poor but not ever_poor", year, id);
                 if let Some(prev) = before {
-                    prop_assert!(!prev[id].1 || ever,
+                    prop_assert!(prev[id].is_some(), "year {}: household {} came back after it was dissolved", year, id);
+                    prop_assert!(!prev[id].is_some_and(|p| p.1) || ever,
                         "year {}: household {} ever_poor went from true to false", year, id);
                 }
             }
