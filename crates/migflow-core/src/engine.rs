@@ -548,7 +548,10 @@ impl<'s> Engine<'s> {
     /// household alive this year in the row of its state, each household
     /// dissolved this year in the `dissolved` of last year's state.
     pub fn aggregate(&mut self, ys: &Year) -> YearRecord {
-        self.aggregate_groups(ys.year, None)
+        let mut buffer = std::mem::take(&mut self.median_buffer);
+        let record = self.aggregate_groups(ys.year, None, &mut buffer);
+        self.median_buffer = buffer;
+        record
     }
 
     /// The year's aggregates with the households grouped by `groups`
@@ -559,11 +562,19 @@ impl<'s> Engine<'s> {
     /// households alive this year, whatever their state now, and its
     /// `dissolved` the group's households dissolved this year.
     ///
+    /// `buffer` is scratch space for the medians, kept by the caller so
+    /// that a year's cohorts reuse it.
+    ///
     /// # Panics
     /// If `groups` does not have one entry a household.
-    pub fn cohort_record(&mut self, year: i32, groups: &[u8]) -> YearRecord {
+    pub fn cohort_record(
+        &self,
+        year: i32,
+        groups: &[u8],
+        buffer: &mut Vec<WeightedIncome>,
+    ) -> YearRecord {
         assert_eq!(groups.len(), self.households.len(), "one group a household");
-        self.aggregate_groups(year, Some(groups))
+        self.aggregate_groups(year, Some(groups), buffer)
     }
 
     /// The metrics of each site's households by state, in site order (the
@@ -594,7 +605,12 @@ impl<'s> Engine<'s> {
             .collect()
     }
 
-    fn aggregate_groups(&mut self, year: i32, groups: Option<&[u8]>) -> YearRecord {
+    fn aggregate_groups(
+        &self,
+        year: i32,
+        groups: Option<&[u8]>,
+        buffer: &mut Vec<WeightedIncome>,
+    ) -> YearRecord {
         let group_chunks = |i: usize| groups.map(|g| &g[i * CHUNK..((i + 1) * CHUNK).min(g.len())]);
         let tallies: Vec<Tally> = self
             .households
@@ -619,11 +635,10 @@ impl<'s> Engine<'s> {
         // counts): each group's median is a selection in its own range,
         // and the median of all one over the whole buffer.
         let counts = total.households_by_group();
-        let buffer = &mut self.median_buffer;
         buffer.clear();
         buffer.resize(counts[ALL_GROUP] as usize, WeightedIncome::default());
         let mut group_slices: Vec<&mut [WeightedIncome]> = Vec::with_capacity(5);
-        let mut rest: &mut [WeightedIncome] = buffer;
+        let mut rest: &mut [WeightedIncome] = buffer.as_mut_slice();
         for &count in &counts[..5] {
             let (group, tail) = std::mem::take(&mut rest).split_at_mut(count as usize);
             group_slices.push(group);
@@ -659,7 +674,7 @@ impl<'s> Engine<'s> {
         let mut medians = [None; GROUPS];
         {
             let mut slices: Vec<(&mut [WeightedIncome], bool)> = Vec::with_capacity(5);
-            let mut rest: &mut [WeightedIncome] = buffer;
+            let mut rest: &mut [WeightedIncome] = buffer.as_mut_slice();
             for (k, &count) in counts[..5].iter().enumerate() {
                 let (group, tail) = std::mem::take(&mut rest).split_at_mut(count as usize);
                 slices.push((group, total.unit_weights(k)));

@@ -57,6 +57,7 @@
     warn(clippy::unwrap_used, clippy::expect_used, clippy::panic)
 )]
 
+pub mod cohorts;
 pub mod engine;
 pub mod error;
 pub mod metrics;

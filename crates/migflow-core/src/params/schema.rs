@@ -67,6 +67,23 @@ impl Scenario {
     }
 }
 
+impl Levers {
+    /// Every lever's name (its TOML table under `[levers]`) and year
+    /// window, in table order.
+    pub fn windows(&self) -> [(&'static str, Window); 8] {
+        [
+            ("labor_cooperation", self.labor_cooperation.window()),
+            ("industrial_cooperation", self.industrial_cooperation.window()),
+            ("workshops", self.workshops.window()),
+            ("agricultural_support", self.agricultural_support.window()),
+            ("training", self.training.window()),
+            ("asset_income", self.asset_income.window()),
+            ("social_protection", self.social_protection.window()),
+            ("targeting", self.targeting.window()),
+        ]
+    }
+}
+
 /// `[run]`: the simulated years, the seed and the number of replicates.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]

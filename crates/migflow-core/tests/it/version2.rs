@@ -346,3 +346,67 @@ fn weather_moves_the_stated_share_of_the_other_farm_income() {
         - crop_fall;
     assert!(v1_fall.abs() < 1e-6, "version 1: only the crop falls");
 }
+
+// --- cohorts ------------------------------------------------------------------
+
+/// A cohort's rows follow its households wherever they go: the initial
+/// cohort's `all` is the whole population (nobody is born into a new
+/// household), each cohort row counts exactly the households of that
+/// initial state still alive, and the 2025 cohorts start in 2026.
+#[test]
+fn cohorts_follow_their_households_wherever_they_go() {
+    use migflow_core::cohorts::{CohortTracker, default_cohort_years};
+    use migflow_core::record::ALL_GROUP;
+    let s = util::small_scenario(2000);
+    let years = default_cohort_years(&s);
+    assert_eq!(years, [2020, 2025]);
+    let mut tracker = CohortTracker::new(&years, s.run.start_year);
+    let params = util::params(&s);
+    let households = migflow_core::population::synthetic(&params, 4, 0);
+    let initial: Vec<Livelihood> = households.iter().map(|h| h.state).collect();
+    let mut local_2025 = Vec::new();
+    let mut engine = Engine::new(&params, households, 4, 0);
+    for _ in 0..s.run.years {
+        let rec = engine.step();
+        tracker.observe(&engine, &rec);
+        let rows: Vec<_> = tracker
+            .rows()
+            .iter()
+            .filter(|r| r.record.year == rec.year)
+            .collect();
+        let initial_row = rows.iter().find(|r| r.cohort_year == 2020).unwrap();
+        assert_eq!(
+            initial_row.record.groups[ALL_GROUP], rec.groups[ALL_GROUP],
+            "{}",
+            rec.year
+        );
+        for k in Livelihood::ALL {
+            let alive = engine
+                .by_id()
+                .filter(|(h, _)| initial[h.id as usize] == k)
+                .count() as u64;
+            assert_eq!(initial_row.record.groups[k.index()].households, alive);
+        }
+        let later = rows.iter().find(|r| r.cohort_year == 2025);
+        assert_eq!(later.is_some(), rec.year > 2025, "{}", rec.year);
+        if let Some(row) = later {
+            let alive = engine
+                .by_id()
+                .filter(|(h, _)| local_2025.contains(&h.id))
+                .count() as u64;
+            let row = &row.record.groups[Livelihood::Local.index()];
+            assert_eq!(row.households, alive);
+            assert!(row.stayed_share.is_some());
+        }
+        if rec.year == 2025 {
+            local_2025 = engine
+                .by_id()
+                .filter(|(h, _)| h.state == Livelihood::Local)
+                .map(|(h, _)| h.id)
+                .collect();
+            assert!(local_2025.len() > 100);
+        }
+    }
+    // 15 years of the initial cohort, 10 of the 2025 cohort.
+    assert_eq!(tracker.rows().len(), 15 + 10);
+}
