@@ -326,6 +326,16 @@ pub struct RunArgs {
     /// Also write households.csv, the household × year panel.
     #[arg(long)]
     pub households_out: bool,
+    /// The cohort years of cohorts.csv, comma-separated (e.g.
+    /// `2020,2023`): the households grouped by their state in each year,
+    /// followed through every later year. The year before the first
+    /// simulated year is the initial state. Default: the initial state and
+    /// the last year of the time-limited levers (2025 in the default).
+    #[arg(long, value_delimiter = ',', num_args = 1..)]
+    pub cohort_years: Option<Vec<i32>>,
+    /// Also write sites.csv: the metrics per site, year and livelihood.
+    #[arg(long)]
+    pub by_site: bool,
     /// Write into an output directory that holds files migflow did not
     /// write (they are kept as they are). Without it such a directory is
     /// refused, naming what is there. An earlier run's files in the

@@ -3,6 +3,7 @@
 //! the set of an earlier run in the directory whole; see
 //! [`OutputDir::create_set`]), and the manifest.
 
+use migflow_core::cohorts::{CohortTracker, CohortYear};
 use migflow_core::engine::Engine;
 use migflow_core::params::{self, Params, Scenario};
 use migflow_core::record::YearRecord;
@@ -12,6 +13,7 @@ use migflow_io::error::{Error, Result};
 use migflow_io::{self, Manifest, OutputDir, manifest::FileEntry, sha256_hex};
 use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::Instant;
 
 /// What to run and where to write it.
@@ -29,6 +31,12 @@ pub struct RunOptions {
     pub out: PathBuf,
     /// Also write the household × year panel.
     pub households_out: bool,
+    /// The cohort years of `cohorts.csv` (`start_year − 1` for the initial
+    /// state); none for the default ones
+    /// ([`migflow_core::cohorts::default_cohort_years`]).
+    pub cohort_years: Option<Vec<i32>>,
+    /// Also write `sites.csv`, the metrics per site.
+    pub by_site: bool,
     /// The command line, for the manifest.
     pub command: Vec<String>,
     /// Write into `out` although it holds files migflow did not write
@@ -43,13 +51,56 @@ pub struct RunOptions {
 }
 
 /// The files a run writes besides `manifest.json` (`summary.csv` with two
-/// replicates or more, `households.csv` when asked for).
-pub const RUN_FILES: [&str; 4] = [
+/// replicates or more, `households.csv` and `sites.csv` when asked for).
+pub const RUN_FILES: [&str; 6] = [
     "trajectories.csv",
     "flows.csv",
     "summary.csv",
+    "cohorts.csv",
+    "sites.csv",
     "households.csv",
 ];
+
+/// The cohort years a run follows: those asked for, checked against the
+/// run's years, or the scenario's defaults.
+pub fn cohort_years(opts: &RunOptions) -> Result<Vec<i32>> {
+    let s = opts.loaded.scenario();
+    let Some(years) = &opts.cohort_years else {
+        return Ok(migflow_core::cohorts::default_cohort_years(s));
+    };
+    let range = migflow_core::cohorts::cohort_year_range(s);
+    if let Some(bad) = years.iter().find(|y| !range.contains(y)) {
+        return Err(Error::Input {
+            path: opts.loaded.source_name().to_path_buf(),
+            message: format!(
+                "--cohort-years: {bad} is not a cohort year of this run: expected a year from {} (the initial state) to {} (a cohort needs a later year; the run simulates {} to {})",
+                range.start(),
+                range.end(),
+                s.run.start_year,
+                s.run.start_year + s.run.years as i32 - 1
+            ),
+        });
+    }
+    Ok(years.clone())
+}
+
+/// What a replicate's observer keeps besides its panel: its cohorts and,
+/// with `--by-site`, its sites' records year by year.
+struct Followed<'a> {
+    panel: PanelObserver<'a>,
+    cohorts: CohortTracker,
+    sites: Option<Vec<Vec<YearRecord>>>,
+}
+
+impl YearObserver for Followed<'_> {
+    fn on_year(&mut self, engine: &Engine, record: &YearRecord) {
+        self.panel.on_year(engine, record);
+        self.cohorts.observe(engine, record);
+        if let Some(sites) = &mut self.sites {
+            sites.push(engine.site_records(record.year));
+        }
+    }
+}
 
 /// What a run produced.
 #[derive(Debug)]
@@ -143,6 +194,8 @@ pub fn run_to_dir(opts: &RunOptions, progress: &(dyn Fn() + Sync)) -> Result<Run
         .collect(),
         names: RUN_FILES.iter().map(|n| n.to_string()).collect(),
     };
+    let cohort_years = cohort_years(opts)?;
+    let start_year = opts.loaded.scenario().run.start_year;
     let mut dir = OutputDir::create_set(&opts.out, &set)?;
     let households = source.households(&opts.loaded);
     let threads = migflow_io::resources::worker_threads(opts.threads);
@@ -164,18 +217,25 @@ pub fn run_to_dir(opts: &RunOptions, progress: &(dyn Fn() + Sync)) -> Result<Run
         .collect();
     let _cleanup = ScratchFiles(panel_parts.clone());
     let results = pool.install(|| {
-        run_replicates(&opts.loaded, &source, opts.seed, opts.replicates, |r| {
-            PanelObserver::new(
+        run_replicates(&opts.loaded, &source, opts.seed, opts.replicates, |r| Followed {
+            cohorts: CohortTracker::new(&cohort_years, start_year),
+            sites: opts.by_site.then(Vec::new),
+            panel: PanelObserver::new(
                 opts.households_out.then(|| panel_parts[r as usize].clone()),
                 r,
+                source.survey_ids().cloned(),
                 progress,
-            )
+            ),
         })
     });
     let mut records = Vec::with_capacity(results.len());
+    let mut cohorts: Vec<Vec<CohortYear>> = Vec::with_capacity(results.len());
+    let mut sites = Vec::with_capacity(results.len());
     for (rec, observer) in results {
-        observer.finish()?;
+        observer.panel.finish()?;
         records.push(rec);
+        cohorts.push(observer.cohorts.into_rows());
+        sites.extend(observer.sites);
     }
 
     let mut files = Vec::new();
@@ -199,6 +259,14 @@ pub fn run_to_dir(opts: &RunOptions, progress: &(dyn Fn() + Sync)) -> Result<Run
         buf.clear();
         migflow_io::write_summary(&mut buf, &opts.out.join("summary.csv"), &records)?;
         stage_bytes(&mut dir, "summary.csv", &buf)?;
+    }
+    buf.clear();
+    migflow_io::cohorts::write_cohorts(&mut buf, &opts.out.join("cohorts.csv"), &cohorts)?;
+    stage_bytes(&mut dir, "cohorts.csv", &buf)?;
+    if opts.by_site {
+        buf.clear();
+        migflow_io::cohorts::write_sites(&mut buf, &opts.out.join("sites.csv"), &sites)?;
+        stage_bytes(&mut dir, "sites.csv", &buf)?;
     }
     if opts.households_out {
         let entry = concatenate_panel(&mut dir, &panel_parts)?;
@@ -238,6 +306,7 @@ pub fn run_to_dir(opts: &RunOptions, progress: &(dyn Fn() + Sync)) -> Result<Run
         wall_seconds,
         household_years_per_second: household_years / wall_seconds.max(1e-9),
         files,
+        cohort_years: cohort_years.clone(),
     };
     let json = serde_json::to_vec_pretty(&manifest).map_err(|e| Error::Input {
         path: opts.out.join("manifest.json"),
@@ -271,11 +340,19 @@ struct PanelObserver<'a> {
     writer: Option<(csv::Writer<std::fs::File>, PathBuf)>,
     error: Option<Error>,
     replicate: u32,
+    /// The population file's ids, by household number (the panel's
+    /// `survey_id`); none for a file without `id` or a synthetic population.
+    survey_ids: Option<Arc<[String]>>,
     progress: &'a (dyn Fn() + Sync),
 }
 
 impl<'a> PanelObserver<'a> {
-    fn new(path: Option<PathBuf>, replicate: u32, progress: &'a (dyn Fn() + Sync)) -> Self {
+    fn new(
+        path: Option<PathBuf>,
+        replicate: u32,
+        survey_ids: Option<Arc<[String]>>,
+        progress: &'a (dyn Fn() + Sync),
+    ) -> Self {
         let mut error = None;
         let writer = path.and_then(|p| match std::fs::File::create(&p) {
             Ok(f) => Some((
@@ -291,6 +368,7 @@ impl<'a> PanelObserver<'a> {
             writer,
             error,
             replicate,
+            survey_ids,
             progress,
         }
     }
@@ -316,8 +394,15 @@ impl YearObserver for PanelObserver<'_> {
             return;
         }
         for (h, y) in engine.by_id() {
-            if let Err(e) = w.write_record(migflow_io::panel_row(self.replicate, record.year, h, y))
-            {
+            // By the household's own number: the engine may leave some
+            // households (dissolved ones) out of `by_id`.
+            let survey_id = self
+                .survey_ids
+                .as_deref()
+                .and_then(|ids| ids.get(h.id as usize))
+                .map(String::as_str);
+            let row = migflow_io::panel_row(self.replicate, record.year, h, y, survey_id);
+            if let Err(e) = w.write_record(row) {
                 self.error = Some(Error::Write {
                     path: path.clone(),
                     source: std::io::Error::other(e.to_string()),

@@ -20,6 +20,7 @@
 )]
 
 pub mod atomic;
+pub mod cohorts;
 pub mod csvread;
 pub mod error;
 pub mod files;

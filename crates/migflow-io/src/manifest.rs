@@ -73,6 +73,10 @@ pub struct Manifest {
     pub household_years_per_second: f64,
     /// The output files and their checksums.
     pub files: Vec<FileEntry>,
+    /// The cohort years `cohorts.csv` follows (`start_year − 1` for the
+    /// initial state), so that a rerun from this manifest follows the same.
+    #[serde(default)]
+    pub cohort_years: Vec<i32>,
 }
 
 /// The name of a results directory's manifest.

@@ -157,26 +157,34 @@ pub fn check_sweep(s: &SweepResults) -> Result<()> {
 }
 
 /// Check the counts of a run's manifest that a report states (households,
-/// seed) against `trajectories.csv` and the resolved scenario it records.
+/// seed) against `trajectories.csv` (the first year's households alive and
+/// dissolved) and the resolved scenario it records.
 pub fn check_run(r: &RunResults) -> Result<()> {
     let m = &r.manifest;
     let dir = r.dir.as_path();
+    // The first year's households are those alive at its end: the
+    // manifest's households less those dissolved in that year (births
+    // add members, never households; MODEL.md §3.1).
     if let Some(h) = metric_index("households") {
+        let d = metric_index("dissolved");
         for (rep, years) in r.trajectories.iter().enumerate() {
             let Some(first) = years.first() else { continue };
             let Some(n) = first[ALL_GROUP][h] else {
                 continue;
             };
-            if n != m.households as f64 {
-                return Err(mismatch(
-                    dir,
-                    "households",
-                    m.households,
-                    format!(
-                        "trajectories.csv has {n} households in replicate {rep}, year {}",
-                        r.years[0]
-                    ),
-                ));
+            let dissolved = d.and_then(|d| first[ALL_GROUP][d]).unwrap_or(0.0);
+            if n + dissolved != m.households as f64 {
+                let mut found = format!(
+                    "trajectories.csv has {} households in replicate {rep}, year {}",
+                    n + dissolved,
+                    r.years[0]
+                );
+                if dissolved > 0.0 {
+                    found.push_str(&format!(
+                        " ({n} alive at its end and {dissolved} dissolved)"
+                    ));
+                }
+                return Err(mismatch(dir, "households", m.households, found));
             }
         }
     }

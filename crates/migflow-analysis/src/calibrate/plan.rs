@@ -239,10 +239,15 @@ fn metric_range(kind: MetricKind) -> (Option<f64>, Option<f64>) {
     match kind {
         MetricKind::EmploymentRate | MetricKind::Share => (Some(0.0), Some(1.0)),
         MetricKind::Column(m) => match SUMMARY_METRICS[m] {
-            "households" | "persons" | "with_labor" | "returned" => (Some(0.0), None),
-            "poor_share" | "at_risk_share" | "return_rate" | "ever_poor_share" => {
-                (Some(0.0), Some(1.0))
-            }
+            "households"
+            | "persons"
+            | "with_labor"
+            | "laborers"
+            | "weighted_households"
+            | "returned"
+            | "dissolved" => (Some(0.0), None),
+            "poor_share" | "at_risk_share" | "dibao_share" | "stayed_share" | "return_rate"
+            | "ever_poor_share" => (Some(0.0), Some(1.0)),
             _ => (None, None),
         },
     }
@@ -787,6 +792,43 @@ mod tests {
                 .unwrap()
                 .contains("outside [0, 1]")
         );
+    }
+
+    #[test]
+    fn version_2_metrics_are_targets_with_their_ranges() {
+        // Per-person income and persistence, as the shipped calibration
+        // targets them, load without a warning.
+        for (metric, value) in [("mean_income_pp", "13615.0"), ("stayed_share", "0.85")] {
+            let p = plan(
+                &OK.replace("employment_rate", metric)
+                    .replace("value = 0.93", &format!("value = {value}")),
+            )
+            .unwrap();
+            assert!(p.targets[0].range_warning.is_none(), "{metric}");
+        }
+        // Shares of households lie in [0, 1], counts are 0 or more.
+        for (metric, value, range) in [
+            ("stayed_share", "1.2", "outside [0, 1]"),
+            ("dibao_share", "-0.1", "outside [0, 1]"),
+            ("laborers", "-1.0", "outside 0 or more"),
+            ("weighted_households", "-1.0", "outside 0 or more"),
+            ("dissolved", "-1.0", "outside 0 or more"),
+        ] {
+            let p = plan(
+                &OK.replace("employment_rate", metric)
+                    .replace("value = 0.93", &format!("value = {value}")),
+            )
+            .unwrap();
+            let warning = p.targets[0].range_warning.as_deref().unwrap_or("");
+            assert!(warning.contains(range), "{metric}: {warning:?}");
+        }
+        // Per-person income has no bound (a household's income can be negative).
+        let p = plan(
+            &OK.replace("employment_rate", "mean_income_pp")
+                .replace("value = 0.93", "value = -500.0"),
+        )
+        .unwrap();
+        assert!(p.targets[0].range_warning.is_none());
     }
 
     #[test]

@@ -21,18 +21,27 @@ pub fn run(args: RunArgs) -> Result<()> {
         );
     }
     let years = u64::from(loaded.scenario().run.years);
-    // A rerun from a manifest repeats the run exactly: the household panel
-    // too, when the run wrote one (its manifest lists households.csv).
-    let households_out = args.households_out
-        || match args.scenario.as_deref() {
-            Some(path) if path.extension().is_some_and(|e| e == "json") => {
-                migflow_io::manifest::read_manifest(path)?
-                    .files
-                    .iter()
-                    .any(|f| f.name == "households.csv")
-            }
-            _ => false,
-        };
+    // A rerun from a manifest repeats the run exactly: the household panel,
+    // the sites and the cohorts too, when the run wrote them.
+    let repeated = match args.scenario.as_deref() {
+        Some(path) if path.extension().is_some_and(|e| e == "json") => {
+            Some(migflow_io::manifest::read_manifest(path)?)
+        }
+        _ => None,
+    };
+    let wrote = |name: &str| {
+        repeated
+            .as_ref()
+            .is_some_and(|m| m.files.iter().any(|f| f.name == name))
+    };
+    let households_out = args.households_out || wrote("households.csv");
+    let by_site = args.by_site || wrote("sites.csv");
+    let cohort_years = args.cohort_years.clone().or_else(|| {
+        repeated
+            .as_ref()
+            .filter(|m| !m.cohort_years.is_empty())
+            .map(|m| m.cohort_years.clone())
+    });
     let opts = RunOptions {
         loaded,
         seed,
@@ -40,6 +49,8 @@ pub fn run(args: RunArgs) -> Result<()> {
         threads: threads(args.threads),
         out: args.out.clone(),
         households_out,
+        cohort_years,
+        by_site,
         command: std::env::args().collect(),
         force: args.force,
         population_sha256,

@@ -10,6 +10,7 @@ mod lock;
 mod manifests_checked;
 mod misleading;
 mod output_paths;
+mod population_columns;
 mod report;
 mod results_set;
 mod sensitivity;

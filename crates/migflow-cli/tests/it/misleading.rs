@@ -33,7 +33,7 @@ fn formula_sweep(tmp: &Path) -> PathBuf {
     write(
         tmp,
         "base.toml",
-        "[run]\nyears = 2\n[population]\nfile = \"pop.csv\"\n",
+        "[run]\nyears = 2\n[population]\nfile = \"pop.csv\"\nignore_columns = [\"township\"]\n",
     );
     let levels: Vec<String> = FORMULA_LEVELS
         .iter()
@@ -120,7 +120,7 @@ fn the_report_of_a_csv_population_run_states_the_files_shares_at_the_start() {
     let scenario = write(
         tmp.path(),
         "s.toml",
-        "[run]\nyears = 2\n[population]\nfile = \"pop.csv\"\n",
+        "[run]\nyears = 2\n[population]\nfile = \"pop.csv\"\nignore_columns = [\"township\"]\n",
     );
     let out = tmp.path().join("run");
     succeeds(
