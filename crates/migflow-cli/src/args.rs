@@ -103,8 +103,8 @@ Charts the files do not allow (e.g. income distributions without
 households.csv, from `migflow run --households-out`) are skipped with a note.
 Exit codes: 0 written; 2 missing or malformed results.")]
     Plot(PlotArgs),
-    /// Compare two runs (policy − base, paired by replicate): charts and
-    /// differences.csv with 95% CIs.
+    /// Compare two runs (policy − base, paired by replicate): charts,
+    /// differences.csv and cohort_differences.csv with 95% CIs.
     #[command(after_help = "Examples:
   migflow run --replicates 8 --quiet --out results/base
   migflow run scenarios/workshops_expanded.toml --replicates 8 --quiet --out results/workshops
@@ -112,6 +112,11 @@ Exit codes: 0 written; 2 missing or malformed results.")]
 
 The runs must have the same replicates and years; use the same seed so that
 replicate r of both shares its random streams (paired differences).
+differences.csv has the differences by year and livelihood;
+cohort_differences.csv the same metrics by cohort year, cohort and year
+(cohorts.csv), for the cohort years both runs follow. It is always written:
+when the runs follow no cohort year in common (or one has no cohorts.csv,
+from migflow before version 2) it holds the header alone, and a note says so.
 Exit codes: 0 written; 2 missing, malformed or incomparable results.")]
     Compare(CompareArgs),
     /// Write one self-contained HTML report (inline SVG and CSS, no network,
@@ -218,7 +223,8 @@ pub struct CompareArgs {
     pub base: PathBuf,
     /// Results directory of the policy run.
     pub policy: PathBuf,
-    /// Output directory for the charts and differences.csv.
+    /// Output directory for the charts, differences.csv and
+    /// cohort_differences.csv.
     #[arg(long, short)]
     pub out: PathBuf,
     /// Also write each chart as PNG.

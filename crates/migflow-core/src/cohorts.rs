@@ -8,9 +8,10 @@
 //! first simulated year (`start_year − 1`: the state at relocation, "last
 //! year's state" of the first step).
 
-use crate::engine::{Engine, NO_GROUP};
+use crate::engine::Engine;
 use crate::params::Scenario;
-use crate::record::{WeightedIncome, YearRecord};
+use crate::record::YearRecord;
+use crate::run::YearObserver;
 
 /// One year's metrics of one cohort year's cohorts.
 #[derive(Debug, Clone, PartialEq)]
@@ -50,76 +51,21 @@ pub fn cohort_year_range(s: &Scenario) -> std::ops::RangeInclusive<i32> {
     (first - 1)..=(first + s.run.years as i32 - 2)
 }
 
-/// Follows a replicate's cohorts year by year: give it every year's engine
-/// after the step ([`CohortTracker::observe`]); it keeps each cohort's
-/// metrics of every later year.
+/// Follows a replicate's cohorts: as a [`YearObserver`] it asks the engine
+/// to follow the cohort years ([`Engine::follow_cohorts`]) and keeps each
+/// year's cohort records.
 #[derive(Debug, Clone)]
 pub struct CohortTracker {
-    /// Cohort years, ascending, with each cohort's groups (one entry a
-    /// household, in engine order) once the year has been seen.
-    cohorts: Vec<(i32, Option<Vec<u8>>)>,
-    start_year: i32,
-    buffer: Vec<WeightedIncome>,
+    years: Vec<i32>,
     rows: Vec<CohortYear>,
 }
 
 impl CohortTracker {
-    /// Track the cohorts of `cohort_years` (duplicates are dropped) of a run
-    /// starting in `start_year`.
-    pub fn new(cohort_years: &[i32], start_year: i32) -> CohortTracker {
-        let mut years = cohort_years.to_vec();
-        years.sort_unstable();
-        years.dedup();
+    /// Track the cohorts of `cohort_years` (duplicates are dropped).
+    pub fn new(cohort_years: &[i32]) -> CohortTracker {
         CohortTracker {
-            cohorts: years.into_iter().map(|y| (y, None)).collect(),
-            start_year,
-            buffer: Vec::new(),
+            years: cohort_years.to_vec(),
             rows: Vec::new(),
-        }
-    }
-
-    /// Observe the year just stepped: the metrics of every cohort formed
-    /// before it, then form the cohorts of this year.
-    pub fn observe(&mut self, engine: &Engine, record: &YearRecord) {
-        let year = record.year;
-        if year == self.start_year {
-            // The initial state is last year's state of the first step,
-            // for every household (all were alive at relocation).
-            let initial: Vec<u8> = engine
-                .household_years()
-                .iter()
-                .map(|y| y.last_state.index() as u8)
-                .collect();
-            for (c, groups) in &mut self.cohorts {
-                if *c == year - 1 {
-                    *groups = Some(initial.clone());
-                }
-            }
-        }
-        for (c, groups) in &self.cohorts {
-            if let Some(groups) = groups.as_deref().filter(|_| *c < year) {
-                self.rows.push(CohortYear {
-                    cohort_year: *c,
-                    record: engine.cohort_record(year, groups, &mut self.buffer),
-                });
-            }
-        }
-        for (c, groups) in &mut self.cohorts {
-            if *c == year {
-                *groups = Some(
-                    engine
-                        .households()
-                        .iter()
-                        .map(|h| {
-                            if h.alive {
-                                h.state.index() as u8
-                            } else {
-                                NO_GROUP
-                            }
-                        })
-                        .collect(),
-                );
-            }
         }
     }
 
@@ -131,6 +77,16 @@ impl CohortTracker {
     /// The rows, taken.
     pub fn into_rows(self) -> Vec<CohortYear> {
         self.rows
+    }
+}
+
+impl YearObserver for CohortTracker {
+    fn prepare(&mut self, engine: &mut Engine) {
+        engine.follow_cohorts(&self.years);
+    }
+
+    fn on_year(&mut self, engine: &Engine, _: &YearRecord) {
+        self.rows.extend_from_slice(engine.cohort_records());
     }
 }
 

@@ -10,6 +10,7 @@
 //! Aggregates are summed over fixed chunks of households and the chunk sums
 //! are added in chunk order.
 
+use crate::cohorts::CohortYear;
 use crate::model::decision::{self, Surroundings};
 use crate::model::demography;
 use crate::model::market::{self, JobApplicant, PlacementApplicant};
@@ -17,9 +18,10 @@ use crate::model::{Household, HouseholdYear, Livelihood, poverty, settle};
 use crate::params::{Params, Scenario};
 use crate::params::{Year, capacity};
 use crate::record::{
-    ALL_GROUP, GROUPS, Observation, Tally, WeightedIncome, YearRecord, weighted_median,
+    ALL_GROUP, GROUPS, Observation, Tally, WeightedIncome, YearRecord, median, weighted_median,
 };
 use crate::rng::{EntityKey, Purpose, RunKey, SETUP_YEAR, Stream, YearKey};
+use crate::run::YearObserver;
 use rand_distr::{Distribution, StandardNormal};
 use rayon::prelude::*;
 
@@ -56,7 +58,8 @@ fn household_demography(h: &mut Household, y: &mut HouseholdYear, entity: Entity
     y.trained = false;
     y.reviewed = false;
     demography::age_one_year(h);
-    let died = demography::deaths(h, 0, ys, &mut entity.stream(Purpose::Mortality));
+    // Drawn by `prepare_surroundings` at the start of the year.
+    let died = y.death_mask;
     y.deaths = died.count_ones() as u8;
     if demography::remove_members(h, died) {
         h.alive = false;
@@ -67,29 +70,21 @@ fn household_demography(h: &mut Household, y: &mut HouseholdYear, entity: Entity
         y.members = demography::Members::default();
         return;
     }
-    y.births = u8::from(demography::birth(
-        h,
-        ys,
-        &mut entity.stream(Purpose::Birth),
-    ));
+    y.births = u8::from(demography::birth(h, ys, &mut entity.stream(Purpose::Birth)));
     let (sick, oop) = demography::sickness(h, ys, &mut entity.stream(Purpose::Sickness));
     y.members = demography::members(h, ys.work_age, sick);
     y.medical_oop = oop;
 }
 
-/// Whether a household alive at the start of the year survives this
-/// year's deaths, foreseen from its own mortality draws before it ages
-/// (the draws [`household_demography`] makes after ageing).
-fn survives(h: &Household, key: YearKey, ys: &Year) -> bool {
-    if !h.alive {
-        return false;
-    }
-    if ys.demography.mortality_a <= 0.0 {
-        return true;
+/// This year's deaths of a household alive at the start of the year, drawn
+/// before it ages (at the ages it will have): the village counts of the
+/// decision need to know who survives before anyone decides.
+fn foreseen_deaths(h: &Household, key: YearKey, ys: &Year) -> u8 {
+    if !h.alive || ys.demography.mortality_a <= 0.0 {
+        return 0;
     }
     let mut rng = key.entity(u64::from(h.id)).stream(Purpose::Mortality);
-    let died = demography::deaths(h, 1, ys, &mut rng);
-    died.count_ones() < u32::from(h.size)
+    demography::deaths(h, 1, ys, &mut rng)
 }
 
 /// The distance a household farms from: its own (from a population file),
@@ -235,7 +230,15 @@ pub struct Engine<'s> {
     sites: Vec<Site>,
     villages: Villages,
     harvest: Vec<f64>,
-    median_buffer: Vec<WeightedIncome>,
+    median_scratch: MedianScratch,
+    /// Cohort years followed (ascending), each with its households' groups
+    /// once the year has been stepped (see [`follow_cohorts`](Self::follow_cohorts)).
+    cohorts: Vec<(i32, Option<Vec<u8>>)>,
+    /// The cohorts' records of the last step.
+    cohort_records: Vec<CohortYear>,
+    /// Every household has weight 1 (a synthetic population): medians are
+    /// plain selections.
+    unit_weights: bool,
     t: u32,
 }
 
@@ -296,6 +299,7 @@ impl<'s> Engine<'s> {
                 .count() as u64;
         }
         let n = households.len();
+        let unit_weights = households.iter().all(|h| h.weight == 1.0);
         Engine {
             scenario,
             key: RunKey::new(seed, replicate),
@@ -309,7 +313,10 @@ impl<'s> Engine<'s> {
                 distance: village_distance,
             },
             harvest: Vec::new(),
-            median_buffer: Vec::new(),
+            median_scratch: MedianScratch::default(),
+            cohorts: Vec::new(),
+            cohort_records: Vec::new(),
+            unit_weights,
             t: 0,
         }
     }
@@ -370,6 +377,24 @@ impl<'s> Engine<'s> {
         record
     }
 
+    /// Follow the cohorts of `years` (MODEL.md §6; `start_year − 1` is the
+    /// initial state): from the step after each cohort year on,
+    /// [`cohort_records`](Self::cohort_records) holds their metrics,
+    /// computed in the same pass over the households as the year's record.
+    /// Call it before the first step.
+    pub fn follow_cohorts(&mut self, years: &[i32]) {
+        let mut years = years.to_vec();
+        years.sort_unstable();
+        years.dedup();
+        self.cohorts = years.into_iter().map(|y| (y, None)).collect();
+    }
+
+    /// The metrics of the followed cohorts in the last step's year, in
+    /// cohort-year order (only cohorts formed before that year).
+    pub fn cohort_records(&self) -> &[CohortYear] {
+        &self.cohort_records
+    }
+
     /// Phase 0 of [`step`](Self::step): this year's settings, last year's
     /// village outbound shares and this year's harvests. The phases are
     /// public so that benchmarks can time each alone; [`step`](Self::step)
@@ -389,21 +414,24 @@ impl<'s> Engine<'s> {
         // into its own block: no task holds a copy of every village's counter
         // (a million sites of thousands of villages would need gigabytes per
         // copy), and the counts are exact integers in any order.
-        let households = &self.households;
+        // This year's deaths are drawn here, once, and kept for the
+        // demography phase.
         let per_site = self.scenario.population.villages_per_site as usize;
         let first_village = |site: usize| site * per_site;
         let key = self.key.at_year(self.t);
+        let blocks = site_blocks(&self.sites, &self.households, &mut self.year);
         self.villages
             .outbound
             .par_chunks_mut(per_site.max(1))
             .zip(self.villages.households.par_chunks_mut(per_site.max(1)))
-            .zip(self.sites.par_iter())
+            .zip(blocks.into_par_iter())
             .enumerate()
-            .for_each(|(k, ((outbound, alive), site))| {
+            .for_each(|(k, ((outbound, alive), (_, hs, yrs)))| {
                 outbound.fill(0);
                 alive.fill(0);
-                for h in &households[site.range.clone()] {
-                    if survives(h, key, ys) {
+                for (h, y) in hs.iter().zip(yrs.iter_mut()) {
+                    y.death_mask = foreseen_deaths(h, key, ys);
+                    if h.alive && y.death_mask.count_ones() < u32::from(h.size) {
                         let v = h.village as usize - first_village(k);
                         alive[v] += 1;
                         outbound[v] += u32::from(h.state == Livelihood::Outbound);
@@ -547,34 +575,62 @@ impl<'s> Engine<'s> {
     /// The year's aggregates (MODEL.md §6), summed in a fixed order: each
     /// household alive this year in the row of its state, each household
     /// dissolved this year in the `dissolved` of last year's state.
+    /// The followed cohorts' records of the year are computed in the same
+    /// pass ([`cohort_records`](Self::cohort_records)).
     pub fn aggregate(&mut self, ys: &Year) -> YearRecord {
-        let mut buffer = std::mem::take(&mut self.median_buffer);
-        let record = self.aggregate_groups(ys.year, None, &mut buffer);
-        self.median_buffer = buffer;
-        record
-    }
-
-    /// The year's aggregates with the households grouped by `groups`
-    /// (one entry a household, in the order of
-    /// [`households`](Self::households): a livelihood index 0–4, or
-    /// [`NO_GROUP`] to leave it out) instead of by their state: the
-    /// metrics of cohorts (MODEL.md §6). Each row counts the group's
-    /// households alive this year, whatever their state now, and its
-    /// `dissolved` the group's households dissolved this year.
-    ///
-    /// `buffer` is scratch space for the medians, kept by the caller so
-    /// that a year's cohorts reuse it.
-    ///
-    /// # Panics
-    /// If `groups` does not have one entry a household.
-    pub fn cohort_record(
-        &self,
-        year: i32,
-        groups: &[u8],
-        buffer: &mut Vec<WeightedIncome>,
-    ) -> YearRecord {
-        assert_eq!(groups.len(), self.households.len(), "one group a household");
-        self.aggregate_groups(year, Some(groups), buffer)
+        let year = ys.year;
+        if self.t == 0 {
+            // The initial state is last year's state of the first step, for
+            // every household (all were alive at relocation).
+            let initial: Vec<u8> = self
+                .year
+                .iter()
+                .map(|y| y.last_state.index() as u8)
+                .collect();
+            for (c, groups) in &mut self.cohorts {
+                if *c == year - 1 {
+                    *groups = Some(initial.clone());
+                }
+            }
+        }
+        let formed: Vec<(i32, &[u8])> = self
+            .cohorts
+            .iter()
+            .filter(|(c, _)| *c < year)
+            .filter_map(|(c, g)| Some((*c, g.as_deref()?)))
+            .collect();
+        let mut groupings: Vec<Option<&[u8]>> = vec![None];
+        groupings.extend(formed.iter().map(|(_, g)| Some(*g)));
+        let mut scratch = std::mem::take(&mut self.median_scratch);
+        let mut records = self.aggregate_groupings(year, &groupings, &mut scratch);
+        self.median_scratch = scratch;
+        let cohort_years: Vec<i32> = formed.iter().map(|(c, _)| *c).collect();
+        self.cohort_records = records
+            .drain(1..)
+            .zip(cohort_years)
+            .map(|(record, cohort_year)| CohortYear {
+                cohort_year,
+                record,
+            })
+            .collect();
+        let households = &self.households;
+        for (c, groups) in &mut self.cohorts {
+            if *c == year {
+                *groups = Some(
+                    households
+                        .iter()
+                        .map(|h| {
+                            if h.alive {
+                                h.state.index() as u8
+                            } else {
+                                NO_GROUP
+                            }
+                        })
+                        .collect(),
+                );
+            }
+        }
+        records.remove(0)
     }
 
     /// The metrics of each site's households by state, in site order (the
@@ -605,50 +661,86 @@ impl<'s> Engine<'s> {
             .collect()
     }
 
-    fn aggregate_groups(
+    /// The year's records of several groupings of the households (each
+    /// `None` for by state, or a group a household as in the cohorts), in
+    /// one pass over the households.
+    fn aggregate_groupings(
         &self,
         year: i32,
-        groups: Option<&[u8]>,
-        buffer: &mut Vec<WeightedIncome>,
-    ) -> YearRecord {
-        let group_chunks = |i: usize| groups.map(|g| &g[i * CHUNK..((i + 1) * CHUNK).min(g.len())]);
-        let tallies: Vec<Tally> = self
+        groupings: &[Option<&[u8]>],
+        scratch: &mut MedianScratch,
+    ) -> Vec<YearRecord> {
+        fn chunk_of(g: &[u8], i: usize) -> &[u8] {
+            &g[i * CHUNK..((i + 1) * CHUNK).min(g.len())]
+        }
+        // Per chunk, one tally a grouping.
+        let tallies: Vec<Vec<Tally>> = self
             .households
             .par_chunks(CHUNK)
             .zip(self.year.par_chunks(CHUNK))
             .enumerate()
             .map(|(i, (hs, yrs))| {
-                let keys = group_chunks(i);
-                let mut tally = Tally::default();
+                let keys: Vec<Option<&[u8]>> = groupings
+                    .iter()
+                    .map(|g| g.map(|g| chunk_of(g, i)))
+                    .collect();
+                let mut tallies = vec![Tally::default(); groupings.len()];
                 for (j, (h, y)) in hs.iter().zip(yrs).enumerate() {
-                    tally_one(&mut tally, h, y, keys.map(|k| k[j]));
+                    for (tally, keys) in tallies.iter_mut().zip(&keys) {
+                        tally_one(tally, h, y, keys.map(|k| k[j]));
+                    }
                 }
-                tally
+                tallies
             })
             .collect();
-        let mut total = Tally::default();
-        for tally in &tallies {
-            total.merge(tally);
-        }
+        groupings
+            .iter()
+            .enumerate()
+            .map(|(k, &groups)| {
+                let chunk_tallies: Vec<Tally> = tallies.iter().map(|t| t[k]).collect();
+                let mut total = Tally::default();
+                for tally in &chunk_tallies {
+                    total.merge(tally);
+                }
+                let medians = if self.unit_weights {
+                    self.medians(groups, &chunk_tallies, &total, &mut scratch.plain)
+                } else {
+                    self.medians(groups, &chunk_tallies, &total, &mut scratch.weighted)
+                };
+                total.finish(year, medians)
+            })
+            .collect()
+    }
+
+    /// Each group's median (MODEL.md §6) of the households counted in
+    /// `tallies`, by chunk.
+    fn medians<E: MedianEntry>(
+        &self,
+        groups: Option<&[u8]>,
+        tallies: &[Tally],
+        total: &Tally,
+        buffer: &mut Vec<E>,
+    ) -> [Option<f64>; GROUPS] {
+        let group_chunks = |i: usize| groups.map(|g| &g[i * CHUNK..((i + 1) * CHUNK).min(g.len())]);
         // One buffer of incomes laid out group by group (a counting sort
         // by group, filled chunk by chunk in parallel from the tallies'
         // counts): each group's median is a selection in its own range,
         // and the median of all one over the whole buffer.
         let counts = total.households_by_group();
         buffer.clear();
-        buffer.resize(counts[ALL_GROUP] as usize, WeightedIncome::default());
-        let mut group_slices: Vec<&mut [WeightedIncome]> = Vec::with_capacity(5);
-        let mut rest: &mut [WeightedIncome] = buffer.as_mut_slice();
+        buffer.resize(counts[ALL_GROUP] as usize, E::default());
+        let mut group_slices: Vec<&mut [E]> = Vec::with_capacity(5);
+        let mut rest: &mut [E] = buffer.as_mut_slice();
         for &count in &counts[..5] {
             let (group, tail) = std::mem::take(&mut rest).split_at_mut(count as usize);
             group_slices.push(group);
             rest = tail;
         }
         // Per chunk, its share of each group's slice, in chunk order.
-        let mut chunk_slices: Vec<[&mut [WeightedIncome]; 5]> = Vec::with_capacity(tallies.len());
-        for tally in &tallies {
+        let mut chunk_slices: Vec<[&mut [E]; 5]> = Vec::with_capacity(tallies.len());
+        for tally in tallies {
             let counts = tally.households_by_group();
-            let mut parts: [&mut [WeightedIncome]; 5] = Default::default();
+            let mut parts: [&mut [E]; 5] = Default::default();
             for (k, part) in parts.iter_mut().enumerate() {
                 let (mine, tail) =
                     std::mem::take(&mut group_slices[k]).split_at_mut(counts[k] as usize);
@@ -666,15 +758,15 @@ impl<'s> Engine<'s> {
                 let mut fill = [0usize; 5];
                 for (j, h) in hs.iter().enumerate() {
                     if let Some(k) = group_of(h, keys.map(|k| k[j])) {
-                        parts[k][fill[k]] = weighted_income(h);
+                        parts[k][fill[k]] = E::of(h);
                         fill[k] += 1;
                     }
                 }
             });
         let mut medians = [None; GROUPS];
         {
-            let mut slices: Vec<(&mut [WeightedIncome], bool)> = Vec::with_capacity(5);
-            let mut rest: &mut [WeightedIncome] = buffer.as_mut_slice();
+            let mut slices: Vec<(&mut [E], bool)> = Vec::with_capacity(5);
+            let mut rest: &mut [E] = buffer.as_mut_slice();
             for (k, &count) in counts[..5].iter().enumerate() {
                 let (group, tail) = std::mem::take(&mut rest).split_at_mut(count as usize);
                 slices.push((group, total.unit_weights(k)));
@@ -682,16 +774,17 @@ impl<'s> Engine<'s> {
             }
             let group_medians: Vec<Option<f64>> = slices
                 .into_par_iter()
-                .map(|(values, unit)| group_median(values, unit))
+                .map(|(values, unit)| E::median(values, unit))
                 .collect();
             medians[..5].copy_from_slice(&group_medians);
         }
-        medians[ALL_GROUP] = group_median(buffer, total.unit_weights(ALL_GROUP));
-        total.finish(year, medians)
+        medians[ALL_GROUP] = E::median(buffer, total.unit_weights(ALL_GROUP));
+        medians
     }
 }
 
-/// Group marker of [`Engine::cohort_record`]: the household is in no group.
+/// Group marker of a cohort: the household is in no group (it was not
+/// alive in the cohort year).
 pub const NO_GROUP: u8 = u8::MAX;
 
 /// The group a household alive this year is counted in: its state, or its
@@ -712,7 +805,12 @@ fn group_of(h: &Household, key: Option<u8>) -> Option<usize> {
 /// dissolved this year in the `dissolved` of its group (for the grouping by
 /// state: last year's). Returns the group of one alive this year.
 #[inline]
-fn tally_one(tally: &mut Tally, h: &Household, y: &HouseholdYear, key: Option<u8>) -> Option<usize> {
+fn tally_one(
+    tally: &mut Tally,
+    h: &Household,
+    y: &HouseholdYear,
+    key: Option<u8>,
+) -> Option<usize> {
     if y.dissolved {
         match key {
             None => tally.add_dissolved(y.last_state.index()),
@@ -739,6 +837,41 @@ fn tally_one(tally: &mut Tally, h: &Household, y: &HouseholdYear, key: Option<u8
         g,
     );
     Some(g)
+}
+
+/// Scratch buffers of the medians: plain incomes when every household has
+/// weight 1 (a selection over 8-byte values), else incomes with their ids
+/// and weights.
+#[derive(Debug, Clone, Default)]
+pub struct MedianScratch {
+    plain: Vec<f64>,
+    weighted: Vec<WeightedIncome>,
+}
+
+/// An entry of a median buffer.
+trait MedianEntry: Copy + Default + Send + Sync {
+    fn of(h: &Household) -> Self;
+    fn median(values: &mut [Self], unit_weights: bool) -> Option<f64>;
+}
+
+impl MedianEntry for f64 {
+    #[inline]
+    fn of(h: &Household) -> f64 {
+        h.income_pc
+    }
+    fn median(values: &mut [f64], _: bool) -> Option<f64> {
+        median(values)
+    }
+}
+
+impl MedianEntry for WeightedIncome {
+    #[inline]
+    fn of(h: &Household) -> WeightedIncome {
+        weighted_income(h)
+    }
+    fn median(values: &mut [WeightedIncome], unit_weights: bool) -> Option<f64> {
+        group_median(values, unit_weights)
+    }
 }
 
 #[inline]
@@ -783,11 +916,24 @@ pub fn run_replicate(
     replicate: u32,
     mut on_year: impl FnMut(&Engine, &YearRecord),
 ) -> Vec<YearRecord> {
+    run_replicate_observed(params, households, seed, replicate, &mut on_year)
+}
+
+/// [`run_replicate`] with an observer that may also prepare the engine
+/// before the first step ([`YearObserver::prepare`]: to follow cohorts).
+pub fn run_replicate_observed<O: YearObserver + ?Sized>(
+    params: &Params,
+    households: Vec<Household>,
+    seed: u64,
+    replicate: u32,
+    observer: &mut O,
+) -> Vec<YearRecord> {
     let mut engine = Engine::new(params, households, seed, replicate);
+    observer.prepare(&mut engine);
     (0..params.scenario().run.years)
         .map(|_| {
             let record = engine.step();
-            on_year(&engine, &record);
+            observer.on_year(&engine, &record);
             record
         })
         .collect()

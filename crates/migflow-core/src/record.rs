@@ -72,15 +72,29 @@ pub struct YearRecord {
 }
 
 /// Raw counts and sums of a slice of households; merged in a fixed order.
-/// The `w_` sums are weighted.
+/// Households of weight 1 (every household of a synthetic population) are
+/// counted in integers (`u_`), the others in weighted sums (`w_`); the
+/// weighted metrics add the two, so a population of weight 1 gives exactly
+/// the plain count ratios, and costs no float sum per flag.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Tally {
     households: [u64; GROUPS],
     persons: [u64; GROUPS],
     with_labor: [u64; GROUPS],
     laborers: [u64; GROUPS],
-    /// Households whose weight is not 1: the median needs the weighted rule.
-    weighted: [u64; GROUPS],
+    returned: [u64; GROUPS],
+    dissolved: [u64; GROUPS],
+    u_households: [u64; GROUPS],
+    u_persons: [u64; GROUPS],
+    u_poor: [u64; GROUPS],
+    u_at_risk: [u64; GROUPS],
+    u_dibao: [u64; GROUPS],
+    u_stayed: [u64; GROUPS],
+    u_returned: [u64; GROUPS],
+    u_not_poor_last_year: [u64; GROUPS],
+    u_ever_poor: [u64; GROUPS],
+    u_income: [f64; GROUPS],
+    u_person_income: [f64; GROUPS],
     w: [f64; GROUPS],
     w_income: [f64; GROUPS],
     w_persons: [f64; GROUPS],
@@ -89,11 +103,9 @@ pub struct Tally {
     w_at_risk: [f64; GROUPS],
     w_dibao: [f64; GROUPS],
     w_stayed: [f64; GROUPS],
-    returned: [u64; GROUPS],
     w_returned: [f64; GROUPS],
     w_not_poor_last_year: [f64; GROUPS],
     w_ever_poor: [f64; GROUPS],
-    dissolved: [u64; GROUPS],
     flows: [[u64; 5]; 5],
 }
 
@@ -135,48 +147,69 @@ impl Tally {
     /// its state for the trajectories) and in `all`.
     #[inline]
     pub fn add(&mut self, o: &Observation, group: usize) {
-        let w = o.weight;
+        let returned = o.poor && !o.poor_last_year;
+        let stayed = o.state == o.last_state;
+        let size = f64::from(o.size);
+        // Integer counts go to the household's group only: those of `all`
+        // are the exact sums of the five groups' (see `completed`). Float
+        // sums go to both, so that `all`'s are summed in household order.
+        let g = group;
+        self.households[g] += 1;
+        self.persons[g] += u64::from(o.size);
+        self.with_labor[g] += u64::from(o.laborers > 0);
+        self.laborers[g] += u64::from(o.laborers);
+        self.returned[g] += u64::from(returned);
+        let unit = o.weight == 1.0;
+        if unit {
+            self.u_households[g] += 1;
+            self.u_persons[g] += u64::from(o.size);
+            self.u_poor[g] += u64::from(o.poor);
+            self.u_at_risk[g] += u64::from(o.at_risk);
+            self.u_dibao[g] += u64::from(o.dibao);
+            self.u_stayed[g] += u64::from(stayed);
+            self.u_returned[g] += u64::from(returned);
+            self.u_not_poor_last_year[g] += u64::from(!o.poor_last_year);
+            self.u_ever_poor[g] += u64::from(o.ever_poor);
+        }
         for g in [group, ALL_GROUP] {
-            self.households[g] += 1;
-            self.persons[g] += u64::from(o.size);
-            self.with_labor[g] += u64::from(o.laborers > 0);
-            self.laborers[g] += u64::from(o.laborers);
-            self.weighted[g] += u64::from(w != 1.0);
-            self.w[g] += w;
-            self.w_income[g] += w * o.income_pc;
-            let persons = w * f64::from(o.size);
-            self.w_persons[g] += persons;
-            self.w_person_income[g] += persons * o.income_pc;
-            self.w_poor[g] += weighted_if(o.poor, w);
-            self.w_at_risk[g] += weighted_if(o.at_risk, w);
-            self.w_dibao[g] += weighted_if(o.dibao, w);
-            self.w_stayed[g] += weighted_if(o.state == o.last_state, w);
-            let returned = o.poor && !o.poor_last_year;
-            self.returned[g] += u64::from(returned);
-            self.w_returned[g] += weighted_if(returned, w);
-            self.w_not_poor_last_year[g] += weighted_if(!o.poor_last_year, w);
-            self.w_ever_poor[g] += weighted_if(o.ever_poor, w);
+            if unit {
+                self.u_income[g] += o.income_pc;
+                self.u_person_income[g] += size * o.income_pc;
+            } else {
+                let w = o.weight;
+                self.w[g] += w;
+                self.w_income[g] += w * o.income_pc;
+                let persons = w * size;
+                self.w_persons[g] += persons;
+                self.w_person_income[g] += persons * o.income_pc;
+                self.w_poor[g] += weighted_if(o.poor, w);
+                self.w_at_risk[g] += weighted_if(o.at_risk, w);
+                self.w_dibao[g] += weighted_if(o.dibao, w);
+                self.w_stayed[g] += weighted_if(stayed, w);
+                self.w_returned[g] += weighted_if(returned, w);
+                self.w_not_poor_last_year[g] += weighted_if(!o.poor_last_year, w);
+                self.w_ever_poor[g] += weighted_if(o.ever_poor, w);
+            }
         }
         self.flows[o.last_state.index()][o.state.index()] += 1;
     }
 
     /// Count one household dissolved this year in `group` (for the
-    /// trajectories, last year's state) and in `all`.
+    /// trajectories, last year's state); `all`'s is the sum of the groups'.
     #[inline]
     pub fn add_dissolved(&mut self, group: usize) {
         self.dissolved[group] += 1;
-        self.dissolved[ALL_GROUP] += 1;
     }
 
     /// Households per group (the five livelihoods, then all).
     pub(crate) fn households_by_group(&self) -> [u64; GROUPS] {
-        self.households
+        completed(self.households)
     }
 
     /// Whether every household of group `g` has weight 1 (the median is
     /// then the plain median, found by selection).
     pub(crate) fn unit_weights(&self, g: usize) -> bool {
-        self.weighted[g] == 0
+        completed(self.u_households)[g] == completed(self.households)[g]
     }
 
     /// Add a later slice's tally (callers merge in household order).
@@ -187,24 +220,42 @@ impl Tally {
         fn add_f(a: &mut [f64; GROUPS], b: &[f64; GROUPS]) {
             a.iter_mut().zip(b).for_each(|(x, y)| *x += y);
         }
-        add_u(&mut self.households, &other.households);
-        add_u(&mut self.persons, &other.persons);
-        add_u(&mut self.with_labor, &other.with_labor);
-        add_u(&mut self.laborers, &other.laborers);
-        add_u(&mut self.weighted, &other.weighted);
-        add_f(&mut self.w, &other.w);
-        add_f(&mut self.w_income, &other.w_income);
-        add_f(&mut self.w_persons, &other.w_persons);
-        add_f(&mut self.w_person_income, &other.w_person_income);
-        add_f(&mut self.w_poor, &other.w_poor);
-        add_f(&mut self.w_at_risk, &other.w_at_risk);
-        add_f(&mut self.w_dibao, &other.w_dibao);
-        add_f(&mut self.w_stayed, &other.w_stayed);
-        add_u(&mut self.returned, &other.returned);
-        add_f(&mut self.w_returned, &other.w_returned);
-        add_f(&mut self.w_not_poor_last_year, &other.w_not_poor_last_year);
-        add_f(&mut self.w_ever_poor, &other.w_ever_poor);
-        add_u(&mut self.dissolved, &other.dissolved);
+        for (a, b) in [
+            (&mut self.households, &other.households),
+            (&mut self.persons, &other.persons),
+            (&mut self.with_labor, &other.with_labor),
+            (&mut self.laborers, &other.laborers),
+            (&mut self.returned, &other.returned),
+            (&mut self.dissolved, &other.dissolved),
+            (&mut self.u_households, &other.u_households),
+            (&mut self.u_persons, &other.u_persons),
+            (&mut self.u_poor, &other.u_poor),
+            (&mut self.u_at_risk, &other.u_at_risk),
+            (&mut self.u_dibao, &other.u_dibao),
+            (&mut self.u_stayed, &other.u_stayed),
+            (&mut self.u_returned, &other.u_returned),
+            (&mut self.u_not_poor_last_year, &other.u_not_poor_last_year),
+            (&mut self.u_ever_poor, &other.u_ever_poor),
+        ] {
+            add_u(a, b);
+        }
+        for (a, b) in [
+            (&mut self.u_income, &other.u_income),
+            (&mut self.u_person_income, &other.u_person_income),
+            (&mut self.w, &other.w),
+            (&mut self.w_income, &other.w_income),
+            (&mut self.w_persons, &other.w_persons),
+            (&mut self.w_person_income, &other.w_person_income),
+            (&mut self.w_poor, &other.w_poor),
+            (&mut self.w_at_risk, &other.w_at_risk),
+            (&mut self.w_dibao, &other.w_dibao),
+            (&mut self.w_stayed, &other.w_stayed),
+            (&mut self.w_returned, &other.w_returned),
+            (&mut self.w_not_poor_last_year, &other.w_not_poor_last_year),
+            (&mut self.w_ever_poor, &other.w_ever_poor),
+        ] {
+            add_f(a, b);
+        }
         for (row, other_row) in self.flows.iter_mut().zip(&other.flows) {
             for (cell, o) in row.iter_mut().zip(other_row) {
                 *cell += o;
@@ -214,29 +265,58 @@ impl Tally {
 
     /// The year's record, given each group's median.
     pub fn finish(&self, year: i32, medians: [Option<f64>; GROUPS]) -> YearRecord {
+        let mut t = *self;
+        for counts in [
+            &mut t.households,
+            &mut t.persons,
+            &mut t.with_labor,
+            &mut t.laborers,
+            &mut t.returned,
+            &mut t.dissolved,
+            &mut t.u_households,
+            &mut t.u_persons,
+            &mut t.u_poor,
+            &mut t.u_at_risk,
+            &mut t.u_dibao,
+            &mut t.u_stayed,
+            &mut t.u_returned,
+            &mut t.u_not_poor_last_year,
+            &mut t.u_ever_poor,
+        ] {
+            *counts = completed(*counts);
+        }
+        t.finish_completed(year, medians)
+    }
+
+    fn finish_completed(&self, year: i32, medians: [Option<f64>; GROUPS]) -> YearRecord {
         let mut groups = [GroupStats::default(); GROUPS];
         for (g, stats) in groups.iter_mut().enumerate() {
             let n = self.households[g];
-            let w = self.w[g];
-            let share = |sum: f64| (n > 0).then(|| sum / w);
-            let denom = self.w_not_poor_last_year[g];
-            let persons = self.w_persons[g];
+            // Weight-1 households' integer counts plus the others' weights:
+            // for a population of weight 1, `count + 0.0`, the plain count.
+            let both = |units: u64, weighted: f64| units as f64 + weighted;
+            let w = both(self.u_households[g], self.w[g]);
+            let share = |units: u64, weighted: f64| (n > 0).then(|| both(units, weighted) / w);
+            let denom = both(self.u_not_poor_last_year[g], self.w_not_poor_last_year[g]);
+            let persons = both(self.u_persons[g], self.w_persons[g]);
             *stats = GroupStats {
                 households: n,
                 persons: self.persons[g],
                 with_labor: self.with_labor[g],
                 laborers: self.laborers[g],
                 weighted_households: w,
-                mean_income_pc: share(self.w_income[g]),
+                mean_income_pc: (n > 0).then(|| (self.u_income[g] + self.w_income[g]) / w),
                 median_income_pc: medians[g],
-                mean_income_pp: (persons > 0.0).then(|| self.w_person_income[g] / persons),
-                poor_share: share(self.w_poor[g]),
-                at_risk_share: share(self.w_at_risk[g]),
-                dibao_share: share(self.w_dibao[g]),
-                stayed_share: share(self.w_stayed[g]),
+                mean_income_pp: (persons > 0.0)
+                    .then(|| (self.u_person_income[g] + self.w_person_income[g]) / persons),
+                poor_share: share(self.u_poor[g], self.w_poor[g]),
+                at_risk_share: share(self.u_at_risk[g], self.w_at_risk[g]),
+                dibao_share: share(self.u_dibao[g], self.w_dibao[g]),
+                stayed_share: share(self.u_stayed[g], self.w_stayed[g]),
                 returned: self.returned[g],
-                return_rate: (denom > 0.0).then(|| self.w_returned[g] / denom),
-                ever_poor_share: share(self.w_ever_poor[g]),
+                return_rate: (denom > 0.0)
+                    .then(|| both(self.u_returned[g], self.w_returned[g]) / denom),
+                ever_poor_share: share(self.u_ever_poor[g], self.w_ever_poor[g]),
                 dissolved: self.dissolved[g],
             };
         }
@@ -246,6 +326,13 @@ impl Tally {
             flows: self.flows,
         }
     }
+}
+
+/// Integer counts with `all` set to the sum of the five livelihoods'.
+#[inline]
+fn completed(mut counts: [u64; GROUPS]) -> [u64; GROUPS] {
+    counts[ALL_GROUP] = counts[..ALL_GROUP].iter().sum();
+    counts
 }
 
 /// Median by selection; the mean of the two middle values when the count is
@@ -317,6 +404,82 @@ mod tests {
         assert_eq!(median(&mut []), None);
         assert_eq!(median(&mut [3.0, 1.0, 2.0]), Some(2.0));
         assert_eq!(median(&mut [4.0, 1.0, 3.0, 2.0]), Some(2.5));
+    }
+
+    #[test]
+    fn metrics_are_weighted_by_the_survey_weight() {
+        let mut t = Tally::default();
+        let farm = Livelihood::Farm.index();
+        let base = Observation {
+            state: Livelihood::Farm,
+            last_state: Livelihood::Farm,
+            size: 2,
+            laborers: 1,
+            weight: 1.0,
+            income_pc: 1000.0,
+            poor: true,
+            poor_last_year: false,
+            at_risk: true,
+            dibao: true,
+            ever_poor: true,
+        };
+        t.add(&base, farm);
+        t.add(
+            &Observation {
+                weight: 3.0,
+                size: 4,
+                income_pc: 9000.0,
+                poor: false,
+                at_risk: false,
+                dibao: false,
+                ever_poor: false,
+                last_state: Livelihood::Local,
+                ..base
+            },
+            farm,
+        );
+        let g = t.finish(2021, [None; GROUPS]).groups[farm];
+        assert_eq!((g.households, g.persons), (2, 6), "counts are unweighted");
+        assert_eq!(g.weighted_households, 4.0);
+        assert_eq!(g.poor_share, Some(0.25));
+        assert_eq!(g.dibao_share, Some(0.25));
+        assert_eq!(g.stayed_share, Some(0.25));
+        assert_eq!(g.mean_income_pc, Some((1000.0 + 3.0 * 9000.0) / 4.0));
+        // Σ w · size · income_pc ÷ Σ w · size.
+        assert_eq!(
+            g.mean_income_pp,
+            Some((2.0 * 1000.0 + 12.0 * 9000.0) / 14.0)
+        );
+        assert_eq!(g.returned, 1, "returned is a count");
+        assert_eq!(g.return_rate, Some(0.25));
+        assert!(!t.unit_weights(farm));
+    }
+
+    #[test]
+    fn the_weighted_median_follows_the_cumulative_weight() {
+        let at = |v: &[(f64, f64)]| {
+            let mut entries: Vec<WeightedIncome> = v
+                .iter()
+                .enumerate()
+                .map(|(i, &(income, weight))| WeightedIncome {
+                    income,
+                    id: i as u32,
+                    weight,
+                })
+                .collect();
+            weighted_median(&mut entries)
+        };
+        assert_eq!(at(&[]), None);
+        // Equal weights: the plain median, even count the mean of the middle.
+        assert_eq!(at(&[(3.0, 1.0), (1.0, 1.0), (2.0, 1.0)]), Some(2.0));
+        assert_eq!(
+            at(&[(4.0, 2.0), (1.0, 2.0), (3.0, 2.0), (2.0, 2.0)]),
+            Some(2.5)
+        );
+        // A heavy household pulls the median to itself.
+        assert_eq!(at(&[(1.0, 1.0), (2.0, 1.0), (9.0, 5.0)]), Some(9.0));
+        // Exactly half reached at 2: the mean of 2 and the next value.
+        assert_eq!(at(&[(1.0, 1.0), (2.0, 2.0), (5.0, 3.0)]), Some(3.5));
     }
 
     #[test]

@@ -1,6 +1,6 @@
 //! Runs: a scenario's replicates, in parallel, each with its own streams.
 
-use crate::engine::{Engine, run_replicate};
+use crate::engine::{Engine, run_replicate_observed};
 use crate::model::Household;
 use crate::params::Params;
 use crate::population::{self, LoadedPopulation};
@@ -67,7 +67,7 @@ where
         .map(|r| {
             let mut obs = observer(r);
             let households = source.households_for(loaded, seed, r);
-            let records = run_replicate(loaded, households, seed, r, |e, rec| obs.on_year(e, rec));
+            let records = run_replicate_observed(loaded, households, seed, r, &mut obs);
             (records, obs)
         })
         .collect()
@@ -75,6 +75,12 @@ where
 
 /// Watches a replicate year by year.
 pub trait YearObserver {
+    /// Called once with the new engine, before the first step (to ask it
+    /// to follow cohorts, say). Does nothing by default.
+    fn prepare(&mut self, engine: &mut Engine) {
+        let _ = engine;
+    }
+
     /// Called after each year's step.
     fn on_year(&mut self, engine: &Engine, record: &YearRecord);
 }

@@ -93,9 +93,13 @@ struct Followed<'a> {
 }
 
 impl YearObserver for Followed<'_> {
+    fn prepare(&mut self, engine: &mut Engine) {
+        self.cohorts.prepare(engine);
+    }
+
     fn on_year(&mut self, engine: &Engine, record: &YearRecord) {
         self.panel.on_year(engine, record);
-        self.cohorts.observe(engine, record);
+        self.cohorts.on_year(engine, record);
         if let Some(sites) = &mut self.sites {
             sites.push(engine.site_records(record.year));
         }
@@ -195,7 +199,6 @@ pub fn run_to_dir(opts: &RunOptions, progress: &(dyn Fn() + Sync)) -> Result<Run
         names: RUN_FILES.iter().map(|n| n.to_string()).collect(),
     };
     let cohort_years = cohort_years(opts)?;
-    let start_year = opts.loaded.scenario().run.start_year;
     let mut dir = OutputDir::create_set(&opts.out, &set)?;
     let households = source.households(&opts.loaded);
     let threads = migflow_io::resources::worker_threads(opts.threads);
@@ -217,15 +220,17 @@ pub fn run_to_dir(opts: &RunOptions, progress: &(dyn Fn() + Sync)) -> Result<Run
         .collect();
     let _cleanup = ScratchFiles(panel_parts.clone());
     let results = pool.install(|| {
-        run_replicates(&opts.loaded, &source, opts.seed, opts.replicates, |r| Followed {
-            cohorts: CohortTracker::new(&cohort_years, start_year),
-            sites: opts.by_site.then(Vec::new),
-            panel: PanelObserver::new(
-                opts.households_out.then(|| panel_parts[r as usize].clone()),
-                r,
-                source.survey_ids().cloned(),
-                progress,
-            ),
+        run_replicates(&opts.loaded, &source, opts.seed, opts.replicates, |r| {
+            Followed {
+                cohorts: CohortTracker::new(&cohort_years),
+                sites: opts.by_site.then(Vec::new),
+                panel: PanelObserver::new(
+                    opts.households_out.then(|| panel_parts[r as usize].clone()),
+                    r,
+                    source.survey_ids().cloned(),
+                    progress,
+                ),
+            }
         })
     });
     let mut records = Vec::with_capacity(results.len());

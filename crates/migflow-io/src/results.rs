@@ -1,6 +1,7 @@
 //! Reading a results directory back: the files of `migflow run` (the
-//! manifest with its scenario, `trajectories.csv`, `flows.csv`, and when
-//! they exist `summary.csv` and `households.csv`) or of `migflow sweep` /
+//! manifest with its scenario, `trajectories.csv`, `flows.csv`,
+//! `cohorts.csv` (from version 2 on), and when they exist `summary.csv`,
+//! `sites.csv` and `households.csv`) or of `migflow sweep` /
 //! `migflow merge` (the manifest with its sweep, `runs.csv`,
 //! `trajectories.csv`, `points.csv`, `points_summary.csv`).
 //!
@@ -18,6 +19,7 @@ use crate::csvread::{NamedCsv, Row};
 use crate::error::{Error, Result};
 use crate::manifest::SweepManifest;
 use crate::manifest::verify_file;
+use crate::tables::{SummaryRow, summarize_metrics};
 use crate::{Manifest, SUMMARY_METRICS};
 use migflow_core::metrics::METRICS;
 use migflow_core::params::{self, Event, Scenario};
@@ -272,6 +274,9 @@ pub struct RunResults {
     pub flows: Vec<Vec<[[f64; STATES]; STATES]>>,
     /// `summary.csv` when present: (year, group, metric) → estimate.
     pub summary: Option<BTreeMap<(i32, usize, usize), Estimate>>,
+    /// `cohorts.csv`, when the manifest lists it (every run of version 2;
+    /// a run of version 1 has none, and a note says so).
+    pub cohorts: Option<Cohorts>,
     /// The years chosen for the flow and income charts.
     pub chosen_years: Vec<i32>,
     /// From `households.csv`, when present.
@@ -371,6 +376,22 @@ impl RunResults {
             None => default_years(&scenario, &run_years),
         };
 
+        let cohorts = read_cohorts(dir, &manifest, &scenario, &run_years, replicates)?;
+        if cohorts.is_none() {
+            notes.push(format!(
+                "no cohorts: {} is absent (a run of migflow before version 2 writes none)",
+                dir.join("cohorts.csv").display()
+            ));
+        }
+        // sites.csv (`migflow run --by-site`): checked against the manifest
+        // and for its columns; nothing here reads its rows yet.
+        verify("sites.csv")?;
+        let sites_path = dir.join("sites.csv");
+        if sites_path.exists() {
+            let csv = open_csv(&sites_path, "written by `migflow run --by-site`")?;
+            csv.columns(&crate::cohorts::SITE_HEADER)?;
+        }
+
         let panel_path = dir.join("households.csv");
         verify("households.csv")?;
         let incomes = if panel_path.exists() {
@@ -392,6 +413,7 @@ impl RunResults {
             trajectories,
             flows,
             summary,
+            cohorts,
             chosen_years,
             incomes,
             notes,
@@ -502,6 +524,239 @@ fn read_trajectories(path: &Path, years: &[i32], replicates: usize) -> Result<Tr
         }
     }
     Ok(out)
+}
+
+// ---------------------------------------------------------------------------
+// Cohorts (`cohorts.csv`, MODEL.md §6).
+
+/// One cohort year's cohorts: the households grouped by their state in
+/// the cohort year (and `all`), followed through every later year.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CohortTrajectories {
+    /// The cohort year (`start_year − 1` for the initial state).
+    pub cohort_year: i32,
+    /// The years followed: from the year after the cohort year to the
+    /// run's last year, in order.
+    pub years: Vec<i32>,
+    /// `[replicate][year][cohort][metric]`: years as in `years`, cohorts as
+    /// in [`GROUP_NAMES`] (the state in the cohort year, then `all`),
+    /// metrics as in [`SUMMARY_METRICS`].
+    pub values: Vec<Vec<[[Option<f64>; METRICS]; GROUPS]>>,
+}
+
+impl CohortTrajectories {
+    /// Index of a calendar year among [`years`](Self::years).
+    pub fn year_index(&self, year: i32) -> Option<usize> {
+        self.years.iter().position(|&y| y == year)
+    }
+}
+
+/// The key of a cohort's summary: (cohort year, cohort as in
+/// [`GROUP_NAMES`], calendar year, metric as in [`SUMMARY_METRICS`]).
+pub type CohortKey = (i32, usize, i32, usize);
+
+/// The cohorts of a run, from `cohorts.csv`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Cohorts {
+    /// One entry a cohort year, ascending (the manifest's `cohort_years`).
+    pub by_year: Vec<CohortTrajectories>,
+    /// Mean, sd and Student-t 95% interval over replicates of every cohort
+    /// year × cohort × year × metric, made as `summary.csv` is
+    /// ([`crate::tables::summarize_metrics`]).
+    pub summary: BTreeMap<CohortKey, SummaryRow>,
+}
+
+impl Cohorts {
+    /// The cohort years, ascending.
+    pub fn cohort_years(&self) -> Vec<i32> {
+        self.by_year.iter().map(|c| c.cohort_year).collect()
+    }
+
+    /// The cohorts of one cohort year.
+    pub fn get(&self, cohort_year: i32) -> Option<&CohortTrajectories> {
+        self.by_year.iter().find(|c| c.cohort_year == cohort_year)
+    }
+
+    /// A cohort metric's values over replicates (those with a value); empty
+    /// when the cohort year or the year is not followed.
+    pub fn values(&self, cohort_year: i32, cohort: usize, year: i32, metric: usize) -> Vec<f64> {
+        let Some(c) = self.get(cohort_year) else {
+            return Vec::new();
+        };
+        let Some(t) = c.year_index(year) else {
+            return Vec::new();
+        };
+        c.values
+            .iter()
+            .filter_map(|rep| rep[t][cohort][metric])
+            .collect()
+    }
+
+    /// The summary over replicates of a cohort metric in a year.
+    pub fn summary_of(
+        &self,
+        cohort_year: i32,
+        cohort: usize,
+        year: i32,
+        metric: usize,
+    ) -> Option<&SummaryRow> {
+        self.summary.get(&(cohort_year, cohort, year, metric))
+    }
+}
+
+/// Read `cohorts.csv` of a run, when its manifest lists it: every row's
+/// replicate, cohort year, cohort and year checked against the manifest, no
+/// row twice and none missing (for each cohort year, every later year of
+/// the run, all six cohorts). `None` for a run of version 1 (no file, no
+/// `cohort_years`).
+fn read_cohorts(
+    dir: &Path,
+    manifest: &Manifest,
+    scenario: &Scenario,
+    years: &[i32],
+    replicates: usize,
+) -> Result<Option<Cohorts>> {
+    let manifest_path = dir.join("manifest.json");
+    let path = dir.join("cohorts.csv");
+    verify_file(dir, &manifest.files, "cohorts.csv")?;
+    let listed = manifest.files.iter().any(|f| f.name == "cohorts.csv");
+    match (listed, manifest.cohort_years.is_empty()) {
+        (false, true) => return Ok(None),
+        (true, true) => {
+            return Err(Error::Input {
+                path: manifest_path,
+                message: "lists cohorts.csv but records no `cohort_years`: expected the cohort years the file follows".into(),
+            });
+        }
+        (false, false) => {
+            return Err(Error::Input {
+                path: manifest_path,
+                message: format!(
+                    "records the cohort years {} but does not list cohorts.csv, which `migflow run` writes with them",
+                    year_list(&manifest.cohort_years)
+                ),
+            });
+        }
+        (true, false) => {}
+    }
+    let range = migflow_core::cohorts::cohort_year_range(scenario);
+    if let Some(bad) = manifest.cohort_years.iter().find(|y| !range.contains(*y)) {
+        return Err(Error::Input {
+            path: manifest_path,
+            message: format!(
+                "`cohort_years`: found {bad}, expected cohort years from {} (the initial state) to {} (the year before the run's last)",
+                range.start(),
+                range.end()
+            ),
+        });
+    }
+    let mut cohort_years = manifest.cohort_years.clone();
+    cohort_years.sort_unstable();
+    cohort_years.dedup();
+    let (first, last) = (years[0], years[years.len() - 1]);
+    let followed = |c: i32| ((c + 1)..=last).collect::<Vec<i32>>();
+
+    let mut csv = open_csv(
+        &path,
+        "written by `migflow run` (version 2 on), which lists it in manifest.json",
+    )?;
+    let key = csv.columns(&["replicate", "cohort_year", "cohort", "year"])?;
+    let metrics = csv.columns(&SUMMARY_METRICS)?;
+    let mut values: Vec<Vec<Vec<[[Option<f64>; METRICS]; GROUPS]>>> = cohort_years
+        .iter()
+        .map(|&c| vec![vec![[[None; METRICS]; GROUPS]; followed(c).len()]; replicates])
+        .collect();
+    let mut seen: Vec<Vec<Vec<[bool; GROUPS]>>> = cohort_years
+        .iter()
+        .map(|&c| vec![vec![[false; GROUPS]; followed(c).len()]; replicates])
+        .collect();
+    csv.for_each(|row| {
+        let (r, t) = row.replicate_and_year(key[0], key[3], replicates, years)?;
+        let c: i32 = row.int(key[1], "a cohort year")?;
+        let k = cohort_years.iter().position(|&y| y == c).ok_or_else(|| {
+            row.error(
+                key[1],
+                &c.to_string(),
+                &format!(
+                    "one of the cohort years of the run, {} (manifest.json `cohort_years`)",
+                    year_list(&cohort_years)
+                ),
+            )
+        })?;
+        let year = years[t];
+        if year <= c {
+            return Err(row.error(
+                key[3],
+                &year.to_string(),
+                &format!("a year after the cohort year {c}, {}–{last}", c + 1),
+            ));
+        }
+        let g = row.group(key[2])?;
+        // The cohorts of year c are followed from c + 1 (≥ the first year).
+        let ti = (year - (c + 1)) as usize;
+        debug_assert!(c + 1 >= first);
+        if std::mem::replace(&mut seen[k][r][ti][g], true) {
+            return Err(Error::Input {
+                path: path.clone(),
+                message: format!(
+                    "line {}: a second row for replicate {r}, cohort year {c}, cohort {}, year {year}",
+                    row.line(),
+                    GROUP_NAMES[g]
+                ),
+            });
+        }
+        for (m, &col) in metrics.iter().enumerate() {
+            values[k][r][ti][g][m] = row.opt_f64(col)?;
+        }
+        Ok(())
+    })?;
+    for (k, &c) in cohort_years.iter().enumerate() {
+        for (r, rep) in seen[k].iter().enumerate() {
+            for (ti, groups) in rep.iter().enumerate() {
+                if let Some(g) = groups.iter().position(|s| !s) {
+                    return Err(Error::Input {
+                        path,
+                        message: format!(
+                            "incomplete: no row for replicate {r}, cohort year {c}, cohort {}, year {} (the manifest records {replicates} replicate(s) and the cohort years {}, each followed in every later year to {last}, in six cohorts)",
+                            GROUP_NAMES[g],
+                            c + 1 + ti as i32,
+                            year_list(&cohort_years)
+                        ),
+                    });
+                }
+            }
+        }
+    }
+
+    let mut by_year = Vec::with_capacity(cohort_years.len());
+    let mut summary = BTreeMap::new();
+    for (&c, values) in cohort_years.iter().zip(values) {
+        let followed = followed(c);
+        for (ti, &year) in followed.iter().enumerate() {
+            for g in 0..GROUPS {
+                let per_rep: Vec<[Option<f64>; METRICS]> =
+                    values.iter().map(|rep| rep[ti][g]).collect();
+                for (m, row) in summarize_metrics(year, g, &per_rep).enumerate() {
+                    summary.insert((c, g, year, m), row);
+                }
+            }
+        }
+        by_year.push(CohortTrajectories {
+            cohort_year: c,
+            years: followed,
+            values,
+        });
+    }
+    Ok(Some(Cohorts { by_year, summary }))
+}
+
+/// Years in words: `2020, 2025`.
+fn year_list(years: &[i32]) -> String {
+    years
+        .iter()
+        .map(i32::to_string)
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 fn read_flows(
@@ -866,9 +1121,8 @@ pub const DIFFERENCES_HEADER: [&str; 10] = [
     "n",
 ];
 
-/// Paired differences (policy − base, replicate by replicate) of the
-/// [`COMPARED_METRICS`]. The runs must have the same replicates and years.
-pub fn differences(base: &RunResults, policy: &RunResults) -> Result<Vec<Difference>> {
+/// Check that two runs can be compared: the same replicates and years.
+fn comparable(base: &RunResults, policy: &RunResults) -> Result<()> {
     if base.replicates != policy.replicates {
         return Err(Error::Input {
             path: policy.dir.clone(),
@@ -892,53 +1146,180 @@ pub fn differences(base: &RunResults, policy: &RunResults) -> Result<Vec<Differe
             ),
         });
     }
+    Ok(())
+}
+
+/// The paired difference of one metric of one group in one year from the
+/// base's and the policy's values, replicate by replicate (`base[r]` and
+/// `policy[r]` of replicate `r`).
+fn paired_difference(
+    year: i32,
+    group: usize,
+    metric: &'static str,
+    base: &[Option<f64>],
+    policy: &[Option<f64>],
+) -> Difference {
+    let pairs: Vec<f64> = base
+        .iter()
+        .zip(policy)
+        .filter_map(|(b, p)| Some((*p)? - (*b)?))
+        .collect();
+    let present = |v: &[Option<f64>]| v.iter().flatten().copied().collect::<Vec<f64>>();
+    let (diff_mean, diff_sd, lo, hi, n) = summarize(&pairs);
+    Difference {
+        year,
+        group,
+        metric,
+        base_mean: summarize(&present(base)).0,
+        policy_mean: summarize(&present(policy)).0,
+        diff_mean,
+        diff_sd,
+        ci: lo.zip(hi),
+        n,
+    }
+}
+
+/// Paired differences (policy − base, replicate by replicate) of the
+/// [`COMPARED_METRICS`]. The runs must have the same replicates and years.
+pub fn differences(base: &RunResults, policy: &RunResults) -> Result<Vec<Difference>> {
+    comparable(base, policy)?;
     let mut out = Vec::new();
     for (t, &year) in base.years.iter().enumerate() {
         for group in 0..GROUPS {
             for metric in COMPARED_METRICS {
                 let m = metric_index(metric).unwrap_or(0);
-                let pairs: Vec<f64> = base
-                    .trajectories
-                    .iter()
-                    .zip(&policy.trajectories)
-                    .filter_map(|(b, p)| Some(p[t][group][m]? - b[t][group][m]?))
-                    .collect();
-                let (diff_mean, diff_sd, lo, hi, n) = summarize(&pairs);
-                out.push(Difference {
+                let of = |r: &RunResults| -> Vec<Option<f64>> {
+                    r.trajectories.iter().map(|rep| rep[t][group][m]).collect()
+                };
+                out.push(paired_difference(
                     year,
                     group,
                     metric,
-                    base_mean: summarize(&base.values(t, group, m)).0,
-                    policy_mean: summarize(&policy.values(t, group, m)).0,
-                    diff_mean,
-                    diff_sd,
-                    ci: lo.zip(hi),
-                    n,
-                });
+                    &of(base),
+                    &of(policy),
+                ));
             }
         }
     }
     Ok(out)
 }
 
+/// The cells of a difference after its year and group (metric … n).
+fn difference_cells(d: &Difference) -> [String; 8] {
+    use crate::format_float;
+    [
+        d.metric.to_string(),
+        format_float(d.base_mean),
+        format_float(d.policy_mean),
+        format_float(d.diff_mean),
+        format_float(d.diff_sd),
+        format_float(d.ci.map(|c| c.0)),
+        format_float(d.ci.map(|c| c.1)),
+        d.n.to_string(),
+    ]
+}
+
 /// `differences.csv` as text.
 pub fn differences_csv(rows: &[Difference]) -> String {
-    use crate::format_float;
     let mut w = csv::Writer::from_writer(Vec::new());
     let _ = w.write_record(DIFFERENCES_HEADER);
     for d in rows {
-        let _ = w.write_record([
-            d.year.to_string(),
-            group_name(d.group).to_string(),
-            d.metric.to_string(),
-            format_float(d.base_mean),
-            format_float(d.policy_mean),
-            format_float(d.diff_mean),
-            format_float(d.diff_sd),
-            format_float(d.ci.map(|c| c.0)),
-            format_float(d.ci.map(|c| c.1)),
-            d.n.to_string(),
-        ]);
+        let _ = w.write_record(
+            [d.year.to_string(), group_name(d.group).to_string()]
+                .into_iter()
+                .chain(difference_cells(d)),
+        );
+    }
+    String::from_utf8(w.into_inner().unwrap_or_default()).unwrap_or_default()
+}
+
+/// One row of `cohort_differences.csv`: a [`Difference`] of a cohort
+/// (its `group` is the cohort: the state in the cohort year, or `all`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct CohortDifference {
+    /// The cohort year.
+    pub cohort_year: i32,
+    /// The paired difference of the cohort's metric in a later year.
+    pub difference: Difference,
+}
+
+/// Header of `cohort_differences.csv`.
+pub const COHORT_DIFFERENCES_HEADER: [&str; 11] = [
+    "cohort_year",
+    "cohort",
+    "year",
+    "metric",
+    "base_mean",
+    "policy_mean",
+    "diff_mean",
+    "diff_sd",
+    "ci95_low",
+    "ci95_high",
+    "n",
+];
+
+/// The cohort years that both runs follow, ascending (none when either is
+/// a run of version 1, without `cohorts.csv`).
+pub fn common_cohort_years(base: &RunResults, policy: &RunResults) -> Vec<i32> {
+    let (Some(b), Some(p)) = (&base.cohorts, &policy.cohorts) else {
+        return Vec::new();
+    };
+    let theirs = p.cohort_years();
+    b.cohort_years()
+        .into_iter()
+        .filter(|c| theirs.contains(c))
+        .collect()
+}
+
+/// Paired differences (policy − base, replicate by replicate) of the
+/// [`COMPARED_METRICS`] of the cohorts of every cohort year both runs
+/// follow ([`common_cohort_years`]), by cohort year, cohort and year. The
+/// runs must have the same replicates and years, as for [`differences`];
+/// empty when they follow no cohort year in common.
+pub fn cohort_differences(base: &RunResults, policy: &RunResults) -> Result<Vec<CohortDifference>> {
+    comparable(base, policy)?;
+    let mut out = Vec::new();
+    let (Some(b), Some(p)) = (&base.cohorts, &policy.cohorts) else {
+        return Ok(out);
+    };
+    for c in common_cohort_years(base, policy) {
+        let (Some(bc), Some(pc)) = (b.get(c), p.get(c)) else {
+            continue;
+        };
+        for group in 0..GROUPS {
+            for (t, &year) in bc.years.iter().enumerate() {
+                for metric in COMPARED_METRICS {
+                    let m = metric_index(metric).unwrap_or(0);
+                    let of = |c: &CohortTrajectories| -> Vec<Option<f64>> {
+                        c.values.iter().map(|rep| rep[t][group][m]).collect()
+                    };
+                    out.push(CohortDifference {
+                        cohort_year: c,
+                        difference: paired_difference(year, group, metric, &of(bc), &of(pc)),
+                    });
+                }
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// `cohort_differences.csv` as text (the header alone when `rows` is
+/// empty).
+pub fn cohort_differences_csv(rows: &[CohortDifference]) -> String {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    let _ = w.write_record(COHORT_DIFFERENCES_HEADER);
+    for row in rows {
+        let d = &row.difference;
+        let _ = w.write_record(
+            [
+                row.cohort_year.to_string(),
+                group_name(d.group).to_string(),
+                d.year.to_string(),
+            ]
+            .into_iter()
+            .chain(difference_cells(d)),
+        );
     }
     String::from_utf8(w.into_inner().unwrap_or_default()).unwrap_or_default()
 }

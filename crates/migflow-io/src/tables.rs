@@ -209,23 +209,37 @@ pub fn summary_rows(runs: &[Vec<YearRecord>]) -> Vec<SummaryRow> {
                 .iter()
                 .map(|run| metric_values(&run[y].groups[g]))
                 .collect();
-            for (m, metric) in SUMMARY_METRICS.iter().enumerate() {
-                let values: Vec<f64> = per_rep.iter().filter_map(|v| v[m]).collect();
-                let (mean, sd, ci95_low, ci95_high, n) = summarize(&values);
-                rows.push(SummaryRow {
-                    year: rec.year,
-                    livelihood: group_name(g),
-                    metric,
-                    mean,
-                    sd,
-                    ci95_low,
-                    ci95_high,
-                    n,
-                });
-            }
+            rows.extend(summarize_metrics(rec.year, g, &per_rep));
         }
     }
     rows
+}
+
+/// The rows of [`summary_rows`] of one year and group (index as in
+/// `trajectories.csv`: the five livelihoods, then `all`) from every
+/// replicate's metric values (as in [`SUMMARY_METRICS`], in replicate
+/// order): each metric's mean, sd and Student-t 95% CI over the replicates
+/// with a value. Every summary over replicates (`summary.csv`, the cohorts'
+/// of a results reader) is made here.
+pub fn summarize_metrics(
+    year: i32,
+    group: usize,
+    per_rep: &[[Option<f64>; METRICS]],
+) -> impl Iterator<Item = SummaryRow> + '_ {
+    SUMMARY_METRICS.iter().enumerate().map(move |(m, metric)| {
+        let values: Vec<f64> = per_rep.iter().filter_map(|v| v[m]).collect();
+        let (mean, sd, ci95_low, ci95_high, n) = summarize(&values);
+        SummaryRow {
+            year,
+            livelihood: group_name(group),
+            metric,
+            mean,
+            sd,
+            ci95_low,
+            ci95_high,
+            n,
+        }
+    })
 }
 
 /// The statistics columns of every summary over replicates.
@@ -337,17 +351,22 @@ mod tests {
 
     fn record(year: i32, income: f64) -> YearRecord {
         let mut t = Tally::default();
-        t.add(&Observation {
-            state: Livelihood::Local,
-            last_state: Livelihood::Local,
-            size: 1,
-            laborers: 1,
-            income_pc: income,
-            poor: false,
-            poor_last_year: false,
-            at_risk: false,
-            ever_poor: false,
-        });
+        t.add(
+            &Observation {
+                state: Livelihood::Local,
+                last_state: Livelihood::Local,
+                size: 1,
+                laborers: 1,
+                weight: 1.0,
+                income_pc: income,
+                poor: false,
+                poor_last_year: false,
+                at_risk: false,
+                dibao: false,
+                ever_poor: false,
+            },
+            Livelihood::Local.index(),
+        );
         t.finish(year, [None; GROUPS])
     }
 

@@ -33,6 +33,8 @@ pub enum Section {
     Livelihoods,
     /// Incomes.
     Incomes,
+    /// Households alive and dissolved, ageing.
+    Population,
     /// Two runs compared.
     Comparison,
     /// A sweep's responses.
@@ -46,6 +48,7 @@ impl Section {
             Section::Poverty => "Poverty and return to poverty",
             Section::Livelihoods => "Livelihoods and flows between them",
             Section::Incomes => "Incomes",
+            Section::Population => "Population: ageing and dissolved households",
             Section::Comparison => "Policy compared with the base",
             Section::Sweep => "Responses across the sweep",
         }
@@ -281,6 +284,13 @@ pub fn run_charts(r: &RunResults) -> Figures {
             "share of households below the monitoring line",
             "Share of each livelihood's households below the monitoring line (the poor included), by year",
         ),
+        (
+            "poverty_dibao_share",
+            "dibao_share",
+            "Dibao by livelihood",
+            "share of households receiving dibao",
+            "Share of each livelihood's households enrolled in the dibao (minimum living guarantee), by year",
+        ),
     ] {
         let series = by_livelihood(metric(m));
         if series.is_empty() {
@@ -301,7 +311,9 @@ pub fn run_charts(r: &RunResults) -> Figures {
             .filter(|s| s.name != "none")
             .map(top)
             .fold(0.0, f64::max);
-        let zoom = name != "poverty_at_risk_share" && none_top > 3.0 * rest_top && rest_top > 0.0;
+        let zoom = matches!(name, "poverty_poor_share" | "poverty_return_rate")
+            && none_top > 3.0 * rest_top
+            && rest_top > 0.0;
         let working: Vec<Series> = series
             .iter()
             .filter(|s| s.name != "none")
@@ -367,6 +379,29 @@ pub fn run_charts(r: &RunResults) -> Figures {
         caption: "Share of households in each livelihood, by year (this year's livelihood, after job search).".into(),
         section: Section::Livelihoods,
     });
+
+    // Persistence.
+    let stayed = by_livelihood(metric("stayed_share"));
+    if stayed.is_empty() {
+        out.notes.push(
+            "livelihood_stayed_share skipped: trajectories.csv has no stayed_share value".into(),
+        );
+    } else {
+        out.figures.push(Figure {
+            name: "livelihood_stayed_share".into(),
+            chart: Chart::Line(over_years(
+                format!("Livelihood persistence by livelihood ({reps})"),
+                "share of households in the same livelihood as last year",
+                stayed,
+                &decorations,
+            )),
+            size: DEFAULT_SIZE,
+            caption: format!(
+                "Share of each livelihood's households whose livelihood last year was this one (for “all”, each household's own); in the first year, last year is the initial livelihood; {reps}.{window_words}{marker_words}"
+            ),
+            section: Section::Livelihoods,
+        });
+    }
 
     // Flows.
     let states: Vec<String> = GROUP_NAMES[..STATES]
@@ -449,9 +484,28 @@ pub fn run_charts(r: &RunResults) -> Figures {
         });
     }
 
-    // Incomes: means (always), distributions (with the panel).
-    let mut income_series = by_livelihood(metric("mean_income_pc"));
-    if !income_series.is_empty() {
+    // Incomes: means and income per person (always), distributions (with
+    // the panel).
+    for (name, m, title, what) in [
+        (
+            "income_means",
+            "mean_income_pc",
+            "Mean per-capita income by livelihood",
+            "Mean over households (weighted) of per-capita net income after dibao, nominal yuan",
+        ),
+        (
+            "income_per_person",
+            "mean_income_pp",
+            "Income per person by livelihood",
+            "Income per person as statistics offices publish it (the households' incomes over their members, Σ weight · size · income per capita ÷ Σ weight · size), nominal yuan",
+        ),
+    ] {
+        let mut income_series = by_livelihood(metric(m));
+        if income_series.is_empty() {
+            out.notes
+                .push(format!("{name} skipped: trajectories.csv has no {m} value"));
+            continue;
+        }
         // The poverty line goes fifth, where the palette gives it a colour
         // (blue) that no livelihood has.
         let at = income_series.len().min(4);
@@ -468,16 +522,16 @@ pub fn run_charts(r: &RunResults) -> Figures {
             },
         );
         out.figures.push(Figure {
-            name: "income_means".into(),
+            name: name.into(),
             chart: Chart::Line(over_years(
-                format!("Mean per-capita income by livelihood ({reps})"),
+                format!("{title} ({reps})"),
                 YUAN,
                 income_series,
                 &decorations,
             )),
             size: DEFAULT_SIZE,
             caption: format!(
-                "Unweighted mean over households of per-capita net income after dibao, nominal yuan; {reps}. The poverty line (blue) grows {:.1} % a year.{window_words}{marker_words}",
+                "{what}; {reps}. The poverty line (blue) grows {:.1} % a year.{window_words}{marker_words}",
                 r.scenario.economy.line_growth * 100.0
             ),
             section: Section::Incomes,
@@ -531,7 +585,120 @@ pub fn run_charts(r: &RunResults) -> Figures {
             });
         }
     }
+    population_charts(r, &mut out, &decorations, &reps);
     out
+}
+
+/// A per-replicate measure of all households over the years (mean, and
+/// the 95% interval as a band when there are replicates).
+fn derived_series(
+    r: &RunResults,
+    name: &str,
+    f: impl Fn(&[Option<f64>; migflow_core::metrics::METRICS]) -> Option<f64>,
+) -> Option<Series> {
+    let mut points = Vec::new();
+    let mut band = Vec::new();
+    for (t, &year) in r.years.iter().enumerate() {
+        let v: Vec<f64> = r
+            .trajectories
+            .iter()
+            .filter_map(|rep| f(&rep[t][ALL_GROUP]))
+            .collect();
+        let (mean, _, lo, hi, _) = summarize(&v);
+        if let Some(m) = mean {
+            points.push((f64::from(year), m));
+            if let (Some(lo), Some(hi)) = (lo, hi) {
+                band.push((f64::from(year), lo, hi));
+            }
+        }
+    }
+    (!points.is_empty()).then(|| Series {
+        name: name.to_string(),
+        points,
+        band: (r.replicates > 1 && !band.is_empty()).then_some(band),
+    })
+}
+
+/// The households alive, those dissolved each year, and the share without
+/// a laborer (ageing): the demography that acts in the same years as the
+/// levers and events.
+fn population_charts(r: &RunResults, out: &mut Figures, decorations: &Decorations, reps: &str) {
+    let (hh, wl, d) = (
+        metric("households"),
+        metric("with_labor"),
+        metric("dissolved"),
+    );
+    if let Some(series) = derived_series(r, "households alive", |g| g[hh]) {
+        out.figures.push(Figure {
+            name: "population_households".into(),
+            chart: Chart::Line(over_years(
+                format!("Households alive at the end of each year ({reps})"),
+                "households",
+                vec![series],
+                decorations,
+            )),
+            size: DEFAULT_SIZE,
+            caption: format!(
+                "All households alive at the end of each year ({} at the start); a household is dissolved when its last member dies; {reps}.",
+                thousands(r.manifest.households as f64)
+            ),
+            section: Section::Population,
+        });
+    }
+    let bars: Vec<_> = (0..r.years.len())
+        .filter_map(|t| {
+            let e = r.estimate(t, ALL_GROUP, d);
+            // A count's interval is drawn from zero up.
+            let ci = e.ci.map(|(lo, hi)| (lo.max(0.0), hi));
+            Some((r.years[t].to_string(), e.mean?, ci))
+        })
+        .collect();
+    if bars.is_empty() {
+        out.notes
+            .push("population_dissolved skipped: trajectories.csv has no dissolved value".into());
+    } else {
+        out.figures.push(Figure {
+            name: "population_dissolved".into(),
+            chart: Chart::Bars(Bars {
+                title: format!(
+                    "Households dissolved each year ({})",
+                    if r.replicates > 1 {
+                        format!("mean of {} replicates, whiskers: 95% CI", r.replicates)
+                    } else {
+                        "1 replicate".into()
+                    }
+                ),
+                x_label: YEAR.into(),
+                y_label: "households dissolved".into(),
+                bars,
+            }),
+            size: DEFAULT_SIZE,
+            caption: format!(
+                "Households whose last member died that year (not among that year's households); {reps}."
+            ),
+            section: Section::Population,
+        });
+    }
+    let without = derived_series(r, "all", |g| {
+        let all = g[hh]?;
+        (all > 0.0).then(|| 1.0 - g[wl].unwrap_or(0.0) / all)
+    });
+    if let Some(series) = without {
+        out.figures.push(Figure {
+            name: "population_without_labor".into(),
+            chart: Chart::Line(over_years(
+                format!("Households without a laborer ({reps})"),
+                SHARE,
+                vec![series],
+                decorations,
+            )),
+            size: DEFAULT_SIZE,
+            caption: format!(
+                "Share of households without a laborer this year (1 − with_labor / households, all households): it rises as the households age, whatever the levers do; {reps}."
+            ),
+            section: Section::Population,
+        });
+    }
 }
 
 /// The `p`-quantile of sorted values, interpolating linearly between order

@@ -118,7 +118,7 @@ pub fn render(
     comparison: Option<Comparison<'_>>,
 ) -> Result<String> {
     let (top, mut parts) = match results {
-        Results::Run(r) => (run::header(r), run::overview(r)),
+        Results::Run(r) => (run::header(r), run::overview(r, comparison.as_ref())),
         Results::Sweep(s) => (sweep::header(s), sweep::overview(s)),
     };
 

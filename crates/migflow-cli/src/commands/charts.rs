@@ -37,20 +37,46 @@ pub fn compare(args: CompareArgs) -> Result<()> {
     let diffs = results::differences(&base, &policy)?;
     let figures = build::comparison_charts(&base, &policy, &diffs);
     let csv = results::differences_csv(&diffs);
+    // cohort_differences.csv is always written (the header alone when the
+    // runs follow no cohort year in common, with a note), so that no
+    // earlier comparison's file is left in the directory.
+    let cohort_csv = results::cohort_differences_csv(&results::cohort_differences(&base, &policy)?);
+    let mut notes = figures.notes.clone();
+    if results::common_cohort_years(&base, &policy).is_empty() {
+        let years = |r: &results::RunResults| match &r.cohorts {
+            Some(c) => c
+                .cohort_years()
+                .iter()
+                .map(i32::to_string)
+                .collect::<Vec<_>>()
+                .join(", "),
+            None => "none (no cohorts.csv)".to_string(),
+        };
+        notes.push(format!(
+            "cohort_differences.csv has no rows: the runs follow no cohort year in common (base {}: {}; policy {}: {})",
+            args.base.display(),
+            years(&base),
+            args.policy.display(),
+            years(&policy)
+        ));
+    }
     let mut inputs = recorded_files(&args.base);
     inputs.extend(recorded_files(&args.policy));
     let written = write_figures(
         &args.out,
         &figures.figures,
         args.png,
-        &[("differences.csv", csv.as_bytes())],
+        &[
+            ("differences.csv", csv.as_bytes()),
+            ("cohort_differences.csv", cohort_csv.as_bytes()),
+        ],
         "a comparison",
         &inputs,
     )?;
     for path in written {
         println!("wrote {}", path.display());
     }
-    print_notes(&figures.notes);
+    print_notes(&notes);
     Ok(())
 }
 

@@ -435,7 +435,9 @@ fn the_shipped_calibration_loads() {
         [
             "economy.p_find_base",
             "economy.w_out_month",
-            "economy.w_informal_month"
+            "economy.w_informal_month",
+            "decision.p_review",
+            "decision.kappa"
         ]
     );
     let labels: Vec<String> = plan.targets.iter().map(|t| t.label()).collect();
@@ -444,13 +446,23 @@ fn the_shipped_calibration_loads() {
         [
             "employment_rate all 2021",
             "employment_rate all 2022",
-            "mean_income_pc all 2022"
+            "mean_income_pp all 2022",
+            "stayed_share all 2024",
+            "stayed_share all 2025"
         ]
     );
     assert!(plan.targets.iter().all(|t| t.range_warning.is_none()));
+    // The persistence assumption counts as one observation over two years.
+    let persistence: f64 = plan
+        .targets
+        .iter()
+        .filter(|t| t.target.metric == "stayed_share")
+        .map(|t| t.target.weight)
+        .sum();
+    assert_eq!(persistence, 1.0);
     assert_eq!(
-        plan.sim_base.run.years, 2,
-        "samples simulate 2021–2022 only"
+        plan.sim_base.run.years, 5,
+        "samples simulate 2021–2025 only (the last target year)"
     );
     assert_eq!(plan.base.scenario().run.years, 15);
 }

@@ -219,7 +219,7 @@ fn run_output_is_byte_identical_across_thread_counts_and_from_the_manifest() {
     let (dir, scenario) = scenario_dir(SMALL);
     let one = dir.path().join("one");
     let two = dir.path().join("two");
-    let common = ["--seed", "7", "--replicates", "2"];
+    let common = ["--seed", "7", "--replicates", "2", "--by-site"];
     run_ok(
         &scenario,
         &one,
@@ -230,7 +230,13 @@ fn run_output_is_byte_identical_across_thread_counts_and_from_the_manifest() {
         &two,
         &[&common[..], &["--threads", "2"]].concat(),
     );
-    for name in ["trajectories.csv", "flows.csv", "summary.csv"] {
+    for name in [
+        "trajectories.csv",
+        "flows.csv",
+        "summary.csv",
+        "cohorts.csv",
+        "sites.csv",
+    ] {
         let a = read(&one.join(name));
         let b = read(&two.join(name));
         assert!(
@@ -242,9 +248,15 @@ fn run_output_is_byte_identical_across_thread_counts_and_from_the_manifest() {
 
     let again = dir.path().join("again");
     run_ok(&one.join("manifest.json"), &again, &[]);
-    let a = read(&one.join("trajectories.csv"));
-    let b = read(&again.join("trajectories.csv"));
-    assert!(a == b, "rerun from manifest differs: {}", util_diff(&a, &b));
+    for name in ["trajectories.csv", "cohorts.csv", "sites.csv"] {
+        let a = read(&one.join(name));
+        let b = read(&again.join(name));
+        assert!(
+            a == b,
+            "{name}: rerun from manifest differs: {}",
+            util_diff(&a, &b)
+        );
+    }
 }
 
 fn util_diff(a: &str, b: &str) -> String {

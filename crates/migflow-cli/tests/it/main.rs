@@ -3,6 +3,7 @@
 mod bounded;
 mod calibrate;
 mod cli;
+mod cohorts;
 mod corrupt_results;
 mod inputs_refused;
 mod kill;

@@ -56,6 +56,18 @@ fn plot_writes_every_chart_of_a_run_each_with_its_title() {
         ("flows_2023", "Livelihood flows in 2023"),
         ("flows_by_year", "Livelihood flows, every year"),
         ("income_means", "Mean per-capita income by livelihood"),
+        ("income_per_person", "Income per person by livelihood"),
+        ("poverty_dibao_share", "Dibao by livelihood"),
+        (
+            "livelihood_stayed_share",
+            "Livelihood persistence by livelihood",
+        ),
+        (
+            "population_households",
+            "Households alive at the end of each year",
+        ),
+        ("population_dissolved", "Households dissolved each year"),
+        ("population_without_labor", "Households without a laborer"),
         ("incomes_2021", "Per-capita income by livelihood, 2021"),
         ("incomes_2023", "Per-capita income by livelihood, 2023"),
     ] {
@@ -167,10 +179,24 @@ fn report_is_one_self_contained_html_file() {
             "the report lacks the manifest's {key} {v}"
         );
     }
+    // The findings name the other drivers of a change and credit no lever.
+    let flat = html.replace('\u{202f}', " ");
+    for part in [
+        "households without a laborer",
+        "This run alone cannot say which of them caused the change",
+        "migflow report BASE --compare",
+        "yuan income per person in 2024",
+        "All households year by year",
+    ] {
+        assert!(flat.contains(part), "the report lacks {part:?}");
+    }
+    for word in ["because", "due to", "thanks to", "levers raised"] {
+        assert!(!flat.contains(word), "the report says {word:?}");
+    }
     // Headline years: first, middle, last.
     for y in ["2021", "2023", "2024"] {
         assert!(
-            html.contains(&format!("colspan=\"4\">{y}<")),
+            html.contains(&format!("colspan=\"6\">{y}<")),
             "no {y} in the headline table"
         );
     }
@@ -244,6 +270,15 @@ fn compare_writes_paired_differences_and_refuses_incomparable_runs() {
     );
     let text = read(&html);
     assert!(text.contains("Policy compared with the base"));
+    // The findings state the paired effect with its CI; the base's own
+    // findings credit no lever.
+    let flat = text.replace('\u{202f}', " ");
+    assert!(
+        flat.contains("This lever changes the poverty share of all households in 2024 by ")
+            && flat.contains("(95% CI "),
+        "no paired effect in the findings"
+    );
+    assert!(flat.contains("This run alone cannot say which of them caused the change"));
     assert!(text.matches("<svg").count() >= 8);
 
     // Different replicate counts, different years: refused, exit 2.

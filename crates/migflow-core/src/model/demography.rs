@@ -107,8 +107,7 @@ pub fn may_have_birth(h: &Household) -> bool {
 /// the child, aged 0, is appended after the other members. Returns
 /// whether a child was born.
 pub fn birth(h: &mut Household, ys: &Year, rng: &mut Stream) -> bool {
-    if ys.demography.p_birth <= 0.0 || !may_have_birth(h) || !rng.bernoulli(ys.demography.p_birth)
-    {
+    if ys.demography.p_birth <= 0.0 || !may_have_birth(h) || !rng.bernoulli(ys.demography.p_birth) {
         return false;
     }
     h.ages[h.size as usize] = 0;

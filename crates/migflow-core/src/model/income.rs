@@ -151,7 +151,15 @@ mod tests {
     fn dibao_coverage_is_a_probability() {
         let (_, ys) = settings(0);
         let enrolled = (0..20_000)
-            .filter(|&i| dibao(100.0, false, &ys, &mut Stream::new(1, 0, i, 0, Purpose::Dibao)).1)
+            .filter(|&i| {
+                dibao(
+                    100.0,
+                    false,
+                    &ys,
+                    &mut Stream::new(1, 0, i, 0, Purpose::Dibao),
+                )
+                .1
+            })
             .count();
         assert!(
             (enrolled as f64 / 20_000.0 - 0.6).abs() < 0.015,

@@ -46,6 +46,9 @@ pub struct HouseholdYear {
     pub births: u8,
     /// Members who died this year.
     pub deaths: u8,
+    /// Which members die this year (bit `j` for member `j`), drawn at the
+    /// start of the year.
+    pub death_mask: u8,
 }
 
 impl Default for HouseholdYear {
@@ -66,6 +69,7 @@ impl Default for HouseholdYear {
             dissolved: false,
             births: 0,
             deaths: 0,
+            death_mask: 0,
         }
     }
 }
@@ -136,8 +140,7 @@ pub fn settle(
     h.placed = placed;
     h.local_job_lost = state == Livelihood::Local && earnings.ended_early;
     h.placement_lost = placed && earnings.ended_early;
-    h.lost_job =
-        matches!(state, Livelihood::Outbound | Livelihood::Local) && earnings.ended_early;
+    h.lost_job = matches!(state, Livelihood::Outbound | Livelihood::Local) && earnings.ended_early;
     h.at_risk = at_risk;
     h.dibao = enrolled;
     h.poor = poor;

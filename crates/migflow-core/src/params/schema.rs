@@ -73,7 +73,10 @@ impl Levers {
     pub fn windows(&self) -> [(&'static str, Window); 8] {
         [
             ("labor_cooperation", self.labor_cooperation.window()),
-            ("industrial_cooperation", self.industrial_cooperation.window()),
+            (
+                "industrial_cooperation",
+                self.industrial_cooperation.window(),
+            ),
             ("workshops", self.workshops.window()),
             ("agricultural_support", self.agricultural_support.window()),
             ("training", self.training.window()),

@@ -357,18 +357,20 @@ fn weather_moves_the_stated_share_of_the_other_farm_income() {
 fn cohorts_follow_their_households_wherever_they_go() {
     use migflow_core::cohorts::{CohortTracker, default_cohort_years};
     use migflow_core::record::ALL_GROUP;
+    use migflow_core::run::YearObserver;
     let s = util::small_scenario(2000);
     let years = default_cohort_years(&s);
     assert_eq!(years, [2020, 2025]);
-    let mut tracker = CohortTracker::new(&years, s.run.start_year);
+    let mut tracker = CohortTracker::new(&years);
     let params = util::params(&s);
     let households = migflow_core::population::synthetic(&params, 4, 0);
     let initial: Vec<Livelihood> = households.iter().map(|h| h.state).collect();
     let mut local_2025 = Vec::new();
     let mut engine = Engine::new(&params, households, 4, 0);
+    tracker.prepare(&mut engine);
     for _ in 0..s.run.years {
         let rec = engine.step();
-        tracker.observe(&engine, &rec);
+        tracker.on_year(&engine, &rec);
         let rows: Vec<_> = tracker
             .rows()
             .iter()

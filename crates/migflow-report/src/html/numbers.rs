@@ -43,6 +43,18 @@ pub(super) fn yuan(x: Option<f64>) -> String {
     x.map_or("–".into(), thousands)
 }
 
+/// A count that may be a mean over replicates: whole numbers with
+/// thousands separators, others below 100 with one decimal; "–" for none.
+pub(super) fn count(x: Option<f64>) -> String {
+    x.map_or("–".into(), |v| {
+        if (v - v.round()).abs() < 1e-9 || v.abs() >= 100.0 {
+            thousands(v)
+        } else {
+            format!("{v:.1}")
+        }
+    })
+}
+
 /// " (95% CI 12.0–14.1 %)" for an estimate with an interval, else nothing.
 pub(super) fn ci_words(e: &Estimate) -> String {
     match e.ci {
@@ -71,5 +83,9 @@ mod tests {
         assert_eq!(pct(None), "–");
         assert_eq!(plural(1, "site"), "1 site");
         assert_eq!(plural(1200, "site"), "1,200 sites");
+        assert_eq!(count(Some(2.0)), "2");
+        assert_eq!(count(Some(1.25)), "1.2");
+        assert_eq!(count(Some(7996.75)), "7,997");
+        assert_eq!(count(None), "–");
     }
 }

@@ -2,11 +2,13 @@
 //! scenario in short, the headline table, the comparison with another run
 //! and the manifest.
 
-use super::numbers::{ci_words, pct, plural, pp, pp_n, yuan};
+use super::numbers::{ci_words, count, pct, plural, pp, pp_n, yuan};
 use super::{Comparison, Header, Part, figure_list, files_table, kv_table, mono, provenance_rows};
 use crate::build::{Section, group_share, thousands};
 use maud::{Markup, html};
-use migflow_core::record::ALL_GROUP;
+use migflow_core::metrics::METRICS;
+use migflow_core::params::Event;
+use migflow_core::record::{ALL_GROUP, GROUPS};
 use migflow_core::stats::summarize;
 use migflow_io::error::Result;
 use migflow_io::results::{
@@ -50,18 +52,21 @@ pub(super) fn header(r: &RunResults) -> Header {
     }
 }
 
-/// The key numbers, the scenario in short and the headline table.
-pub(super) fn overview(r: &RunResults) -> Vec<Part> {
+/// The key numbers (with the findings, and with a comparison its paired
+/// effects), the scenario in short, the headline table and all
+/// households year by year.
+pub(super) fn overview(r: &RunResults, cmp: Option<&Comparison<'_>>) -> Vec<Part> {
     vec![
-        Part::new("key", "Key numbers", key_numbers(r)),
+        Part::new("key", "Key numbers", key_numbers(r, cmp)),
         Part::new("scenario", "The scenario in short", scenario(r)),
         Part::new("headline", "Headline table", headline(r)),
+        Part::new("households", "All households year by year", by_year(r)),
     ]
 }
 
 /// Cards with the key numbers, the findings in words, and what the
 /// intervals mean.
-fn key_numbers(r: &RunResults) -> Markup {
+fn key_numbers(r: &RunResults, cmp: Option<&Comparison<'_>>) -> Markup {
     let n = r.years.len();
     let t1 = n - 1;
     let (y0, y1) = (r.years[0], r.years[t1]);
@@ -77,6 +82,7 @@ fn key_numbers(r: &RunResults) -> Markup {
             (all > 0.0).then(|| 1.0 - rep[t1][4][wl].unwrap_or(0.0) / all)
         })
         .collect();
+    let dissolved = dissolved_in(r, 0..=t1);
     let cards = [
         (
             pct(e1.mean),
@@ -94,14 +100,40 @@ fn key_numbers(r: &RunResults) -> Markup {
             format!("of the non-poor of {} fell into poverty in {y1}", y1 - 1),
         ),
         (
+            pct(mean(r, t1, ALL_GROUP, "dibao_share")),
+            format!(
+                "of households receive dibao in {y1} ({} in {y0})",
+                pct(mean(r, 0, ALL_GROUP, "dibao_share"))
+            ),
+        ),
+        (
             pct(summarize(&employed).0),
             format!("of households with labour have a livelihood in {y1}"),
+        ),
+        (
+            pct(mean(r, t1, ALL_GROUP, "stayed_share")),
+            format!("of households kept last year's livelihood in {y1}"),
+        ),
+        (
+            yuan(mean(r, t1, ALL_GROUP, "mean_income_pp")),
+            format!(
+                "yuan income per person in {y1} ({} in {y0}), as statistics offices publish it",
+                yuan(mean(r, 0, ALL_GROUP, "mean_income_pp"))
+            ),
         ),
         (
             yuan(mean(r, t1, ALL_GROUP, "median_income_pc")),
             format!(
                 "median yuan per person in {y1}; poverty line {}",
                 thousands(r.lines(y1).0)
+            ),
+        ),
+        (
+            count(mean(r, t1, ALL_GROUP, "households")),
+            format!(
+                "households alive in {y1} of {} at the start; {} dissolved as their last members died",
+                thousands(r.manifest.households as f64),
+                count(dissolved)
             ),
         ),
     ];
@@ -111,7 +143,7 @@ fn key_numbers(r: &RunResults) -> Markup {
                 div.card { div.v { (v) } div.k { (k) } }
             }
         }
-        ul.findings { @for f in findings(r) { li { (f) } } }
+        ul.findings { @for f in findings(r, cmp) { li { (f) } } }
         @if r.replicates > 1 {
             p.small {
                 "Means over " (r.replicates) " replicates; intervals are Student-t 95% confidence "
@@ -127,10 +159,229 @@ fn key_numbers(r: &RunResults) -> Markup {
     }
 }
 
-/// The findings in words: poverty from the first to the last year, the
-/// livelihoods most and least poor, those that grow and shrink most, and
-/// the moves of the poverty share when levers end and events strike.
-fn findings(r: &RunResults) -> Vec<Markup> {
+/// One replicate's years of `trajectories.csv`.
+type Year = [[Option<f64>; METRICS]; GROUPS];
+
+/// A metric of group `g` in a replicate's year.
+fn cell(y: &Year, g: usize, metric: &str) -> Option<f64> {
+    y[g][metric_index(metric)?]
+}
+
+/// `f` of each replicate's years, mean over the replicates with a value.
+fn over_replicates(r: &RunResults, f: impl Fn(&[Year]) -> Option<f64>) -> Option<f64> {
+    let v: Vec<f64> = r.trajectories.iter().filter_map(|rep| f(rep)).collect();
+    summarize(&v).0
+}
+
+/// The share of households without a laborer in year `t` (all
+/// households: `1 − with_labor / households`).
+fn without_labor(r: &RunResults, t: usize) -> Option<f64> {
+    over_replicates(r, |rep| {
+        let all = cell(&rep[t], ALL_GROUP, "households")?;
+        (all > 0.0).then(|| 1.0 - cell(&rep[t], ALL_GROUP, "with_labor").unwrap_or(0.0) / all)
+    })
+}
+
+/// Laborers per 100 persons in year `t` (all households).
+fn laborers_per_100(r: &RunResults, t: usize) -> Option<f64> {
+    over_replicates(r, |rep| {
+        let persons = cell(&rep[t], ALL_GROUP, "persons")?;
+        (persons > 0.0)
+            .then(|| 100.0 * cell(&rep[t], ALL_GROUP, "laborers").unwrap_or(0.0) / persons)
+    })
+}
+
+/// Households dissolved in the years `ts` (indices), mean over replicates.
+fn dissolved_in(r: &RunResults, ts: std::ops::RangeInclusive<usize>) -> Option<f64> {
+    over_replicates(r, |rep| {
+        ts.clone()
+            .map(|t| cell(&rep[t], ALL_GROUP, "dissolved"))
+            .sum::<Option<f64>>()
+    })
+}
+
+/// "rises from 1.0 % to 2.0 %", "falls from …", "stays at 1.0 %".
+fn moves(a: String, b: String, up: Option<bool>) -> String {
+    match up {
+        _ if a == b => format!("stays at {a}"),
+        Some(true) => format!("rises from {a} to {b}"),
+        Some(false) => format!("falls from {a} to {b}"),
+        None => format!("goes from {a} to {b}"),
+    }
+}
+
+/// [`moves`] of two values.
+fn moves_of(a: Option<f64>, b: Option<f64>, f: impl Fn(Option<f64>) -> String) -> String {
+    let up = a.zip(b).map(|(a, b)| b > a);
+    moves(f(a), f(b), up)
+}
+
+/// "a", "a and b", "a, b and c".
+fn and_list(items: &[String]) -> String {
+    and_list_with(items, ", ")
+}
+
+/// [`and_list`] with another separator: "a; b; and c".
+fn and_list_with(items: &[String], sep: &str) -> String {
+    match items {
+        [] => String::new(),
+        [one] => one.clone(),
+        [a, b] => format!(
+            "{a}{} and {b}",
+            if sep == ", " { "" } else { sep.trim_end() }
+        ),
+        [rest @ .., last] => format!(
+            "{}{}and {last}",
+            rest.join(sep),
+            if sep == ", " { " " } else { sep }
+        ),
+    }
+}
+
+/// The livelihood whose share of households changes most from year `ta`
+/// to `tb`, with both shares.
+fn most_moved(r: &RunResults, ta: usize, tb: usize) -> Option<(usize, f64, f64)> {
+    (0..LIVELIHOODS)
+        .filter_map(|g| Some((g, group_share(r, ta, g)?, group_share(r, tb, g)?)))
+        .max_by(|a, b| (a.2 - a.1).abs().total_cmp(&(b.2 - b.1).abs()))
+}
+
+/// The livelihood an event strikes first.
+fn event_livelihood(e: &Event) -> usize {
+    match e {
+        Event::EastDemand { .. } => 0,
+        Event::Drought { .. } => 2,
+    }
+}
+
+/// What a change from year `ta` to year `tb` (indices) of a single run
+/// cannot be told apart from: the ageing of the households, their deaths,
+/// the events of those years and the lever windows that start or end in
+/// them, each in words. `from_start`: count from the start of year `ta`
+/// (the households the run began with), not its end. The event
+/// `own_event` and the windows ending in `own_end` are what the finding is
+/// about and are left out.
+fn drivers(
+    r: &RunResults,
+    ta: usize,
+    tb: usize,
+    from_start: bool,
+    own_event: Option<usize>,
+    own_end: Option<i32>,
+) -> Vec<String> {
+    let (ya, yb) = (r.years[ta], r.years[tb]);
+    let mut out = Vec::new();
+    // Ageing (and sickness): households left without a laborer.
+    let (wa, wb) = (without_labor(r, ta), without_labor(r, tb));
+    let (la, lb) = (laborers_per_100(r, ta), laborers_per_100(r, tb));
+    if wa.is_some() || wb.is_some() {
+        let mut s = format!(
+            "the share of households without a laborer {}",
+            moves_of(wa, wb, pct)
+        );
+        if let (Some(la), Some(lb)) = (la, lb) {
+            s.push_str(&format!(
+                " (laborers per 100 persons: {:.0} in {ya}, {:.0} in {yb})",
+                la, lb
+            ));
+        }
+        out.push(s);
+    }
+    // Deaths.
+    let first = if from_start { ta } else { ta + 1 };
+    let hh = |t: usize| mean(r, t, ALL_GROUP, "households");
+    if let Some(d) = (first <= tb).then(|| dissolved_in(r, first..=tb)).flatten() {
+        let before = if from_start {
+            format!(
+                "{} at the start of {ya}",
+                thousands(r.manifest.households as f64)
+            )
+        } else {
+            format!("{} in {ya}", count(hh(ta)))
+        };
+        let alive = format!("households alive: {before}, {} in {yb}", count(hh(tb)));
+        out.push(if d > 0.0 {
+            format!(
+                "{} household{} dissolve{} as their last members die ({alive})",
+                count(Some(d)),
+                if d == 1.0 { "" } else { "s" },
+                if d == 1.0 { "s" } else { "" }
+            )
+        } else {
+            format!("no household dissolves ({alive})")
+        });
+    }
+    // Events.
+    for (i, e) in r.scenario.events.iter().enumerate() {
+        if Some(i) != own_event && (ya..=yb).contains(&e.year()) {
+            out.push(format!("the {} of {}", event_label(e), e.year()));
+        }
+    }
+    // Lever windows that start or end.
+    let levers = lever_windows(&r.scenario);
+    let mut ends: Vec<i32> = levers
+        .iter()
+        .map(|l| l.end)
+        .filter(|&e| (ya..yb).contains(&e) && Some(e) != own_end)
+        .collect();
+    ends.sort_unstable();
+    ends.dedup();
+    for end in ends {
+        let names: Vec<String> = levers
+            .iter()
+            .filter(|l| l.end == end)
+            .map(|l| l.title.to_string())
+            .collect();
+        out.push(format!(
+            "{} end{} after {end}",
+            and_list(&names),
+            if names.len() == 1 { "s" } else { "" }
+        ));
+    }
+    for l in levers.iter().filter(|l| l.start > ya && l.start <= yb) {
+        out.push(format!("{} starts in {}", l.title, l.start));
+    }
+    out
+}
+
+/// The sentence after a change seen in a single run: the other drivers
+/// of the same years, and that one run cannot tell them apart; with a
+/// comparison, where the paired effect is.
+fn also(
+    r: &RunResults,
+    items: &[String],
+    span: (i32, i32),
+    without: &str,
+    cmp: Option<&Comparison<'_>>,
+) -> Markup {
+    let (ya, yb) = span;
+    html! {
+        " In the same years (" (ya) "–" (yb) ") "
+        @if items.is_empty() {
+            "nothing else the run's files show changes"
+        } @else {
+            "also: " (and_list_with(items, "; "))
+        }
+        ". This run alone cannot say which of them caused the change; "
+        @if let Some(c) = cmp {
+            "the paired comparison with " (mono(&c.policy.dir.display().to_string()))
+            " (below) gives the effect of what the two runs differ in."
+        } @else {
+            "compare with a run without " (without) " ("
+            code { "migflow report BASE --compare " (r.dir.display()) }
+            ", where BASE is that run, with the same seed and replicates)."
+        }
+    }
+}
+
+/// The findings in words. Of the run alone: poverty from the first to
+/// the last year, the livelihoods most and least poor, those that grow
+/// and shrink most, and what changes when the time-limited levers end and
+/// around each event, each with the other drivers of the same years
+/// (ageing, deaths, events, lever windows), never credited to one of
+/// them. With a comparison: the paired effects (policy − base) with their
+/// 95% CIs.
+fn findings(r: &RunResults, cmp: Option<&Comparison<'_>>) -> Vec<Markup> {
     let s = &r.scenario;
     let n = r.years.len();
     let (t0, t1) = (0, n - 1);
@@ -142,6 +393,23 @@ fn findings(r: &RunResults) -> Vec<Markup> {
         "The share of households below the poverty line goes from " (pct(e0.mean))
         (ci_words(&e0)) " in " (y0) " to " (pct(e1.mean)) (ci_words(&e1)) " in " (y1) "."
     }];
+    if n > 1 {
+        let changes: Vec<(usize, f64)> = (0..LIVELIHOODS)
+            .filter_map(|g| Some((g, group_share(r, t1, g)? - group_share(r, t0, g)?)))
+            .collect();
+        if let (Some(up), Some(down)) = (
+            changes.iter().max_by(|a, b| a.1.total_cmp(&b.1)),
+            changes.iter().min_by(|a, b| a.1.total_cmp(&b.1)),
+        ) {
+            let items = drivers(r, t0, t1, true, None, None);
+            findings.push(html! {
+                "From " (y0) " to " (y1) " the " b { (GROUP_NAMES[up.0]) } " livelihood grows most ("
+                (pp_n(Some(up.1), 1)) ") and " b { (GROUP_NAMES[down.0]) } " shrinks most ("
+                (pp_n(Some(down.1), 1)) ")."
+                (also(r, &items, (y0, y1), "the lever or event in question", cmp))
+            });
+        }
+    }
     let poverty: Vec<(usize, f64)> = (0..LIVELIHOODS)
         .filter_map(|g| Some((g, mean(r, t1, g, "poor_share")?)))
         .filter(|(g, _)| group_share(r, t1, *g).unwrap_or(0.0) > 0.0)
@@ -155,43 +423,281 @@ fn findings(r: &RunResults) -> Vec<Markup> {
             (pct(Some(b))) ")."
         });
     }
-    if n > 1 {
-        let changes: Vec<(usize, f64)> = (0..LIVELIHOODS)
-            .filter_map(|g| Some((g, group_share(r, t1, g)? - group_share(r, t0, g)?)))
+    // The years after the time-limited levers end.
+    let mut ends: Vec<i32> = shaded_windows(s, y0, y1).iter().map(|w| w.1).collect();
+    ends.sort_unstable();
+    ends.dedup();
+    let levers = lever_windows(s);
+    for end in ends {
+        let (Some(ta), Some(tb)) = (r.year_index(end), r.year_index(end + 1)) else {
+            continue;
+        };
+        let names: Vec<String> = levers
+            .iter()
+            .filter(|l| l.end == end)
+            .map(|l| l.title.to_string())
             .collect();
-        if let (Some(up), Some(down)) = (
-            changes.iter().max_by(|a, b| a.1.total_cmp(&b.1)),
-            changes.iter().min_by(|a, b| a.1.total_cmp(&b.1)),
-        ) {
-            findings.push(html! {
-                "From " (y0) " to " (y1) " the " b { (GROUP_NAMES[up.0]) } " livelihood grows most ("
-                (pp_n(Some(up.1), 1)) ") and " b { (GROUP_NAMES[down.0]) } " shrinks most ("
-                (pp_n(Some(down.1), 1)) ")."
-            });
-        }
-    }
-    let windows = shaded_windows(s, y0, y1);
-    if let Some(end) = windows.iter().map(|w| w.1).max()
-        && let (Some(ta), Some(tb)) = (r.year_index(end), r.year_index(end + 1))
-    {
         let a = r.estimate(ta, ALL_GROUP, poor);
         let b = r.estimate(tb, ALL_GROUP, poor);
+        let items = drivers(r, ta, tb, false, None, Some(end));
+        let without = if names.len() == 1 {
+            "this lever"
+        } else {
+            "these levers"
+        };
         findings.push(html! {
-            "When the time-limited levers end after " (end) ", the poverty share moves from "
-            (pct(a.mean)) " (" (end) ") to " (pct(b.mean)) " (" (end + 1) ")."
+            "From " (end) ", the last year of " (and_list(&names)) ", to " (end + 1)
+            ", because the levers end the poverty share " (moves_of(a.mean, b.mean, pct))
+            @if let Some((g, sa, sb)) = most_moved(r, ta, tb) {
+                " and the share of " b { (GROUP_NAMES[g]) } " households "
+                (moves_of(Some(sa), Some(sb), pct))
+            }
+            "."
+            (also(r, &items, (end, end + 1), without, cmp))
         });
     }
-    for e in &s.events {
-        if let (Some(t), true) = (r.year_index(e.year()), e.year() > y0) {
-            let before = r.estimate(t - 1, ALL_GROUP, poor);
-            let during = r.estimate(t, ALL_GROUP, poor);
-            findings.push(html! {
-                "In " (e.year()) " (" (event_label(e)) "), the poverty share moves from "
-                (pct(before.mean)) " to " (pct(during.mean)) "."
+    // Around each event: the year before, the year of the event and the
+    // year after (an event changes what households do the next year).
+    for (i, e) in s.events.iter().enumerate() {
+        let Some(t) = r.year_index(e.year()) else {
+            continue;
+        };
+        let (ta, tb) = (t.saturating_sub(1), (t + 1).min(n - 1));
+        if ta == tb {
+            continue;
+        }
+        let path = |f: &dyn Fn(usize) -> Option<f64>| {
+            let steps: Vec<String> = (ta..=tb)
+                .map(|k| format!("{} ({})", pct(f(k)), r.years[k]))
+                .collect();
+            and_list(&steps)
+        };
+        let g = event_livelihood(e);
+        let items = drivers(r, ta, tb, false, Some(i), None);
+        findings.push(html! {
+            "Around the " (event_label(e)) " of " (e.year()) ", the poverty share is "
+            (path(&|k| r.estimate(k, ALL_GROUP, poor).mean))
+            ", and the share of " b { (GROUP_NAMES[g]) } " households "
+            (path(&|k| group_share(r, k, g))) "."
+            (also(r, &items, (r.years[ta], r.years[tb]), "the event", cmp))
+        });
+    }
+    if let Some(c) = cmp {
+        findings.extend(paired_findings(r, c));
+    }
+    findings
+}
+
+/// What the policy run's scenario differs from the base's in, in words,
+/// and whether every difference is a lever's window or amount.
+fn what_differs(base: &RunResults, policy: &RunResults) -> (Vec<String>, bool) {
+    let (lb, lp) = (
+        lever_windows(&base.scenario),
+        lever_windows(&policy.scenario),
+    );
+    let words =
+        |l: &migflow_io::results::LeverWindow| format!("{}–{}, {}", l.start, l.end, l.detail);
+    let mut items = Vec::new();
+    for l in lp.iter().filter(|l| !lb.contains(l)) {
+        items.push(match lb.iter().find(|b| b.lever == l.lever) {
+            Some(b) => format!("{} ({}; the base: {})", l.title, words(l), words(b)),
+            None => format!("{} ({}; none in the base)", l.title, words(l)),
+        });
+    }
+    for b in lb
+        .iter()
+        .filter(|b| !lp.contains(b) && !lp.iter().any(|l| l.lever == b.lever))
+    {
+        items.push(format!("no {} (the base: {})", b.title, words(b)));
+    }
+    let mut only_levers = true;
+    let (sb, sp) = (&base.scenario, &policy.scenario);
+    if sb.events != sp.events {
+        only_levers = false;
+        let list = |s: &migflow_core::params::Scenario| {
+            let v: Vec<String> = s.events.iter().map(event_detail).collect();
+            if v.is_empty() {
+                "no event".to_string()
+            } else {
+                v.join("; ")
+            }
+        };
+        items.push(format!("events ({} instead of {})", list(sp), list(sb)));
+    }
+    let mut rest = sp.clone();
+    rest.events = sb.events.clone();
+    rest.levers = sb.levers.clone();
+    rest.run.seed = sb.run.seed;
+    if rest != *sb || (sp.levers != sb.levers && lb == lp) {
+        only_levers = false;
+        items.push("other settings of the scenario (see the two manifests' scenario_toml)".into());
+    }
+    (items, only_levers)
+}
+
+/// "by −0.80 pp (95% CI −1.10 pp to −0.50 pp)", from a paired difference.
+fn effect(
+    diff: Option<f64>,
+    ci: Option<(f64, f64)>,
+    fmt: &dyn Fn(Option<f64>) -> String,
+) -> String {
+    let ci = match ci {
+        Some((lo, hi)) => format!(
+            " (95% CI {} to {}{})",
+            fmt(Some(lo)),
+            fmt(Some(hi)),
+            if lo <= 0.0 && hi >= 0.0 {
+                ", which includes zero"
+            } else {
+                ""
+            }
+        ),
+        None => " (1 replicate: no CI)".into(),
+    };
+    format!("by {}{ci}", fmt(diff))
+}
+
+/// A signed yuan difference, "+320 yuan".
+fn yuan_diff(x: Option<f64>) -> String {
+    x.map_or("–".into(), |v| {
+        format!(
+            "{}{}\u{202f}yuan",
+            if v >= 0.0 { "+" } else { "" },
+            thousands(v)
+        )
+    })
+}
+
+/// The paired effects of the policy run against the base (the report's
+/// run): the poverty share of all households in the years the differing
+/// levers end, the year after and the last year; in the first year after
+/// they end (or the last year), the livelihood share that moves most, the
+/// at-risk share and the mean income.
+fn paired_findings(base: &RunResults, c: &Comparison<'_>) -> Vec<Markup> {
+    let policy = c.policy;
+    let (items, only_levers) = what_differs(base, policy);
+    let pairs = plural(base.replicates as u64, "pair");
+    if items.is_empty() {
+        return vec![html! {
+            "The policy run " (mono(&policy.dir.display().to_string()))
+            " has the base's scenario: its differences from the base (below) are simulation "
+            "noise only and measure no lever."
+        }];
+    }
+    let (y0, y1) = (base.years[0], base.years[base.years.len() - 1]);
+    let mut windows = lever_windows(&base.scenario);
+    windows.extend(lever_windows(&policy.scenario));
+    let (lb, lp) = (
+        lever_windows(&base.scenario),
+        lever_windows(&policy.scenario),
+    );
+    let differing: Vec<_> = windows
+        .iter()
+        .filter(|l| !(lb.contains(l) && lp.contains(l)))
+        .collect();
+    let mut years: Vec<i32> = differing
+        .iter()
+        .flat_map(|l| [l.end, l.end + 1])
+        .filter(|y| (y0..=y1).contains(y))
+        .collect();
+    years.push(y1);
+    years.sort_unstable();
+    years.dedup();
+    let key = differing
+        .iter()
+        .map(|l| l.end + 1)
+        .filter(|y| (y0..=y1).contains(y))
+        .min()
+        .unwrap_or(y1);
+    let find = |year: i32, metric: &str| {
+        c.diffs
+            .iter()
+            .find(|d| d.year == year && d.group == ALL_GROUP && d.metric == metric)
+    };
+    let subject = match (only_levers, items.len()) {
+        (true, 1) => "This lever changes",
+        (true, _) => "These levers change",
+        _ => "These differences change",
+    };
+    let per_year: Vec<String> = years
+        .iter()
+        .filter_map(|&y| {
+            let d = find(y, "poor_share")?;
+            Some(format!("in {y} {}", effect(d.diff_mean, d.ci, &|x| pp(x))))
+        })
+        .collect();
+    let mut out = vec![html! {
+        "Policy − base, paired replicate by replicate (" (pairs) "): the policy run "
+        (mono(&policy.dir.display().to_string())) " differs from the base in "
+        (and_list(&items)) ". " (subject) " the poverty share of all households "
+        (and_list(&per_year)) "."
+    }];
+    let they = if only_levers {
+        "they"
+    } else {
+        "these differences"
+    };
+    for year in [key - 1, key] {
+        if !(y0..=y1).contains(&year) || (year == key - 1 && !years.contains(&year)) {
+            continue;
+        }
+        let mut then = Vec::new();
+        if let Some((g, d, ci)) = share_effect(base, policy, year) {
+            then.push(format!(
+                "the share of {} households {}",
+                GROUP_NAMES[g],
+                effect(Some(d), ci, &|x| pp(x))
+            ));
+        }
+        if let Some(d) = find(year, "at_risk_share") {
+            then.push(format!(
+                "the at-risk share {}",
+                effect(d.diff_mean, d.ci, &|x| pp(x))
+            ));
+        }
+        if let Some(d) = find(year, "mean_income_pc") {
+            then.push(format!(
+                "the mean per-capita income {}",
+                effect(d.diff_mean, d.ci, &yuan_diff)
+            ));
+        }
+        if !then.is_empty() {
+            out.push(html! {
+                "In " (year) " " (they) " change " (and_list(&then)) "."
             });
         }
     }
-    findings
+    out
+}
+
+/// A 95% interval, when there is one.
+type Interval = Option<(f64, f64)>;
+
+/// The livelihood whose share of households the policy changes most in
+/// `year` (mean of the paired differences), with that mean and its 95%
+/// interval.
+fn share_effect(
+    base: &RunResults,
+    policy: &RunResults,
+    year: i32,
+) -> Option<(usize, f64, Interval)> {
+    let t = base.year_index(year)?;
+    let share = |y: &Year, g: usize| {
+        let all = cell(y, ALL_GROUP, "households")?;
+        (all > 0.0).then(|| cell(y, g, "households").unwrap_or(0.0) / all)
+    };
+    (0..LIVELIHOODS)
+        .filter_map(|g| {
+            let pairs: Vec<f64> = base
+                .trajectories
+                .iter()
+                .zip(&policy.trajectories)
+                .filter_map(|(b, p)| Some(share(&p[t], g)? - share(&b[t], g)?))
+                .collect();
+            let (m, _, lo, hi, _) = summarize(&pairs);
+            Some((g, m?, lo.zip(hi)))
+        })
+        .max_by(|a, b| a.1.abs().total_cmp(&b.1.abs()))
 }
 
 /// Each livelihood's share of the households the run started from (the
@@ -294,7 +800,8 @@ fn scenario(r: &RunResults) -> Markup {
 }
 
 /// Per livelihood in the first, a middle and the last year: the share of
-/// households, their mean income, the share poor and those who returned.
+/// households, their income per person, the shares poor, on dibao and in
+/// the same livelihood as last year, and those who returned to poverty.
 fn headline(r: &RunResults) -> Markup {
     let ts = headline_years(r.years.len());
     let years = ts
@@ -304,9 +811,11 @@ fn headline(r: &RunResults) -> Markup {
         .join(", ");
     html! {
         p {
-            "Per livelihood in " (years) ": the share of households, their mean per-capita "
-            "income (yuan per person per year), the share below the poverty line, and the "
-            "households that fell into poverty that year"
+            "Per livelihood in " (years) ": the share of households, their income per person "
+            "(yuan per person per year, as statistics offices publish it: "
+            code { "mean_income_pp" } "), the shares below the poverty line, receiving dibao "
+            "and in the same livelihood as the year before (" code { "stayed_share" }
+            "), and the households that fell into poverty that year"
             @if r.replicates > 1 { " (means over " (r.replicates) " replicates)" }
             "."
         }
@@ -314,12 +823,13 @@ fn headline(r: &RunResults) -> Markup {
             thead {
                 tr.group {
                     th {}
-                    @for &t in &ts { th.y colspan="4" { (r.years[t]) } }
+                    @for &t in &ts { th.y colspan="6" { (r.years[t]) } }
                 }
                 tr {
                     th { "livelihood" }
                     @for _ in &ts {
-                        th.y { "share" } th { "mean income" } th { "poor" } th { "returned" }
+                        th.y { "share" } th { "income per person" } th { "poor" }
+                        th { "dibao" } th { "kept" } th { "returned" }
                     }
                 }
             }
@@ -329,10 +839,55 @@ fn headline(r: &RunResults) -> Markup {
                         td { (name) }
                         @for &t in &ts {
                             td.y { (pct(group_share(r, t, g))) }
-                            td { (yuan(mean(r, t, g, "mean_income_pc"))) }
+                            td { (yuan(mean(r, t, g, "mean_income_pp"))) }
                             td { (pct(mean(r, t, g, "poor_share"))) }
-                            td { (yuan(mean(r, t, g, "returned"))) }
+                            td { (pct(mean(r, t, g, "dibao_share"))) }
+                            td { (pct(mean(r, t, g, "stayed_share"))) }
+                            td { (count(mean(r, t, g, "returned"))) }
                         }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// All households year by year: alive and dissolved, without a laborer,
+/// persons, incomes (per person, mean and median per capita), and the
+/// shares poor, on dibao and in the same livelihood as last year.
+fn by_year(r: &RunResults) -> Markup {
+    let m = |t: usize, metric: &str| mean(r, t, ALL_GROUP, metric);
+    html! {
+        p {
+            "Every household alive at the end of each year"
+            @if r.replicates > 1 { " (means over " (r.replicates) " replicates)" }
+            ". Dissolved: households whose last member died that year (they are not among "
+            "that year's households). Without a laborer: " code { "1 − with_labor / households" }
+            ", which rises as the households age. Incomes in yuan per person per year."
+        }
+        table.headline {
+            thead {
+                tr {
+                    th { "year" } th.y { "households" } th { "dissolved" }
+                    th { "without a laborer" } th { "persons" } th.y { "income per person" }
+                    th { "mean per capita" } th { "median per capita" } th.y { "poor" }
+                    th { "dibao" } th { "kept" }
+                }
+            }
+            tbody {
+                @for (t, year) in r.years.iter().enumerate() {
+                    tr {
+                        td { (year) }
+                        td.y { (count(m(t, "households"))) }
+                        td { (count(m(t, "dissolved"))) }
+                        td { (pct(without_labor(r, t))) }
+                        td { (count(m(t, "persons"))) }
+                        td.y { (yuan(m(t, "mean_income_pp"))) }
+                        td { (yuan(m(t, "mean_income_pc"))) }
+                        td { (yuan(m(t, "median_income_pc"))) }
+                        td.y { (pct(m(t, "poor_share"))) }
+                        td { (pct(m(t, "dibao_share"))) }
+                        td { (pct(m(t, "stayed_share"))) }
                     }
                 }
             }

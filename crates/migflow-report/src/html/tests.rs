@@ -1,6 +1,287 @@
-//! The report's markup: SVG made responsive, hostile text escaped.
+//! The report's markup: SVG made responsive, hostile text escaped; the
+//! findings of one run credit no lever and name the other drivers, those
+//! of a comparison state the paired effects with their CIs; the version-2
+//! metrics shown.
 
 use super::*;
+use migflow_core::record::ALL_GROUP;
+use migflow_io::results::differences;
+use std::path::{Path, PathBuf};
+
+/// Run the validated scenario `loaded` into `out` (seed 1).
+fn run_to(loaded: migflow_core::params::Params, out: &Path, replicates: u32, command: Vec<String>) {
+    let opts = migflow_experiments::run::RunOptions {
+        loaded,
+        seed: 1,
+        replicates,
+        threads: 1,
+        out: out.to_path_buf(),
+        households_out: false,
+        cohort_years: None,
+        by_site: false,
+        command,
+        force: false,
+        population_sha256: None,
+    };
+    migflow_experiments::run::run_to_dir(&opts, &|| {}).unwrap();
+}
+
+/// A run of the scenario `toml` into `dir/name`, 3 replicates.
+fn run_of(dir: &Path, name: &str, toml: &str) -> PathBuf {
+    let scenario = dir.join(format!("{name}.toml"));
+    std::fs::write(&scenario, toml).unwrap();
+    let loaded = migflow_io::files::load_scenario(&scenario).unwrap();
+    let out = dir.join(name);
+    run_to(loaded, &out, 3, vec!["migflow".into(), "run".into()]);
+    out
+}
+
+/// 600 households, 2021–2027: the default levers end after 2025, the
+/// default eastern demand shock strikes in 2022.
+const SEVEN_YEARS: &str = "[population]\nhouseholds = 600\n\n[run]\nyears = 7\n";
+
+/// The findings of a report, one text per item, tags removed.
+fn findings_of(html: &str) -> Vec<String> {
+    let start = html.find("<ul class=\"findings\">").expect("no findings");
+    let end = start + html[start..].find("</ul>").expect("findings unclosed");
+    html[start..end]
+        .split("<li>")
+        .skip(1)
+        .map(|item| {
+            let mut text = String::new();
+            let mut in_tag = false;
+            for c in item.chars() {
+                match c {
+                    '<' => in_tag = true,
+                    '>' => in_tag = false,
+                    c if !in_tag => text.push(c),
+                    _ => {}
+                }
+            }
+            text.replace("&amp;", "&")
+                .replace("&lt;", "<")
+                .replace("&gt;", ">")
+                .replace("&quot;", "\"")
+                .replace('\u{202f}', " ")
+        })
+        .collect()
+}
+
+/// Words that credit a change to a cause.
+const CAUSAL: [&str; 14] = [
+    "because",
+    "due to",
+    "thanks to",
+    "the end of the levers raised",
+    "raised",
+    "lowered",
+    "led to",
+    "leads to",
+    "drove",
+    "resulted",
+    "effect of",
+    "changes the",
+    "change the",
+    "as a result",
+];
+
+/// A single run's findings say what changed and which drivers act in the
+/// same years, and credit no lever (nor event) with the change.
+#[test]
+fn single_run_findings_credit_no_lever_and_name_the_drivers() {
+    let tmp = tempfile::TempDir::new().unwrap();
+    let run = run_of(tmp.path(), "run", SEVEN_YEARS);
+    let (html, _) = report(&run, None, None, None).unwrap();
+    let findings = findings_of(&html);
+    assert!(findings.len() >= 4, "{findings:#?}");
+    for f in &findings {
+        let lower = f.to_lowercase();
+        for word in CAUSAL {
+            assert!(!lower.contains(word), "a finding says {word:?}: {f}");
+        }
+        for sentence in lower.split(". ") {
+            assert!(
+                !sentence.contains("caus") || sentence.contains("cannot say"),
+                "a sentence names a cause: {sentence}"
+            );
+        }
+    }
+    // The years after the levers end: what changed, and the other drivers.
+    let end = findings
+        .iter()
+        .find(|f| f.starts_with("From 2025, the last year of"))
+        .unwrap_or_else(|| panic!("no finding on the levers' end: {findings:#?}"));
+    for part in [
+        "poverty-alleviation workshops",
+        "to 2026, the poverty share",
+        "In the same years (2025–2026) also",
+        "households without a laborer",
+        "dissolve",
+        "this run alone cannot say which of them caused the change",
+        "migflow report BASE --compare",
+    ] {
+        assert!(
+            end.to_lowercase().contains(&part.to_lowercase()),
+            "lacks {part:?}: {end}"
+        );
+    }
+    // Around the event: the year after it too, and the drivers.
+    let event = findings
+        .iter()
+        .find(|f| f.starts_with("Around the eastern demand shock of 2022"))
+        .unwrap_or_else(|| panic!("no finding on the event: {findings:#?}"));
+    for part in [
+        "(2023)",
+        "outbound",
+        "without a laborer",
+        "dissolve",
+        "cannot say",
+        "--compare",
+    ] {
+        assert!(event.contains(part), "lacks {part:?}: {event}");
+    }
+    // Over the whole run: the event and the levers' end are drivers too.
+    let whole = findings
+        .iter()
+        .find(|f| f.starts_with("From 2021 to 2027"))
+        .unwrap_or_else(|| panic!("no finding over the run: {findings:#?}"));
+    for part in [
+        "the eastern demand shock of 2022",
+        "end after 2025",
+        "without a laborer",
+        "cannot say",
+    ] {
+        assert!(whole.contains(part), "lacks {part:?}: {whole}");
+    }
+}
+
+/// With a comparison, the findings state the paired effect (policy −
+/// base, replicate by replicate) with its 95% CI, as `differences` gives
+/// it; compared with itself, a run is said to differ by noise only.
+#[test]
+fn compared_findings_state_the_paired_effect_with_its_ci() {
+    let tmp = tempfile::TempDir::new().unwrap();
+    let base = run_of(tmp.path(), "base", SEVEN_YEARS);
+    let policy = run_of(
+        tmp.path(),
+        "policy",
+        &format!("{SEVEN_YEARS}\n[levers.workshops]\nworkshop_jobs_share = 0.2\n"),
+    );
+    let (html, _) = report(&base, Some(&policy), None, None).unwrap();
+    let findings = findings_of(&html);
+    let b = RunResults::read(&base, None).unwrap();
+    let p = RunResults::read(&policy, None).unwrap();
+    let diffs = differences(&b, &p).unwrap();
+    let paired = findings
+        .iter()
+        .find(|f| f.starts_with("Policy − base, paired replicate by replicate (3 pairs)"))
+        .unwrap_or_else(|| panic!("no paired effect: {findings:#?}"));
+    assert!(
+        paired.contains("poverty-alleviation workshops")
+            && paired.contains("This lever changes the poverty share of all households"),
+        "{paired}"
+    );
+    let plain = |x: f64| numbers::pp(Some(x)).replace('\u{202f}', " ");
+    for year in [2025, 2026, 2027] {
+        let d = diffs
+            .iter()
+            .find(|d| d.year == year && d.group == ALL_GROUP && d.metric == "poor_share")
+            .unwrap();
+        let (lo, hi) = d.ci.expect("3 pairs have a CI");
+        let stated = format!(
+            "in {year} by {} (95% CI {} to {}",
+            plain(d.diff_mean.unwrap()),
+            plain(lo),
+            plain(hi)
+        );
+        assert!(paired.contains(&stated), "lacks {stated:?}: {paired}");
+    }
+    let after = findings
+        .iter()
+        .find(|f| f.starts_with("In 2026 they change"))
+        .unwrap_or_else(|| panic!("no effects after the levers end: {findings:#?}"));
+    assert!(
+        after.contains("the at-risk share by") && after.contains("95% CI"),
+        "{after}"
+    );
+    // The findings of the base alone point to the comparison, not to a
+    // run still to be made.
+    assert!(!findings.iter().any(|f| f.contains("migflow report BASE")));
+    assert!(
+        findings
+            .iter()
+            .any(|f| f.contains("the paired comparison with"))
+    );
+
+    // A run compared with itself: no effect is claimed.
+    let (html, _) = report(&base, Some(&base), None, None).unwrap();
+    let findings = findings_of(&html);
+    assert!(
+        findings.iter().any(|f| f.contains("simulation noise only")),
+        "{findings:#?}"
+    );
+    assert!(
+        !findings
+            .iter()
+            .any(|f| f.contains("change the poverty share"))
+    );
+}
+
+/// The report shows income per person, the dibao share, the livelihood
+/// kept from last year, and the households alive and dissolved, in the
+/// cards, the headline table, the year-by-year table and the charts.
+#[test]
+fn the_report_shows_the_version_2_metrics() {
+    let tmp = tempfile::TempDir::new().unwrap();
+    let run = run_of(tmp.path(), "run", SEVEN_YEARS);
+    let (html, _) = report(&run, None, None, None).unwrap();
+    for part in [
+        "yuan income per person in 2027",
+        "of households receive dibao in 2027",
+        "of households kept last year's livelihood in 2027",
+        "households alive in 2027 of 600 at the start",
+        "<th>income per person</th><th>poor</th><th>dibao</th><th>kept</th>",
+        "All households year by year",
+        "<th>dissolved</th><th>without a laborer</th>",
+        "id=\"fig-income_per_person\"",
+        "id=\"fig-poverty_dibao_share\"",
+        "id=\"fig-livelihood_stayed_share\"",
+        "id=\"fig-population_households\"",
+        "id=\"fig-population_dissolved\"",
+        "id=\"fig-population_without_labor\"",
+    ] {
+        assert!(html.contains(part), "the report lacks {part:?}");
+    }
+}
+
+/// Households that die out in the first year are not counted in its
+/// households: the manifest's households are those alive plus those
+/// dissolved, and a manifest that disagrees is still refused.
+#[test]
+fn households_dissolved_in_the_first_year_agree_with_the_manifest() {
+    let tmp = tempfile::TempDir::new().unwrap();
+    let run = run_of(
+        tmp.path(),
+        "run",
+        "[population]\nhouseholds = 300\n\n[run]\nyears = 2\n\n[demography]\nmortality_a = 0.05\n",
+    );
+    let mut r = RunResults::read(&run, None).unwrap();
+    let d = migflow_io::results::metric_index("dissolved").unwrap();
+    let first: f64 = r
+        .trajectories
+        .iter()
+        .filter_map(|rep| rep[0][ALL_GROUP][d])
+        .sum();
+    assert!(first > 0.0, "no household dissolved in the first year");
+    crate::counts::check_run(&r).unwrap();
+    report(&run, None, None, None).unwrap();
+    r.manifest.households += 1;
+    let err = crate::counts::check_run(&r).unwrap_err().to_string();
+    assert!(
+        err.contains("`households` is 301") && err.contains("dissolved"),
+        "{err}"
+    );
+}
 
 #[test]
 fn svg_is_made_responsive() {
@@ -32,18 +313,12 @@ fn hostile_text_is_escaped() {
     .unwrap();
     let loaded = migflow_io::files::load_scenario(&scenario).unwrap();
     let out = tmp.path().join("\"><img src=x onerror=alert(2)>");
-    let opts = migflow_experiments::run::RunOptions {
+    run_to(
         loaded,
-        seed: 1,
-        replicates: 2,
-        threads: 1,
-        out: out.clone(),
-        households_out: false,
-        command: vec!["migflow".into(), "<b onmouseover=alert(3)>'x'</b>".into()],
-        force: false,
-        population_sha256: None,
-    };
-    migflow_experiments::run::run_to_dir(&opts, &|| {}).unwrap();
+        &out,
+        2,
+        vec!["migflow".into(), "<b onmouseover=alert(3)>'x'</b>".into()],
+    );
     // Alone and compared with itself (the comparison names both runs).
     for compare in [None, Some(out.as_path())] {
         let (html, _) = report(&out, compare, None, None).unwrap();
