@@ -91,7 +91,7 @@ fn foreseen_deaths(h: &Household, key: YearKey, ys: &Year) -> u8 {
 /// else its origin village's.
 #[inline]
 fn distance_of(h: &Household, village_distance: &[f64]) -> f64 {
-    h.distance_km
+    h.own_distance()
         .unwrap_or(village_distance[h.village as usize])
 }
 

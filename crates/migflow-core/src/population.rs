@@ -596,7 +596,7 @@ fn read_csv_within<R: std::io::Read>(
             state,
         );
         household.weight = weight;
-        household.distance_km = distance_km;
+        household.set_own_distance(distance_km);
         households.push(household);
     }
     if households.is_empty() {
@@ -664,7 +664,7 @@ mod tests {
         let p = read(&format!("{HEADER}\n{ROW}\n{ROW}\n"), &[]).expect("read");
         assert_eq!(p.households.len(), 2);
         assert!(p.households.iter().all(|h| h.weight == 1.0));
-        assert!(p.households.iter().all(|h| h.distance_km.is_none()));
+        assert!(p.households.iter().all(|h| h.own_distance().is_none()));
         assert_eq!(p.survey_ids, None);
         assert_eq!(p.survey_id(0), None);
     }
@@ -680,7 +680,7 @@ mod tests {
         let p = read(&csv, &[]).expect("read");
         let weights: Vec<f64> = p.households.iter().map(|h| h.weight).collect();
         assert_eq!(weights, [2.5, 0.25, 1000.0]);
-        let distances: Vec<Option<f64>> = p.households.iter().map(|h| h.distance_km).collect();
+        let distances: Vec<Option<f64>> = p.households.iter().map(|h| h.own_distance()).collect();
         assert_eq!(distances, [Some(12.5), Some(0.0), Some(1e9)]);
         // Ids are trimmed; the panel, not the loader, neutralises formulas.
         assert_eq!(

@@ -662,7 +662,7 @@ fn read_cohorts(
     )?;
     let key = csv.columns(&["replicate", "cohort_year", "cohort", "year"])?;
     let metrics = csv.columns(&SUMMARY_METRICS)?;
-    let mut values: Vec<Vec<Vec<[[Option<f64>; METRICS]; GROUPS]>>> = cohort_years
+    let mut values: Vec<Trajectories> = cohort_years
         .iter()
         .map(|&c| vec![vec![[[None; METRICS]; GROUPS]; followed(c).len()]; replicates])
         .collect();

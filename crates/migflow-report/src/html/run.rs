@@ -447,7 +447,7 @@ fn findings(r: &RunResults, cmp: Option<&Comparison<'_>>) -> Vec<Markup> {
         };
         findings.push(html! {
             "From " (end) ", the last year of " (and_list(&names)) ", to " (end + 1)
-            ", because the levers end the poverty share " (moves_of(a.mean, b.mean, pct))
+            ", the poverty share " (moves_of(a.mean, b.mean, pct))
             @if let Some((g, sa, sb)) = most_moved(r, ta, tb) {
                 " and the share of " b { (GROUP_NAMES[g]) } " households "
                 (moves_of(Some(sa), Some(sb), pct))
