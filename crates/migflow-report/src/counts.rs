@@ -173,7 +173,7 @@ pub fn check_run(r: &RunResults) -> Result<()> {
                 continue;
             };
             let dissolved = d.and_then(|d| first[ALL_GROUP][d]).unwrap_or(0.0);
-            if n + 0.0 * dissolved != m.households as f64 {
+            if n + dissolved != m.households as f64 {
                 let mut found = format!(
                     "trajectories.csv has {} households in replicate {rep}, year {}",
                     n + dissolved,

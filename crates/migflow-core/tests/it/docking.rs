@@ -262,6 +262,7 @@ fn the_crude_birth_rate_rises_from_5_to_10_per_thousand() {
     let per_mille = |t: usize| 1000.0 * rates[t].0 as f64 / rates[t].1 as f64;
     let first = (per_mille(0) + per_mille(1)) / 2.0;
     let last = per_mille(rates.len() - 1);
+    eprintln!("crude birth rate: 2021–2022 {first:.2} ‰, 2035 {last:.2} ‰");
     assert!(
         (3.5..=6.5).contains(&first),
         "birth rate {first:.2} ‰ in 2021–2022"
