@@ -384,10 +384,10 @@ pub fn weighted_median(values: &mut [WeightedIncome]) -> Option<f64> {
     for (i, v) in values.iter().enumerate() {
         cumulative += v.weight;
         if cumulative >= half {
-            if cumulative == half {
-                if let Some(next) = values.get(i + 1) {
-                    return Some((v.income + next.income) / 2.0);
-                }
+            if cumulative == half
+                && let Some(next) = values.get(i + 1)
+            {
+                return Some((v.income + next.income) / 2.0);
             }
             return Some(v.income);
         }

@@ -197,7 +197,7 @@ mod tests {
                 .expect_err("refused");
         let text = err.to_string();
         assert!(
-            text.contains("big.toml") && text.contains("22.4 GB") && text.contains("8.0 GB"),
+            text.contains("big.toml") && text.contains("30.0 GB") && text.contains("8.0 GB"),
             "{text}"
         );
         assert!(ensure_memory_within(Path::new("x"), "r", need, Some(need)).is_ok());

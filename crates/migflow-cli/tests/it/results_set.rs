@@ -110,10 +110,10 @@ fn a_run_into_a_run_directory_replaces_its_whole_file_set() {
     let x = w.join("x");
     assert_eq!(
         final_names(&x),
-        ["flows.csv", "manifest.json", "trajectories.csv"],
+        ["cohorts.csv", "flows.csv", "manifest.json", "trajectories.csv"],
         "the first run's summary.csv and households.csv must go with its set"
     );
-    assert_eq!(listed(&x), ["flows.csv", "trajectories.csv"]);
+    assert_eq!(listed(&x), ["cohorts.csv", "flows.csv", "trajectories.csv"]);
     // The same as a run into a new directory.
     ok(
         w,
@@ -222,6 +222,7 @@ fn a_directory_holding_other_files_is_refused_unless_forced() {
     assert_eq!(
         final_names(&w.join("x")),
         [
+            "cohorts.csv",
             "figures",
             "flows.csv",
             "manifest.json",
@@ -422,7 +423,7 @@ fn a_commit_stopped_between_two_renames_leaves_a_set_that_readers_refuse() {
         );
         assert_eq!(
             final_names(&x),
-            ["flows.csv", "manifest.json", "trajectories.csv"]
+            ["cohorts.csv", "flows.csv", "manifest.json", "trajectories.csv"]
         );
         listed_files_match(&x).expect("a complete set");
         ok(w, &["report", "x", "-o", "r.html"]);

@@ -16,8 +16,11 @@ struct Level {
     what: &'static str,
     stated: f64,
     rounded_to: f64,
-    read: Box<dyn Fn(&[YearRecord]) -> Option<f64>>,
+    read: Reader,
 }
+
+/// Reads a level from a replicate's records.
+type Reader = Box<dyn Fn(&[YearRecord]) -> Option<f64>>;
 
 /// A level read from one calendar year's record.
 fn level(

@@ -828,7 +828,7 @@ fn headline(r: &RunResults) -> Markup {
                 tr {
                     th { "livelihood" }
                     @for _ in &ts {
-                        th.y { "share" } th { "income" } th { "poor" }
+                        th.y { "share" } th { "income per person" } th { "poor" }
                         th { "dibao" } th { "kept" } th { "returned" }
                     }
                 }
