@@ -149,7 +149,7 @@ Exit codes: 0 written (or self-test passed); 1 self-test out of tolerance;
     /// Fit free parameters to observed targets by approximate Bayesian
     /// computation (rejection or ABC-SMC): posterior, fit table, best-fit scenario.
     #[command(after_help = "Examples:
-  migflow calibrate scenarios/calibration/relocated_2021_2022.toml --out results/calibration --method smc --samples 1500 --generations 6
+  migflow calibrate scenarios/calibration/relocated_2021_2022.toml --out results/calibration --method smc --samples 2000 --generations 10
   migflow calibrate CALIB.toml --out results/calib --samples 2000 --accept 0.05
   migflow calibrate CALIB.toml --out results/calib --method smc --samples 500 --generations 4
   migflow calibrate CALIB.toml --out results/calib --resume   # finish an interrupted calibration

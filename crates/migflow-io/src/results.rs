@@ -1077,11 +1077,14 @@ fn default_years(s: &Scenario, years: &[i32]) -> Vec<i32> {
 // Two runs compared.
 
 /// The metrics compared by `migflow compare`.
-pub const COMPARED_METRICS: [&str; 4] = [
+pub const COMPARED_METRICS: [&str; 7] = [
     "poor_share",
     "at_risk_share",
     "return_rate",
     "mean_income_pc",
+    "mean_income_pp",
+    "dibao_share",
+    "stayed_share",
 ];
 
 /// One row of `differences.csv`.

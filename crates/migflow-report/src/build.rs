@@ -35,6 +35,8 @@ pub enum Section {
     Incomes,
     /// Households alive and dissolved, ageing.
     Population,
+    /// The cohorts of a cohort year followed through the later years.
+    Cohorts,
     /// Two runs compared.
     Comparison,
     /// A sweep's responses.
@@ -49,6 +51,7 @@ impl Section {
             Section::Livelihoods => "Livelihoods and flows between them",
             Section::Incomes => "Incomes",
             Section::Population => "Population: ageing and dissolved households",
+            Section::Cohorts => "Cohorts",
             Section::Comparison => "Policy compared with the base",
             Section::Sweep => "Responses across the sweep",
         }
@@ -586,7 +589,89 @@ pub fn run_charts(r: &RunResults) -> Figures {
         }
     }
     population_charts(r, &mut out, &decorations, &reps);
+    cohort_charts(r, &mut out, &reps);
     out
+}
+
+/// The cohort year the report follows: the latest one other than the
+/// initial state (`start_year − 1`), or the initial state when it is the
+/// only one; `None` for a run without `cohorts.csv` (version 1).
+pub(crate) fn report_cohort_year(r: &RunResults) -> Option<i32> {
+    let years = r.cohorts.as_ref()?.cohort_years();
+    let initial = r.years[0] - 1;
+    years
+        .iter()
+        .copied()
+        .filter(|&c| c != initial)
+        .max()
+        .or_else(|| years.last().copied())
+}
+
+/// The years after cohort year `c` that the report's table shows: every
+/// followed year up to `c + 5`, and the last.
+pub(crate) fn cohort_table_years(followed: &[i32], c: i32) -> Vec<i32> {
+    let last = followed.last().copied();
+    followed
+        .iter()
+        .copied()
+        .filter(|&y| y <= c + 5 || Some(y) == last)
+        .collect()
+}
+
+/// The poor share of each cohort of the report's cohort year over the
+/// years after it (mean over replicates, the 95% interval as a band).
+fn cohort_charts(r: &RunResults, out: &mut Figures, reps: &str) {
+    let (Some(cohorts), Some(c)) = (&r.cohorts, report_cohort_year(r)) else {
+        return;
+    };
+    let Some(traj) = cohorts.get(c) else {
+        return;
+    };
+    let poor = metric("poor_share");
+    let series: Vec<Series> = (0..GROUPS)
+        .filter_map(|g| {
+            let mut points = Vec::new();
+            let mut band = Vec::new();
+            for &year in &traj.years {
+                let Some(row) = cohorts.summary_of(c, g, year, poor) else {
+                    continue;
+                };
+                let Some(m) = row.mean else { continue };
+                points.push((f64::from(year), m));
+                if let (Some(lo), Some(hi)) = (row.ci95_low, row.ci95_high) {
+                    band.push((f64::from(year), lo.max(0.0), hi.min(1.0)));
+                }
+            }
+            (!points.is_empty()).then(|| Series {
+                name: GROUP_NAMES[g].into(),
+                points,
+                band: (r.replicates > 1 && !band.is_empty()).then_some(band),
+            })
+        })
+        .collect();
+    if series.is_empty() {
+        out.notes.push(format!(
+            "cohort_poor_share skipped: cohorts.csv has no poor_share value of the {c} cohorts"
+        ));
+        return;
+    }
+    out.figures.push(Figure {
+        name: "cohort_poor_share".into(),
+        chart: Chart::Line(LineChart {
+            title: format!("Poverty of the households by their livelihood in {c} ({reps})"),
+            x_label: YEAR.into(),
+            y_label: "share of the cohort's households below the poverty line".into(),
+            series,
+            windows: Vec::new(),
+            markers: Vec::new(),
+            zero_line: false,
+        }),
+        size: DEFAULT_SIZE,
+        caption: format!(
+            "Each line is a cohort: the households by their livelihood in {c} (all: every household alive then), followed wherever they went; its share below the poverty line in each later year, over the cohort's households still alive; {reps}."
+        ),
+        section: Section::Cohorts,
+    });
 }
 
 /// A per-replicate measure of all households over the years (mean, and

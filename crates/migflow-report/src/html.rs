@@ -16,7 +16,7 @@ mod sweep;
 use super::build::{self, Figure, Figures, Section};
 use maud::{DOCTYPE, Markup, PreEscaped, html};
 use migflow_io::error::{Error, Result};
-use migflow_io::results::{Difference, Results, RunResults};
+use migflow_io::results::{CohortDifference, Difference, Results, RunResults};
 use std::path::Path;
 
 /// Another run compared with the report's run (the report's run is the
@@ -27,6 +27,8 @@ pub struct Comparison<'a> {
     pub policy: &'a RunResults,
     /// Paired differences, policy − base.
     pub diffs: &'a [Difference],
+    /// Paired differences of the cohorts, policy − base.
+    pub cohort_diffs: &'a [CohortDifference],
     /// The comparison charts.
     pub figures: &'a Figures,
 }
@@ -58,6 +60,7 @@ pub fn report(
                 }
             };
             let diffs = migflow_io::results::differences(base, &policy)?;
+            let cohort_diffs = migflow_io::results::cohort_differences(base, &policy)?;
             let cmp = build::comparison_charts(base, &policy, &diffs);
             notes.extend(cmp.notes.iter().cloned());
             render(
@@ -66,6 +69,7 @@ pub fn report(
                 Some(Comparison {
                     policy: &policy,
                     diffs: &diffs,
+                    cohort_diffs: &cohort_diffs,
                     figures: &cmp,
                 }),
             )?
@@ -125,10 +129,20 @@ pub fn render(
     // Charts by section, numbered through the report.
     let mut n = 0;
     let mut sections: Vec<Section> = figures.figures.iter().map(|f| f.section).collect();
+    if let Results::Run(_) = results {
+        // A run's cohort section is there even without cohorts (it says so).
+        sections.push(Section::Cohorts);
+    }
     sections.sort();
     sections.dedup();
     for section in sections {
         let shown = figures.figures.iter().filter(|f| f.section == section);
+        if section == Section::Cohorts
+            && let Results::Run(r) = results
+        {
+            parts.push(run::cohorts(r, comparison.as_ref(), shown, &mut n)?);
+            continue;
+        }
         let body = figure_list(shown, &mut n)?;
         let id = format!("s-{section:?}").to_lowercase();
         parts.push(Part::new(id, section.heading(), body));

@@ -11,8 +11,7 @@ const SMALL: &str = "[population]\nhouseholds = 300\n\n[run]\nyears = 3\n";
 const HOUSEHOLDS: usize = 300;
 const YEARS: usize = 3;
 
-const TRAJECTORY_HEADER: &str = "replicate,year,livelihood,households,persons,with_labor,\
-mean_income_pc,median_income_pc,poor_share,at_risk_share,returned,return_rate,ever_poor_share";
+const TRAJECTORY_HEADER: &str = "replicate,year,livelihood,households,persons,with_labor,laborers,weighted_households,mean_income_pc,median_income_pc,mean_income_pp,poor_share,at_risk_share,dibao_share,stayed_share,returned,return_rate,ever_poor_share,dissolved";
 const SUMMARY_HEADER: &str = "year,livelihood,metric,mean,sd,ci95_low,ci95_high,n";
 const POPULATION_HEADER: &str = "site,village,ages,skill,land_mu,attachment,state";
 const OUTPUT_FILES: [&str; 5] = [
@@ -640,7 +639,7 @@ fn sites_and_villages_count_in_the_memory_check() {
 #[cfg(target_os = "linux")]
 #[test]
 fn an_address_space_limit_counts_as_memory_available() {
-    // 10 M households need about 1.1 GB; under `ulimit -v` of 1 GB the run
+    // 10 M households need about 1.5 GB; under `ulimit -v` of 1 GB the run
     // is refused up front instead of aborting on a failed allocation.
     let (dir, scenario) = scenario_dir("[population]\nhouseholds = 10000000\n");
     let out = dir.path().join("out");
@@ -656,7 +655,7 @@ fn an_address_space_limit_counts_as_memory_available() {
     let err = String::from_utf8_lossy(&output.stderr);
     assert_eq!(output.status.code(), Some(2), "{err}");
     assert!(
-        err.contains("needs about 1.1 GB") && err.contains("available"),
+        err.contains("needs about 1.5 GB") && err.contains("available"),
         "{err}"
     );
     assert_no_outputs(&out);

@@ -232,13 +232,16 @@ fn compare_writes_paired_differences_and_refuses_incomparable_runs() {
         lines.next(),
         Some("year,livelihood,metric,base_mean,policy_mean,diff_mean,diff_sd,ci95_low,ci95_high,n")
     );
-    // 4 years × 6 livelihoods × 4 metrics.
-    assert_eq!(lines.clone().count(), 4 * 6 * 4);
+    // 4 years × 6 livelihoods × 7 metrics.
+    assert_eq!(lines.clone().count(), 4 * 6 * 7);
     for metric in [
         "poor_share",
         "at_risk_share",
         "return_rate",
         "mean_income_pc",
+        "mean_income_pp",
+        "dibao_share",
+        "stayed_share",
     ] {
         assert!(csv.contains(&format!(",all,{metric},")), "{metric}");
     }

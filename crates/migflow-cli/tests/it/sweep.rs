@@ -83,7 +83,7 @@ fn minimal_sweep_writes_tidy_outputs_with_confidence_intervals() {
         summary.lines().next().unwrap(),
         "point_id,levers.workshops.workshop_jobs_share,population.households,year,livelihood,metric,mean,sd,ci95_low,ci95_high,n"
     );
-    assert_eq!(summary.lines().count(), 1 + 3 * 15 * 6 * 10);
+    assert_eq!(summary.lines().count(), 1 + 3 * 15 * 6 * 16);
     // Every poor_share row of a non-empty group has a CI around its mean over 2 replicates.
     let row = summary
         .lines()

@@ -2,9 +2,11 @@
 //! scenario in short, the headline table, the comparison with another run
 //! and the manifest.
 
-use super::numbers::{ci_words, count, pct, plural, pp, pp_n, yuan};
+use super::numbers::{ci_words, count, pct, pct_interval, plural, pp, pp_n, yuan};
 use super::{Comparison, Header, Part, figure_list, files_table, kv_table, mono, provenance_rows};
-use crate::build::{Section, group_share, thousands};
+use crate::build::{
+    Figure, Section, cohort_table_years, group_share, report_cohort_year, thousands,
+};
 use maud::{Markup, html};
 use migflow_core::metrics::METRICS;
 use migflow_core::params::Event;
@@ -975,6 +977,157 @@ pub(super) fn comparison(base: &RunResults, cmp: Comparison<'_>, n: &mut usize) 
         (figures)
     };
     Ok(Part::new("comparison", Section::Comparison.heading(), body))
+}
+
+/// The households of livelihood `g` in the cohort year `c` (mean over
+/// replicates): from `trajectories.csv` for a year of the run, from the
+/// first year's flows for the initial state.
+fn cohort_size(r: &RunResults, c: i32, g: usize) -> Option<f64> {
+    if let Some(t) = r.year_index(c) {
+        return mean(r, t, g, "households");
+    }
+    let sizes: Vec<f64> = r
+        .flows
+        .iter()
+        .filter_map(|years| {
+            let first = years.first()?;
+            Some(if g == ALL_GROUP {
+                first.iter().flatten().sum()
+            } else {
+                first.get(g)?.iter().sum()
+            })
+        })
+        .collect();
+    summarize(&sizes).0
+}
+
+/// The cohorts of the report's cohort year ([`report_cohort_year`]): a
+/// table of each cohort's poor share with its 95% CI, households alive and
+/// the share that kept last year's livelihood in the years after (with a
+/// comparison, the paired difference of the poor share), and the chart.
+pub(super) fn cohorts<'a>(
+    r: &RunResults,
+    cmp: Option<&Comparison<'_>>,
+    figures: impl IntoIterator<Item = &'a Figure>,
+    n: &mut usize,
+) -> Result<Part> {
+    let heading = Section::Cohorts.heading();
+    let (Some(cohorts), Some(c)) = (&r.cohorts, report_cohort_year(r)) else {
+        let body = html! {
+            p.note {
+                "Cohorts are absent: this results directory has no " code { "cohorts.csv" }
+                " (a run of migflow before version 2 writes none). Run the scenario again "
+                "with this migflow to follow the households by their livelihood in a year."
+            }
+        };
+        return Ok(Part::new("cohorts", heading, body));
+    };
+    let Some(traj) = cohorts.get(c) else {
+        return Ok(Part::new("cohorts", heading, html! {}));
+    };
+    let years = cohort_table_years(&traj.years, c);
+    let ending: Vec<&str> = lever_windows(&r.scenario)
+        .iter()
+        .filter(|l| l.end == c)
+        .map(|l| l.title)
+        .collect();
+    let initial = c == r.years[0] - 1;
+    let when = if initial {
+        format!("{c} (the initial state, before the first simulated year)")
+    } else if ending.is_empty() {
+        c.to_string()
+    } else {
+        let names: Vec<String> = ending.iter().map(|t| t.to_string()).collect();
+        format!("{c}, the last year of {}", and_list(&names))
+    };
+    let (poor, hh, kept) = (
+        metric_index("poor_share").unwrap_or(0),
+        metric_index("households").unwrap_or(0),
+        metric_index("stayed_share").unwrap_or(0),
+    );
+    let summary = |g: usize, y: i32, m: usize| cohorts.summary_of(c, g, y, m);
+    let diff = |g: usize, y: i32| {
+        cmp?.cohort_diffs
+            .iter()
+            .find(|d| {
+                d.cohort_year == c
+                    && d.difference.group == g
+                    && d.difference.year == y
+                    && d.difference.metric == "poor_share"
+            })
+            .map(|d| &d.difference)
+    };
+    let compared = cmp.is_some_and(|c| !c.cohort_diffs.is_empty());
+    let policy_lacks = cmp.is_some() && !compared;
+    let shown: Vec<String> = years.iter().map(|y| format!("{y} (+{})", y - c)).collect();
+    let figures = figure_list(figures, n)?;
+    let body = html! {
+        p {
+            "A cohort is a group of households by their livelihood in " (when)
+            ", followed wherever they went: the local cohort is the households that were local in "
+            (c) ", whatever livelihood they took up later. Each later year counts the cohort's "
+            "households still alive (all: every household alive in " (c) ")."
+        }
+        p {
+            "The " (c) " cohorts in " (and_list(&shown)) ": the share below the poverty line, "
+            "mean over " (plural(r.replicates as u64, "replicate"))
+            @if r.replicates > 1 { " with its Student-t 95% CI" }
+            ", the cohort's households still alive (of those in " (c)
+            "), and the share that kept the previous year's livelihood ("
+            code { "stayed_share" } ")"
+            @if compared {
+                "; and the paired difference of the poor share, policy − base, with its 95% CI"
+            }
+            ". Every year is in " code { "cohorts.csv" } "."
+        }
+        table.headline.cohorts {
+            thead {
+                tr {
+                    th { "cohort (" (c) ")" } th { "year" } th.y { "poor" } th { "95% CI" }
+                    th.y { "alive" } th { "kept" }
+                    @if compared { th.y { "poor: policy − base" } th { "95% CI" } }
+                }
+            }
+            tbody {
+                @for (g, name) in GROUP_NAMES.iter().enumerate() {
+                    @for (i, &y) in years.iter().enumerate() {
+                        tr class=[(g == ALL_GROUP).then_some("all")] {
+                            @if i == 0 {
+                                td rowspan=(years.len()) {
+                                    (name) br;
+                                    span.small { (count(cohort_size(r, c, g))) " in " (c) }
+                                }
+                            }
+                            td { (y) " (+" (y - c) ")" }
+                            @let p = summary(g, y, poor);
+                            td.y { (pct(p.and_then(|p| p.mean))) }
+                            td { (pct_interval(p.and_then(|p| p.ci95_low.zip(p.ci95_high)))) }
+                            td.y { (count(summary(g, y, hh).and_then(|p| p.mean))) }
+                            td { (pct(summary(g, y, kept).and_then(|p| p.mean))) }
+                            @if compared {
+                                @let d = diff(g, y);
+                                td.y { (pp(d.and_then(|d| d.diff_mean))) }
+                                td {
+                                    @match d.and_then(|d| d.ci) {
+                                        Some((lo, hi)) => { (pp(Some(lo))) " to " (pp(Some(hi))) }
+                                        None => { "–" }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        @if policy_lacks {
+            p.note {
+                "The policy run follows no cohort year that the base follows (it has no "
+                code { "cohorts.csv" } ", or other cohort years): no cohort difference."
+            }
+        }
+        (figures)
+    };
+    Ok(Part::new("cohorts", heading, body))
 }
 
 /// The manifest: how to repeat the run, its provenance and its files.

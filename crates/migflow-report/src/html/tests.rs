@@ -343,3 +343,124 @@ fn style_sheet_stays_in_its_element() {
     assert!(!CSS.to_ascii_lowercase().contains("</style"));
     assert!(CSS.contains(".mono") && CSS.contains("@media print"));
 }
+
+/// The cohort section of a report, from its heading to the next one.
+fn cohort_section(html: &str) -> &str {
+    let start = html.find("<h2 id=\"cohorts\">").expect("no cohort section");
+    let end = html[start + 4..]
+        .find("<h2 ")
+        .map_or(html.len(), |i| start + 4 + i);
+    &html[start..end]
+}
+
+/// The cells after a cohort's `<td>YEAR (+k)</td>`, as `<td…>` texts.
+fn cohort_cells(section: &str, cohort: &str, year: &str) -> Vec<String> {
+    let at = section
+        .find(&format!(">{cohort}<br>"))
+        .unwrap_or_else(|| panic!("no {cohort} cohort in {section}"));
+    let row = &section[at..];
+    let row = &row[row.find(&format!("<td>{year} (+")).expect("no year")..];
+    let row = &row[..row.find("</tr>").expect("row unclosed")];
+    row.split("<td")
+        .skip(1)
+        .map(|c| {
+            let c = &c[c.find('>').unwrap() + 1..];
+            c[..c.find("</td>").unwrap()].to_string()
+        })
+        .collect()
+}
+
+/// The cohorts of 2025 (the last lever year): the local cohort's poor
+/// share in 2026 and its 95% CI are the reader's summary of cohorts.csv,
+/// and so are the households still alive; the chart is there.
+#[test]
+fn the_cohort_section_shows_the_readers_summary() {
+    let tmp = tempfile::TempDir::new().unwrap();
+    let run = run_of(tmp.path(), "run", SEVEN_YEARS);
+    let (html, _) = report(&run, None, None, None).unwrap();
+    let r = RunResults::read(&run, None).unwrap();
+    let cohorts = r.cohorts.as_ref().expect("a version-2 run has cohorts");
+    assert_eq!(cohorts.cohort_years(), [2020, 2025]);
+    let section = cohort_section(&html);
+    assert!(
+        section.contains("the local cohort is the households that were local in 2025"),
+        "{section}"
+    );
+    assert!(section.contains("mean over 3 replicates"), "{section}");
+    assert!(section.contains("id=\"fig-cohort_poor_share\""));
+    let poor = migflow_io::results::metric_index("poor_share").unwrap();
+    let hh = migflow_io::results::metric_index("households").unwrap();
+    for (g, name) in [(1, "local"), (0, "outbound"), (ALL_GROUP, "all")] {
+        let p = cohorts.summary_of(2025, g, 2026, poor).unwrap();
+        let cells = cohort_cells(section, name, "2026");
+        assert_eq!(cells[1], numbers::pct(p.mean), "{name}: {cells:?}");
+        assert_eq!(
+            cells[2],
+            numbers::pct_interval(p.ci95_low.zip(p.ci95_high)),
+            "{name}: {cells:?}"
+        );
+        let alive = cohorts.summary_of(2025, g, 2026, hh).unwrap();
+        assert_eq!(cells[3], numbers::count(alive.mean), "{name}: {cells:?}");
+    }
+}
+
+/// A results directory of version 1 (no cohorts.csv) still reports, and
+/// its cohort section says the cohorts are absent.
+#[test]
+fn a_run_without_cohorts_reports_that_they_are_absent() {
+    let tmp = tempfile::TempDir::new().unwrap();
+    let run = run_of(tmp.path(), "run", SEVEN_YEARS);
+    std::fs::remove_file(run.join("cohorts.csv")).unwrap();
+    let path = run.join("manifest.json");
+    let mut m: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    m["files"]
+        .as_array_mut()
+        .unwrap()
+        .retain(|e| e["name"] != "cohorts.csv");
+    m.as_object_mut().unwrap().remove("cohort_years");
+    std::fs::write(&path, serde_json::to_vec_pretty(&m).unwrap()).unwrap();
+    let (html, _) = report(&run, None, None, None).unwrap();
+    let section = cohort_section(&html);
+    assert!(section.contains("Cohorts are absent"), "{section}");
+    assert!(!section.contains("<table"), "{section}");
+}
+
+/// With a comparison, the cohort table holds the paired difference of the
+/// cohorts' poor share, as `cohort_differences` makes it.
+#[test]
+fn the_compared_cohort_section_shows_the_paired_difference() {
+    let tmp = tempfile::TempDir::new().unwrap();
+    let base = run_of(tmp.path(), "base", SEVEN_YEARS);
+    let policy = run_of(
+        tmp.path(),
+        "policy",
+        &format!("{SEVEN_YEARS}\n[levers.workshops]\nworkshop_jobs_share = 0.2\n"),
+    );
+    let (html, _) = report(&base, Some(&policy), None, None).unwrap();
+    let b = RunResults::read(&base, None).unwrap();
+    let p = RunResults::read(&policy, None).unwrap();
+    let diffs = migflow_io::results::cohort_differences(&b, &p).unwrap();
+    let section = cohort_section(&html);
+    assert!(section.contains("poor: policy − base"), "{section}");
+    for (g, name, year) in [(1, "local", "2026"), (ALL_GROUP, "all", "2027")] {
+        let d = &diffs
+            .iter()
+            .find(|d| {
+                d.cohort_year == 2025
+                    && d.difference.group == g
+                    && d.difference.year.to_string() == year
+                    && d.difference.metric == "poor_share"
+            })
+            .unwrap()
+            .difference;
+        let (lo, hi) = d.ci.expect("3 pairs have a CI");
+        let cells = cohort_cells(section, name, year);
+        assert_eq!(cells[5], numbers::pp(d.diff_mean), "{name}: {cells:?}");
+        assert_eq!(
+            cells[6],
+            format!("{} to {}", numbers::pp(Some(lo)), numbers::pp(Some(hi))),
+            "{name}: {cells:?}"
+        );
+    }
+}
