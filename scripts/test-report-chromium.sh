@@ -164,6 +164,8 @@ check_report() {
   dom_svgs=$(grep -o '<svg' "$T/$name.dom.html" | wc -l)
   [ "$dom_svgs" -eq "$svgs" ] || fail "$name: the loaded page has $dom_svgs <svg> elements, the file $svgs"
   grep -q 'Headline table' "$T/$name.dom.html" || fail "$name: the loaded page lacks its headline table"
+  grep -q 'id="cohorts"' "$T/$name.dom.html" || fail "$name: the loaded page lacks its cohort section"
+  grep -q 'id="fig-cohort_poor_share"' "$T/$name.dom.html" || fail "$name: the loaded page lacks its cohort chart"
 
   log "$name: chromium --screenshot ($size)"
   rm -f "$png"

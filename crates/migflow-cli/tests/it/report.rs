@@ -282,6 +282,40 @@ fn compare_writes_paired_differences_and_refuses_incomparable_runs() {
         "no paired effect in the findings"
     );
     assert!(flat.contains("This run alone cannot say which of them caused the change"));
+    // The cohort section (the initial state's cohorts: a 4-year run follows
+    // no later cohort year) holds the paired difference of the cohorts'
+    // poor share of cohort_differences.csv.
+    assert!(
+        flat.contains("<h2 id=\"cohorts\">Cohorts</h2>"),
+        "no cohort section"
+    );
+    assert!(flat.contains("poor: policy − base"), "no cohort difference");
+    let cohort_csv = read(&out.join("cohort_differences.csv"));
+    let row: Vec<&str> = cohort_csv
+        .lines()
+        .find(|l| l.starts_with("2020,local,2022,poor_share,"))
+        .expect("the 2020 local cohort's poor share in 2022")
+        .split(',')
+        .collect();
+    let pp = |cell: &str| {
+        let s = format!("{:+.2}", cell.parse::<f64>().unwrap() * 100.0);
+        let s = if s[1..].chars().all(|c| c == '0' || c == '.') {
+            s[1..].to_string()
+        } else {
+            s.replace('-', "−")
+        };
+        format!("{s} pp")
+    };
+    let local = &flat[flat.find(">local<br>").expect("no local cohort")..];
+    let local = &local[local.find("<td>2022 (+2)</td>").expect("no 2022")..];
+    let local = &local[..local.find("</tr>").unwrap()];
+    let expected = format!(
+        "<td class=\"y\">{}</td><td>{} to {}</td>",
+        pp(row[6]),
+        pp(row[8]),
+        pp(row[9])
+    );
+    assert!(local.ends_with(&expected), "{local} lacks {expected}");
     assert!(text.matches("<svg").count() >= 8);
 
     // Different replicate counts, different years: refused, exit 2.

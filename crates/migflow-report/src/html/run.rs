@@ -1015,7 +1015,7 @@ pub(super) fn cohorts<'a>(
     let (Some(cohorts), Some(c)) = (&r.cohorts, report_cohort_year(r)) else {
         let body = html! {
             p.note {
-                "Cohorts: this results directory has no " code { "cohorts.csv" }
+                "Cohorts are absent: this results directory has no " code { "cohorts.csv" }
                 " (a run of migflow before version 2 writes none). Run the scenario again "
                 "with this migflow to follow the households by their livelihood in a year."
             }
@@ -1041,7 +1041,7 @@ pub(super) fn cohorts<'a>(
         format!("{c}, the last year of {}", and_list(&names))
     };
     let (poor, hh, kept) = (
-        metric_index("at_risk_share").unwrap_or(0),
+        metric_index("poor_share").unwrap_or(0),
         metric_index("households").unwrap_or(0),
         metric_index("stayed_share").unwrap_or(0),
     );
@@ -1053,7 +1053,7 @@ pub(super) fn cohorts<'a>(
                 d.cohort_year == c
                     && d.difference.group == g
                     && d.difference.year == y
-                    && d.difference.metric == "at_risk_share"
+                    && d.difference.metric == "poor_share"
             })
             .map(|d| &d.difference)
     };
