@@ -84,10 +84,11 @@ fn minimal_sweep_writes_tidy_outputs_with_confidence_intervals() {
         "point_id,levers.workshops.workshop_jobs_share,population.households,year,livelihood,metric,mean,sd,ci95_low,ci95_high,n"
     );
     assert_eq!(summary.lines().count(), 1 + 3 * 15 * 6 * 16);
-    // Every poor_share row of a non-empty group has a CI around its mean over 2 replicates.
+    // A metric's row has a CI around its mean over 2 replicates (the mean
+    // income: a share of 1,000 households can be equal in both).
     let row = summary
         .lines()
-        .find(|l| l.contains(",2021,all,poor_share,"))
+        .find(|l| l.contains(",2021,all,mean_income_pc,"))
         .unwrap();
     let cells: Vec<&str> = row.split(',').collect();
     let (mean, lo, hi): (f64, f64, f64) = (

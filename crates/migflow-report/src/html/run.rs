@@ -1080,10 +1080,13 @@ pub(super) fn cohorts<'a>(
             }
             ". Every year is in " code { "cohorts.csv" } "."
         }
+        // One replicate has no interval (as everywhere in the report).
+        @let intervals = r.replicates > 1;
         table.headline.cohorts {
             thead {
                 tr {
-                    th { "cohort (" (c) ")" } th { "year" } th.y { "poor" } th { "95% CI" }
+                    th { "cohort (" (c) ")" } th { "year" } th.y { "poor" }
+                    @if intervals { th { "95% CI" } }
                     th.y { "alive" } th { "kept" }
                     @if compared { th.y { "poor: policy − base" } th { "95% CI" } }
                 }
@@ -1101,7 +1104,9 @@ pub(super) fn cohorts<'a>(
                             td { (y) " (+" (y - c) ")" }
                             @let p = summary(g, y, poor);
                             td.y { (pct(p.and_then(|p| p.mean))) }
-                            td { (pct_interval(p.and_then(|p| p.ci95_low.zip(p.ci95_high)))) }
+                            @if intervals {
+                                td { (pct_interval(p.and_then(|p| p.ci95_low.zip(p.ci95_high)))) }
+                            }
                             td.y { (count(summary(g, y, hh).and_then(|p| p.mean))) }
                             td { (pct(summary(g, y, kept).and_then(|p| p.mean))) }
                             @if compared {
