@@ -2,51 +2,36 @@
 //! households grouped by their state in a cohort year, and per site.
 
 use crate::error::{Error, Result};
-use crate::tables::metric_cell;
+use crate::tables::{csv_err, metric_cell};
 use migflow_core::cohorts::CohortYear;
 use migflow_core::metrics::{METRICS, Metric};
 use migflow_core::record::{GROUPS, YearRecord, group_name};
 use std::io::Write;
 use std::path::Path;
 
-/// Header of `cohorts.csv`: replicate, cohort year, cohort (the state in
-/// the cohort year, or `all`), year, then the metrics in [`Metric`] order.
-pub const COHORT_HEADER: [&str; 4 + METRICS] = {
+/// Four key columns, then the metrics in [`Metric`] order.
+const fn header(keys: [&'static str; 4]) -> [&'static str; 4 + METRICS] {
     let mut header = [""; 4 + METRICS];
-    header[0] = "replicate";
-    header[1] = "cohort_year";
-    header[2] = "cohort";
-    header[3] = "year";
     let mut i = 0;
-    while i < METRICS {
-        header[4 + i] = Metric::NAMES[i];
+    while i < 4 {
+        header[i] = keys[i];
+        i += 1;
+    }
+    while i < 4 + METRICS {
+        header[i] = Metric::NAMES[i - 4];
         i += 1;
     }
     header
-};
+}
+
+/// Header of `cohorts.csv`: replicate, cohort year, cohort (the state in
+/// the cohort year, or `all`), year, then the metrics in [`Metric`] order.
+pub const COHORT_HEADER: [&str; 4 + METRICS] =
+    header(["replicate", "cohort_year", "cohort", "year"]);
 
 /// Header of `sites.csv`: replicate, year, site (0-based), livelihood,
 /// then the metrics in [`Metric`] order.
-pub const SITE_HEADER: [&str; 4 + METRICS] = {
-    let mut header = [""; 4 + METRICS];
-    header[0] = "replicate";
-    header[1] = "year";
-    header[2] = "site";
-    header[3] = "livelihood";
-    let mut i = 0;
-    while i < METRICS {
-        header[4 + i] = Metric::NAMES[i];
-        i += 1;
-    }
-    header
-};
-
-fn csv_err(path: &Path) -> impl Fn(csv::Error) -> Error + '_ {
-    move |e| Error::Write {
-        path: path.to_path_buf(),
-        source: std::io::Error::other(e.to_string()),
-    }
-}
+pub const SITE_HEADER: [&str; 4 + METRICS] = header(["replicate", "year", "site", "livelihood"]);
 
 fn finish<W: Write>(mut out: csv::Writer<W>, path: &Path) -> Result<()> {
     out.flush().map_err(|source| Error::Write {

@@ -60,7 +60,7 @@ pub fn user_text_from_csv(cell: &str) -> &str {
     }
 }
 
-fn csv_err(path: &Path) -> impl Fn(csv::Error) -> Error + '_ {
+pub(crate) fn csv_err(path: &Path) -> impl Fn(csv::Error) -> Error + '_ {
     move |e| Error::Write {
         path: path.to_path_buf(),
         source: std::io::Error::other(e.to_string()),
