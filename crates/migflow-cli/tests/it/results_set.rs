@@ -110,7 +110,12 @@ fn a_run_into_a_run_directory_replaces_its_whole_file_set() {
     let x = w.join("x");
     assert_eq!(
         final_names(&x),
-        ["cohorts.csv", "flows.csv", "manifest.json", "trajectories.csv"],
+        [
+            "cohorts.csv",
+            "flows.csv",
+            "manifest.json",
+            "trajectories.csv"
+        ],
         "the first run's summary.csv and households.csv must go with its set"
     );
     assert_eq!(listed(&x), ["cohorts.csv", "flows.csv", "trajectories.csv"]);
@@ -423,7 +428,12 @@ fn a_commit_stopped_between_two_renames_leaves_a_set_that_readers_refuse() {
         );
         assert_eq!(
             final_names(&x),
-            ["cohorts.csv", "flows.csv", "manifest.json", "trajectories.csv"]
+            [
+                "cohorts.csv",
+                "flows.csv",
+                "manifest.json",
+                "trajectories.csv"
+            ]
         );
         listed_files_match(&x).expect("a complete set");
         ok(w, &["report", "x", "-o", "r.html"]);
