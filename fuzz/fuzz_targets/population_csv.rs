@@ -30,7 +30,7 @@ fn check(data: &[u8], params: &Params) {
         assert!((0.0..=1.0).contains(&h.skill));
         assert!(h.land_mu.is_finite() && h.land_mu >= 0.0);
         assert!(h.weight.is_finite() && h.weight > 0.0);
-        assert!(h.distance_km.is_none_or(|d| d.is_finite() && d >= 0.0));
+        assert!(h.own_distance().is_none_or(|d| d.is_finite() && d >= 0.0));
     }
     if let Some(ids) = &loaded.survey_ids {
         assert_eq!(ids.len(), households.len());
