@@ -64,6 +64,8 @@ fn fixture() -> &'static Fixture {
             threads: 1,
             out: root.join("run"),
             households_out: true,
+            cohort_years: None,
+            by_site: true,
             command: vec!["fuzz".into()],
             force: false,
             population_sha256: None,
