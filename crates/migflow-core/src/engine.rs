@@ -693,6 +693,10 @@ impl<'s> Engine<'s> {
                 tallies
             })
             .collect();
+        // A cohort's `all` is every household alive in its year and still
+        // alive, which is every household alive this year (no household is
+        // ever added): its median is the year's, found once.
+        let mut all_median = None;
         groupings
             .iter()
             .enumerate()
@@ -702,11 +706,15 @@ impl<'s> Engine<'s> {
                 for tally in &chunk_tallies {
                     total.merge(tally);
                 }
+                let known_all = groups.is_some().then_some(all_median).flatten();
                 let medians = if self.unit_weights {
-                    self.medians(groups, &chunk_tallies, &total, &mut scratch.plain)
+                    self.medians(groups, &chunk_tallies, &total, known_all, &mut scratch.plain)
                 } else {
-                    self.medians(groups, &chunk_tallies, &total, &mut scratch.weighted)
+                    self.medians(groups, &chunk_tallies, &total, known_all, &mut scratch.weighted)
                 };
+                if groups.is_none() {
+                    all_median = Some(medians[ALL_GROUP]);
+                }
                 total.finish(year, medians)
             })
             .collect()
@@ -719,6 +727,7 @@ impl<'s> Engine<'s> {
         groups: Option<&[u8]>,
         tallies: &[Tally],
         total: &Tally,
+        known_all: Option<Option<f64>>,
         buffer: &mut Vec<E>,
     ) -> [Option<f64>; GROUPS] {
         let group_chunks = |i: usize| groups.map(|g| &g[i * CHUNK..((i + 1) * CHUNK).min(g.len())]);
@@ -778,7 +787,8 @@ impl<'s> Engine<'s> {
                 .collect();
             medians[..5].copy_from_slice(&group_medians);
         }
-        medians[ALL_GROUP] = E::median(buffer, total.unit_weights(ALL_GROUP));
+        medians[ALL_GROUP] =
+            known_all.unwrap_or_else(|| E::median(buffer, total.unit_weights(ALL_GROUP)));
         medians
     }
 }
