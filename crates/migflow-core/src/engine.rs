@@ -708,9 +708,21 @@ impl<'s> Engine<'s> {
                 }
                 let known_all = groups.is_some().then_some(all_median).flatten();
                 let medians = if self.unit_weights {
-                    self.medians(groups, &chunk_tallies, &total, known_all, &mut scratch.plain)
+                    self.medians(
+                        groups,
+                        &chunk_tallies,
+                        &total,
+                        known_all,
+                        &mut scratch.plain,
+                    )
                 } else {
-                    self.medians(groups, &chunk_tallies, &total, known_all, &mut scratch.weighted)
+                    self.medians(
+                        groups,
+                        &chunk_tallies,
+                        &total,
+                        known_all,
+                        &mut scratch.weighted,
+                    )
                 };
                 if groups.is_none() {
                     all_median = Some(medians[ALL_GROUP]);
