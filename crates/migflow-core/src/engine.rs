@@ -44,7 +44,13 @@ struct Villages {
 /// members' roles. A household whose last member dies is dissolved: it
 /// leaves the population (its jobs and placement are freed) and takes part
 /// in nothing from now on.
-fn household_demography(h: &mut Household, y: &mut HouseholdYear, entity: EntityKey, ys: &Year) {
+fn household_demography(
+    h: &mut Household,
+    y: &mut HouseholdYear,
+    died: u8,
+    entity: EntityKey,
+    ys: &Year,
+) {
     y.dissolved = false;
     y.births = 0;
     y.deaths = 0;
@@ -58,8 +64,7 @@ fn household_demography(h: &mut Household, y: &mut HouseholdYear, entity: Entity
     y.trained = false;
     y.reviewed = false;
     demography::age_one_year(h);
-    // Drawn by `prepare_surroundings` at the start of the year.
-    let died = y.death_mask;
+    // `died` was drawn by `prepare_surroundings` at the start of the year.
     y.deaths = died.count_ones() as u8;
     if demography::remove_members(h, died) {
         h.alive = false;
@@ -231,6 +236,9 @@ pub struct Engine<'s> {
     villages: Villages,
     harvest: Vec<f64>,
     median_scratch: MedianScratch,
+    /// This year's deaths of each household (bit `j` for member `j`), in
+    /// engine order, drawn at the start of the year.
+    death_masks: Vec<u8>,
     /// Cohort years followed (ascending), each with its households' groups
     /// once the year has been stepped (see [`follow_cohorts`](Self::follow_cohorts)).
     cohorts: Vec<(i32, Option<Vec<u8>>)>,
@@ -314,6 +322,7 @@ impl<'s> Engine<'s> {
             },
             harvest: Vec::new(),
             median_scratch: MedianScratch::default(),
+            death_masks: vec![0; n],
             cohorts: Vec::new(),
             cohort_records: Vec::new(),
             unit_weights,
@@ -419,19 +428,27 @@ impl<'s> Engine<'s> {
         let per_site = self.scenario.population.villages_per_site as usize;
         let first_village = |site: usize| site * per_site;
         let key = self.key.at_year(self.t);
-        let blocks = site_blocks(&self.sites, &self.households, &mut self.year);
+        // One byte a household, apart from the year records: writing a
+        // byte into every 40-byte record would stream them all once more.
+        let mut masks: Vec<(&[Household], &mut [u8])> = Vec::with_capacity(self.sites.len());
+        let mut rest = self.death_masks.as_mut_slice();
+        for site in &self.sites {
+            let (mine, tail) = std::mem::take(&mut rest).split_at_mut(site.range.len());
+            masks.push((&self.households[site.range.clone()], mine));
+            rest = tail;
+        }
         self.villages
             .outbound
             .par_chunks_mut(per_site.max(1))
             .zip(self.villages.households.par_chunks_mut(per_site.max(1)))
-            .zip(blocks.into_par_iter())
+            .zip(masks.into_par_iter())
             .enumerate()
-            .for_each(|(k, ((outbound, alive), (_, hs, yrs)))| {
+            .for_each(|(k, ((outbound, alive), (hs, masks)))| {
                 outbound.fill(0);
                 alive.fill(0);
-                for (h, y) in hs.iter().zip(yrs.iter_mut()) {
-                    y.death_mask = foreseen_deaths(h, key, ys);
-                    if h.alive && y.death_mask.count_ones() < u32::from(h.size) {
+                for (h, mask) in hs.iter().zip(masks.iter_mut()) {
+                    *mask = foreseen_deaths(h, key, ys);
+                    if h.alive && mask.count_ones() < u32::from(h.size) {
                         let v = h.village as usize - first_village(k);
                         alive[v] += 1;
                         outbound[v] += u32::from(h.state == Livelihood::Outbound);
@@ -458,7 +475,10 @@ impl<'s> Engine<'s> {
         self.households
             .par_iter_mut()
             .zip(self.year.par_iter_mut())
-            .for_each(|(h, y)| household_demography(h, y, key.entity(u64::from(h.id), t), ys));
+            .zip(self.death_masks.par_iter())
+            .for_each(|((h, y), &died)| {
+                household_demography(h, y, died, key.entity(u64::from(h.id), t), ys)
+            });
     }
 
     /// §3.2: every household ranks its open livelihoods.
@@ -481,9 +501,10 @@ impl<'s> Engine<'s> {
         self.households
             .par_iter_mut()
             .zip(self.year.par_iter_mut())
-            .for_each(|(h, y)| {
+            .zip(self.death_masks.par_iter())
+            .for_each(|((h, y), &died)| {
                 let entity = key.entity(u64::from(h.id), t);
-                household_demography(h, y, entity, ys);
+                household_demography(h, y, died, entity, ys);
                 household_decision(h, y, entity, villages, ys);
             });
     }

@@ -46,9 +46,6 @@ pub struct HouseholdYear {
     pub births: u8,
     /// Members who died this year.
     pub deaths: u8,
-    /// Which members die this year (bit `j` for member `j`), drawn at the
-    /// start of the year.
-    pub death_mask: u8,
 }
 
 impl Default for HouseholdYear {
@@ -69,7 +66,6 @@ impl Default for HouseholdYear {
             dissolved: false,
             births: 0,
             deaths: 0,
-            death_mask: 0,
         }
     }
 }
