@@ -691,16 +691,36 @@ impl<'s> Engine<'s> {
         groupings: &[Option<&[u8]>],
         scratch: &mut MedianScratch,
     ) -> Vec<YearRecord> {
+        if self.unit_weights {
+            self.aggregate_with(year, groupings, &mut scratch.plain)
+        } else {
+            self.aggregate_with(year, groupings, &mut scratch.weighted)
+        }
+    }
+
+    fn aggregate_with<E: MedianEntry>(
+        &self,
+        year: i32,
+        groupings: &[Option<&[u8]>],
+        scratch: &mut MedianBuffers<E>,
+    ) -> Vec<YearRecord> {
         fn chunk_of(g: &[u8], i: usize) -> &[u8] {
             &g[i * CHUNK..((i + 1) * CHUNK).min(g.len())]
         }
-        // Per chunk, one tally a grouping.
+        let n = self.households.len();
+        scratch.entries.resize(n, E::default());
+        scratch.states.resize(n, NO_GROUP);
+        // Per chunk, one tally a grouping; and each household's median
+        // entry and state in compact arrays, so that the medians of every
+        // grouping read those (9 bytes a household) and not the households.
         let tallies: Vec<Vec<Tally>> = self
             .households
             .par_chunks(CHUNK)
             .zip(self.year.par_chunks(CHUNK))
+            .zip(scratch.entries.par_chunks_mut(CHUNK))
+            .zip(scratch.states.par_chunks_mut(CHUNK))
             .enumerate()
-            .map(|(i, (hs, yrs))| {
+            .map(|(i, (((hs, yrs), entries), states))| {
                 let keys: Vec<Option<&[u8]>> = groupings
                     .iter()
                     .map(|g| g.map(|g| chunk_of(g, i)))
@@ -710,6 +730,12 @@ impl<'s> Engine<'s> {
                     for (tally, keys) in tallies.iter_mut().zip(&keys) {
                         tally_one(tally, h, y, keys.map(|k| k[j]));
                     }
+                    entries[j] = E::of(h);
+                    states[j] = if h.alive {
+                        h.state.index() as u8
+                    } else {
+                        NO_GROUP
+                    };
                 }
                 tallies
             })
@@ -728,23 +754,15 @@ impl<'s> Engine<'s> {
                     total.merge(tally);
                 }
                 let known_all = groups.is_some().then_some(all_median).flatten();
-                let medians = if self.unit_weights {
-                    self.medians(
-                        groups,
-                        &chunk_tallies,
-                        &total,
-                        known_all,
-                        &mut scratch.plain,
-                    )
-                } else {
-                    self.medians(
-                        groups,
-                        &chunk_tallies,
-                        &total,
-                        known_all,
-                        &mut scratch.weighted,
-                    )
-                };
+                let medians = medians(
+                    &scratch.entries,
+                    &scratch.states,
+                    groups,
+                    &chunk_tallies,
+                    &total,
+                    known_all,
+                    &mut scratch.buffer,
+                );
                 if groups.is_none() {
                     all_median = Some(medians[ALL_GROUP]);
                 }
@@ -752,78 +770,82 @@ impl<'s> Engine<'s> {
             })
             .collect()
     }
+}
 
-    /// Each group's median (MODEL.md §6) of the households counted in
-    /// `tallies`, by chunk.
-    fn medians<E: MedianEntry>(
-        &self,
-        groups: Option<&[u8]>,
-        tallies: &[Tally],
-        total: &Tally,
-        known_all: Option<Option<f64>>,
-        buffer: &mut Vec<E>,
-    ) -> [Option<f64>; GROUPS] {
-        let group_chunks = |i: usize| groups.map(|g| &g[i * CHUNK..((i + 1) * CHUNK).min(g.len())]);
-        // One buffer of incomes laid out group by group (a counting sort
-        // by group, filled chunk by chunk in parallel from the tallies'
-        // counts): each group's median is a selection in its own range,
-        // and the median of all one over the whole buffer.
-        let counts = total.households_by_group();
-        buffer.clear();
-        buffer.resize(counts[ALL_GROUP] as usize, E::default());
-        let mut group_slices: Vec<&mut [E]> = Vec::with_capacity(5);
+/// Each group's median (MODEL.md §6) of the households counted in
+/// `tallies`, by chunk: `entries` and `states` hold each household's median
+/// entry and state ([`NO_GROUP`] if not alive), `groups` its group if not
+/// by state.
+fn medians<E: MedianEntry>(
+    entries: &[E],
+    states: &[u8],
+    groups: Option<&[u8]>,
+    tallies: &[Tally],
+    total: &Tally,
+    known_all: Option<Option<f64>>,
+    buffer: &mut Vec<E>,
+) -> [Option<f64>; GROUPS] {
+    // One buffer of incomes laid out group by group (a counting sort by
+    // group, filled chunk by chunk in parallel from the tallies' counts):
+    // each group's median is a selection in its own range, and the median
+    // of all one over the whole buffer.
+    let counts = total.households_by_group();
+    buffer.clear();
+    buffer.resize(counts[ALL_GROUP] as usize, E::default());
+    let mut group_slices: Vec<&mut [E]> = Vec::with_capacity(5);
+    let mut rest: &mut [E] = buffer.as_mut_slice();
+    for &count in &counts[..5] {
+        let (group, tail) = std::mem::take(&mut rest).split_at_mut(count as usize);
+        group_slices.push(group);
+        rest = tail;
+    }
+    // Per chunk, its share of each group's slice, in chunk order.
+    let mut chunk_slices: Vec<[&mut [E]; 5]> = Vec::with_capacity(tallies.len());
+    for tally in tallies {
+        let counts = tally.households_by_group();
+        let mut parts: [&mut [E]; 5] = Default::default();
+        for (k, part) in parts.iter_mut().enumerate() {
+            let (mine, tail) =
+                std::mem::take(&mut group_slices[k]).split_at_mut(counts[k] as usize);
+            *part = mine;
+            group_slices[k] = tail;
+        }
+        chunk_slices.push(parts);
+    }
+    let groups = groups.unwrap_or(states);
+    entries
+        .par_chunks(CHUNK)
+        .zip(states.par_chunks(CHUNK))
+        .zip(groups.par_chunks(CHUNK))
+        .zip(chunk_slices.into_par_iter())
+        .for_each(|(((entries, states), groups), parts)| {
+            let mut fill = [0usize; 5];
+            for ((entry, &state), &group) in entries.iter().zip(states).zip(groups) {
+                if state != NO_GROUP && group != NO_GROUP {
+                    let k = usize::from(group);
+                    parts[k][fill[k]] = *entry;
+                    fill[k] += 1;
+                }
+            }
+        });
+    let mut medians = [None; GROUPS];
+    {
+        let mut slices: Vec<(&mut [E], bool)> = Vec::with_capacity(5);
         let mut rest: &mut [E] = buffer.as_mut_slice();
-        for &count in &counts[..5] {
+        for (k, &count) in counts[..5].iter().enumerate() {
             let (group, tail) = std::mem::take(&mut rest).split_at_mut(count as usize);
-            group_slices.push(group);
+            slices.push((group, total.unit_weights(k)));
             rest = tail;
         }
-        // Per chunk, its share of each group's slice, in chunk order.
-        let mut chunk_slices: Vec<[&mut [E]; 5]> = Vec::with_capacity(tallies.len());
-        for tally in tallies {
-            let counts = tally.households_by_group();
-            let mut parts: [&mut [E]; 5] = Default::default();
-            for (k, part) in parts.iter_mut().enumerate() {
-                let (mine, tail) =
-                    std::mem::take(&mut group_slices[k]).split_at_mut(counts[k] as usize);
-                *part = mine;
-                group_slices[k] = tail;
-            }
-            chunk_slices.push(parts);
-        }
-        self.households
-            .par_chunks(CHUNK)
-            .zip(chunk_slices.into_par_iter())
-            .enumerate()
-            .for_each(|(i, (hs, parts))| {
-                let keys = group_chunks(i);
-                let mut fill = [0usize; 5];
-                for (j, h) in hs.iter().enumerate() {
-                    if let Some(k) = group_of(h, keys.map(|k| k[j])) {
-                        parts[k][fill[k]] = E::of(h);
-                        fill[k] += 1;
-                    }
-                }
-            });
-        let mut medians = [None; GROUPS];
-        {
-            let mut slices: Vec<(&mut [E], bool)> = Vec::with_capacity(5);
-            let mut rest: &mut [E] = buffer.as_mut_slice();
-            for (k, &count) in counts[..5].iter().enumerate() {
-                let (group, tail) = std::mem::take(&mut rest).split_at_mut(count as usize);
-                slices.push((group, total.unit_weights(k)));
-                rest = tail;
-            }
-            let group_medians: Vec<Option<f64>> = slices
-                .into_par_iter()
-                .map(|(values, unit)| E::median(values, unit))
-                .collect();
-            medians[..5].copy_from_slice(&group_medians);
-        }
-        medians[ALL_GROUP] =
-            known_all.unwrap_or_else(|| E::median(buffer, total.unit_weights(ALL_GROUP)));
-        medians
+        let group_medians: Vec<Option<f64>> = slices
+            .into_par_iter()
+            .map(|(values, unit)| E::median(values, unit))
+            .collect();
+        medians[..5].copy_from_slice(&group_medians);
     }
+    medians[ALL_GROUP] =
+        known_all.unwrap_or_else(|| E::median(buffer, total.unit_weights(ALL_GROUP)));
+    medians
 }
 
 /// Group marker of a cohort: the household is in no group (it was not
@@ -887,8 +909,19 @@ fn tally_one(
 /// and weights.
 #[derive(Debug, Clone, Default)]
 pub struct MedianScratch {
-    plain: Vec<f64>,
-    weighted: Vec<WeightedIncome>,
+    plain: MedianBuffers<f64>,
+    weighted: MedianBuffers<WeightedIncome>,
+}
+
+/// The buffers of one kind of median entry.
+#[derive(Debug, Clone, Default)]
+struct MedianBuffers<E> {
+    /// Each household's entry, in engine order.
+    entries: Vec<E>,
+    /// Each household's state, [`NO_GROUP`] if not alive.
+    states: Vec<u8>,
+    /// The entries of a grouping, group by group.
+    buffer: Vec<E>,
 }
 
 /// An entry of a median buffer.
