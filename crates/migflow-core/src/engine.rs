@@ -100,7 +100,8 @@ fn distance_of(h: &Household, village_distance: &[f64]) -> f64 {
         .unwrap_or(village_distance[h.village as usize])
 }
 
-/// §3.2 for one household: rank its open livelihoods.
+/// §3.2 for one household: review or not, rank its open livelihoods
+/// where the ranking is read, and choose.
 fn household_decision(
     h: &Household,
     y: &mut HouseholdYear,
@@ -111,21 +112,36 @@ fn household_decision(
     if !h.alive {
         return;
     }
-    let v = h.village as usize;
-    let around = Surroundings {
-        village_outbound_share: f64::from(villages.outbound[v])
-            / f64::from(villages.households[v].max(1)),
-        distance_km: distance_of(h, &villages.distance),
-    };
-    y.ranking = decision::decide(
-        h,
-        &y.members,
-        &around,
-        ys,
-        &mut entity.stream(Purpose::Choice),
-    );
     y.reviewed = decision::reviews(h, ys, &mut entity.stream(Purpose::Review));
+    y.ranking = if decision::ranking_matters(h, y.reviewed) {
+        let v = h.village as usize;
+        let around = Surroundings {
+            village_outbound_share: f64::from(villages.outbound[v])
+                / f64::from(villages.households[v].max(1)),
+            distance_km: distance_of(h, &villages.distance),
+        };
+        decision::decide(
+            h,
+            &y.members,
+            &around,
+            ys,
+            &mut entity.stream(Purpose::Choice),
+        )
+    } else if y.members.laborers == 0 {
+        decision::Ranking::NONE_ONLY
+    } else {
+        decision::Ranking::kept(h.state)
+    };
     y.choice = decision::choose(h, &y.ranking, y.reviewed);
+}
+
+/// §3.5 skill learning for one household, from its skill at the start of
+/// the year.
+#[inline]
+fn learn_one(h: &mut Household, y: &HouseholdYear, ys: &Year) {
+    if h.alive {
+        h.skill = poverty::learn(h.skill, h.state.is_wage_work(), y.trained, ys);
+    }
 }
 
 /// A resettlement site: its households and its laborers at the start.
@@ -380,8 +396,7 @@ impl<'s> Engine<'s> {
         self.clear_markets(&ys);
         self.earn(&ys);
         self.train(&ys);
-        self.learn(&ys);
-        let record = self.aggregate(&ys);
+        let record = self.learn_and_aggregate(&ys);
         self.t += 1;
         record
     }
@@ -588,9 +603,7 @@ impl<'s> Engine<'s> {
             .par_iter_mut()
             .zip(self.year.par_iter())
             .filter(|(h, _)| h.alive)
-            .for_each(|(h, y)| {
-                h.skill = poverty::learn(h.skill, h.state.is_wage_work(), y.trained, ys)
-            });
+            .for_each(|(h, y)| learn_one(h, y, ys));
     }
 
     /// The year's aggregates (MODEL.md §6), summed in a fixed order: each
@@ -599,6 +612,16 @@ impl<'s> Engine<'s> {
     /// The followed cohorts' records of the year are computed in the same
     /// pass ([`cohort_records`](Self::cohort_records)).
     pub fn aggregate(&mut self, ys: &Year) -> YearRecord {
+        self.aggregate_learning(ys, false)
+    }
+
+    /// [`learn`](Self::learn) then [`aggregate`](Self::aggregate) in one
+    /// pass over the households (the tally does not read the skill).
+    pub fn learn_and_aggregate(&mut self, ys: &Year) -> YearRecord {
+        self.aggregate_learning(ys, true)
+    }
+
+    fn aggregate_learning(&mut self, ys: &Year, learn: bool) -> YearRecord {
         let year = ys.year;
         if self.t == 0 {
             // The initial state is last year's state of the first step, for
@@ -622,9 +645,16 @@ impl<'s> Engine<'s> {
             .collect();
         let mut groupings: Vec<Option<&[u8]>> = vec![None];
         groupings.extend(formed.iter().map(|(_, g)| Some(*g)));
-        let mut scratch = std::mem::take(&mut self.median_scratch);
-        let mut records = self.aggregate_groupings(year, &groupings, &mut scratch);
-        self.median_scratch = scratch;
+        let pass = Pass {
+            households: &mut self.households,
+            years: &self.year,
+            learn: learn.then_some(ys),
+        };
+        let mut records = if self.unit_weights {
+            aggregate_groupings(pass, year, &groupings, &mut self.median_scratch.plain)
+        } else {
+            aggregate_groupings(pass, year, &groupings, &mut self.median_scratch.weighted)
+        };
         let cohort_years: Vec<i32> = formed.iter().map(|(c, _)| *c).collect();
         self.cohort_records = records
             .drain(1..)
@@ -634,21 +664,16 @@ impl<'s> Engine<'s> {
                 record,
             })
             .collect();
-        let households = &self.households;
+        // A cohort formed this year is grouped by this year's states, which
+        // the tally pass has just written down.
+        let states = if self.unit_weights {
+            &self.median_scratch.plain.states
+        } else {
+            &self.median_scratch.weighted.states
+        };
         for (c, groups) in &mut self.cohorts {
             if *c == year {
-                *groups = Some(
-                    households
-                        .iter()
-                        .map(|h| {
-                            if h.alive {
-                                h.state.index() as u8
-                            } else {
-                                NO_GROUP
-                            }
-                        })
-                        .collect(),
-                );
+                *groups = Some(states.clone());
             }
         }
         records.remove(0)
@@ -681,95 +706,94 @@ impl<'s> Engine<'s> {
             })
             .collect()
     }
+}
 
-    /// The year's records of several groupings of the households (each
-    /// `None` for by state, or a group a household as in the cohorts), in
-    /// one pass over the households.
-    fn aggregate_groupings(
-        &self,
-        year: i32,
-        groupings: &[Option<&[u8]>],
-        scratch: &mut MedianScratch,
-    ) -> Vec<YearRecord> {
-        if self.unit_weights {
-            self.aggregate_with(year, groupings, &mut scratch.plain)
-        } else {
-            self.aggregate_with(year, groupings, &mut scratch.weighted)
-        }
-    }
+/// The households an aggregation pass reads, and whether it also runs
+/// §3.5's skill learning on them (with this year's settings).
+struct Pass<'a> {
+    households: &'a mut [Household],
+    years: &'a [HouseholdYear],
+    learn: Option<&'a Year>,
+}
 
-    fn aggregate_with<E: MedianEntry>(
-        &self,
-        year: i32,
-        groupings: &[Option<&[u8]>],
-        scratch: &mut MedianBuffers<E>,
-    ) -> Vec<YearRecord> {
-        fn chunk_of(g: &[u8], i: usize) -> &[u8] {
-            &g[i * CHUNK..((i + 1) * CHUNK).min(g.len())]
-        }
-        let n = self.households.len();
-        scratch.entries.resize(n, E::default());
-        scratch.states.resize(n, NO_GROUP);
-        // Per chunk, one tally a grouping; and each household's median
-        // entry and state in compact arrays, so that the medians of every
-        // grouping read those (9 bytes a household) and not the households.
-        let tallies: Vec<Vec<Tally>> = self
-            .households
-            .par_chunks(CHUNK)
-            .zip(self.year.par_chunks(CHUNK))
-            .zip(scratch.entries.par_chunks_mut(CHUNK))
-            .zip(scratch.states.par_chunks_mut(CHUNK))
-            .enumerate()
-            .map(|(i, (((hs, yrs), entries), states))| {
-                let keys: Vec<Option<&[u8]>> = groupings
-                    .iter()
-                    .map(|g| g.map(|g| chunk_of(g, i)))
-                    .collect();
-                let mut tallies = vec![Tally::default(); groupings.len()];
-                for (j, (h, y)) in hs.iter().zip(yrs).enumerate() {
-                    for (tally, keys) in tallies.iter_mut().zip(&keys) {
-                        tally_one(tally, h, y, keys.map(|k| k[j]));
-                    }
-                    entries[j] = E::of(h);
-                    states[j] = if h.alive {
-                        h.state.index() as u8
-                    } else {
-                        NO_GROUP
-                    };
-                }
-                tallies
-            })
-            .collect();
-        // A cohort's `all` is every household alive in its year and still
-        // alive, which is every household alive this year (no household is
-        // ever added): its median is the year's, found once.
-        let mut all_median = None;
-        groupings
-            .iter()
-            .enumerate()
-            .map(|(k, &groups)| {
-                let chunk_tallies: Vec<Tally> = tallies.iter().map(|t| t[k]).collect();
-                let mut total = Tally::default();
-                for tally in &chunk_tallies {
-                    total.merge(tally);
-                }
-                let known_all = groups.is_some().then_some(all_median).flatten();
-                let medians = medians(
-                    &scratch.entries,
-                    &scratch.states,
-                    groups,
-                    &chunk_tallies,
-                    &total,
-                    known_all,
-                    &mut scratch.buffer,
-                );
-                if groups.is_none() {
-                    all_median = Some(medians[ALL_GROUP]);
-                }
-                total.finish(year, medians)
-            })
-            .collect()
+/// The year's records of several groupings of the households (each `None`
+/// for by state, or a group a household as in the cohorts), in one pass
+/// over the households.
+fn aggregate_groupings<E: MedianEntry>(
+    pass: Pass<'_>,
+    year: i32,
+    groupings: &[Option<&[u8]>],
+    scratch: &mut MedianBuffers<E>,
+) -> Vec<YearRecord> {
+    fn chunk_of(g: &[u8], i: usize) -> &[u8] {
+        &g[i * CHUNK..((i + 1) * CHUNK).min(g.len())]
     }
+    let n = pass.households.len();
+    scratch.entries.resize(n, E::default());
+    scratch.states.resize(n, NO_GROUP);
+    let learn = pass.learn;
+    // Per chunk, one tally a grouping; and each household's median entry
+    // and state in compact arrays, so that the medians of every grouping
+    // read those (9 bytes a household) and not the households.
+    let tallies: Vec<Vec<Tally>> = pass
+        .households
+        .par_chunks_mut(CHUNK)
+        .zip(pass.years.par_chunks(CHUNK))
+        .zip(scratch.entries.par_chunks_mut(CHUNK))
+        .zip(scratch.states.par_chunks_mut(CHUNK))
+        .enumerate()
+        .map(|(i, (((hs, yrs), entries), states))| {
+            let keys: Vec<Option<&[u8]>> = groupings
+                .iter()
+                .map(|g| g.map(|g| chunk_of(g, i)))
+                .collect();
+            let mut tallies = vec![Tally::default(); groupings.len()];
+            for (j, (h, y)) in hs.iter_mut().zip(yrs).enumerate() {
+                for (tally, keys) in tallies.iter_mut().zip(&keys) {
+                    tally_one(tally, h, y, keys.map(|k| k[j]));
+                }
+                entries[j] = E::of(h);
+                states[j] = if h.alive {
+                    h.state.index() as u8
+                } else {
+                    NO_GROUP
+                };
+                if let Some(ys) = learn {
+                    learn_one(h, y, ys);
+                }
+            }
+            tallies
+        })
+        .collect();
+    // A cohort's `all` is every household alive in its year and still
+    // alive, which is every household alive this year (no household is
+    // ever added): its median is the year's, found once.
+    let mut all_median = None;
+    groupings
+        .iter()
+        .enumerate()
+        .map(|(k, &groups)| {
+            let chunk_tallies: Vec<Tally> = tallies.iter().map(|t| t[k]).collect();
+            let mut total = Tally::default();
+            for tally in &chunk_tallies {
+                total.merge(tally);
+            }
+            let known_all = groups.is_some().then_some(all_median).flatten();
+            let medians = medians(
+                &scratch.entries,
+                &scratch.states,
+                groups,
+                &chunk_tallies,
+                &total,
+                known_all,
+                &mut scratch.buffer,
+            );
+            if groups.is_none() {
+                all_median = Some(medians[ALL_GROUP]);
+            }
+            total.finish(year, medians)
+        })
+        .collect()
 }
 
 /// Each group's median (MODEL.md §6) of the households counted in

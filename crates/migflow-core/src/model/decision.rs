@@ -133,6 +133,15 @@ impl Ranking {
         len: 1,
     };
 
+    /// The ranking of a household that keeps `state` this year and has no
+    /// fallback (see [`ranking_matters`]).
+    pub fn kept(state: Livelihood) -> Ranking {
+        Ranking {
+            order: [state; 5],
+            len: 1,
+        }
+    }
+
     /// Rank the open options by `v + eps`; exact ties go to the earlier
     /// livelihood in output order.
     pub fn new(v: &[f64; 5], eps: &[f64; 5], open: &[bool; 5]) -> Ranking {
@@ -202,6 +211,16 @@ pub fn choose(h: &Household, ranking: &Ranking, reviewed: bool) -> Livelihood {
     } else {
         h.state
     }
+}
+
+/// Whether this year's ranking is ever read: by a household that reviews
+/// (it takes the first option), or one that stays `local` (it falls back
+/// along the ranking if it gets no job, §3.3). A household that stays in
+/// outbound work, farming or mixed never reads it, so its utilities need
+/// not be computed: its taste shocks are in its own `Choice` stream, which
+/// nothing else draws from, so skipping them changes no other draw.
+pub fn ranking_matters(h: &Household, reviewed: bool) -> bool {
+    reviewed || h.state == Livelihood::Local
 }
 
 /// The whole decision: the household's ranking of its open options.
