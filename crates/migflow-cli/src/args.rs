@@ -146,6 +146,28 @@ of the output per full range (max − min) of the factor.
 Exit codes: 0 written (or self-test passed); 1 self-test out of tolerance;
 2 missing or malformed results, or not a sobol or morris sweep.")]
     Sensitivity(SensitivityArgs),
+    /// Robustness of a sweep's policies across its uncertainties: outcome
+    /// percentiles, regret and satisficing per policy, with charts.
+    #[command(after_help = "Examples:
+  migflow sweep scenarios/sweeps/policies_under_uncertainty.toml --out results/robust --quiet
+  migflow robust results/robust --outcome all_mean_poor_share --threshold 0.04 --minimise
+
+The sweep must name [[policies]] and vary at least one uncertainty. Writes
+robust.csv (per policy), regret.csv (per policy and uncertainty point) and
+charts into SWEEP_DIR/robust/ (or --out).
+Exit codes: 0 written; 2 missing or malformed results, or bad options.")]
+    Robust(RobustArgs),
+    /// Scenario discovery: which combinations of a sweep's factors lead to
+    /// the cases of interest (PRIM or CART), with charts.
+    #[command(after_help = "Examples:
+  migflow discover results/robust --outcome all_mean_poor_share --where '> 0.05'
+  migflow discover results/robust --outcome all_mean_poor_share --where '> 0.05' --policy workshops --method cart
+
+Writes the peeling trajectory (PRIM) or the tree's leaves (CART), the chosen
+box's limits with quasi-p-values and its coverage, density and mass, and
+charts into SWEEP_DIR/discover/ (or --out).
+Exit codes: 0 written; 2 missing or malformed results, or bad options.")]
+    Discover(DiscoverArgs),
     /// Fit free parameters to observed targets by approximate Bayesian
     /// computation (rejection or ABC-SMC): posterior, fit table, best-fit scenario.
     #[command(after_help = "Examples:
@@ -249,6 +271,68 @@ pub struct ReportArgs {
     /// A sweep's outcome column of runs.csv (default: all_mean_poor_share).
     #[arg(long)]
     pub outcome: Option<String>,
+}
+
+/// The arguments of `migflow robust`.
+#[derive(Debug, clap::Args)]
+pub struct RobustArgs {
+    /// Results directory of a finished sweep with `[[policies]]`.
+    pub sweep_dir: PathBuf,
+    /// The outcome: a runs.csv outcome column, e.g. all_mean_poor_share.
+    #[arg(long)]
+    pub outcome: String,
+    /// Satisficing threshold: the share of points where the outcome meets
+    /// it (≤ with --minimise, ≥ with --maximise) is reported.
+    #[arg(long)]
+    pub threshold: Option<f64>,
+    /// Lower outcomes are better (the default).
+    #[arg(long, conflicts_with = "maximise")]
+    pub minimise: bool,
+    /// Higher outcomes are better.
+    #[arg(long)]
+    pub maximise: bool,
+    /// Output directory (default: SWEEP_DIR/robust).
+    #[arg(long, short)]
+    pub out: Option<PathBuf>,
+}
+
+/// The arguments of `migflow discover`.
+#[derive(Debug, clap::Args)]
+pub struct DiscoverArgs {
+    /// Results directory of a finished sweep.
+    pub sweep_dir: PathBuf,
+    /// The outcome: a runs.csv outcome column, e.g. all_mean_poor_share.
+    #[arg(long)]
+    pub outcome: String,
+    /// Which runs are cases of interest: a comparison and a number, e.g.
+    /// "> 0.05", "<= 0.02".
+    #[arg(long = "where")]
+    pub condition: String,
+    /// Only the points of this policy (a sweep with `[[policies]]`).
+    #[arg(long)]
+    pub policy: Option<String>,
+    /// prim (the default) or cart.
+    #[arg(long, default_value = "prim")]
+    pub method: String,
+    /// PRIM's peeling fraction.
+    #[arg(long, default_value_t = 0.05)]
+    pub alpha: f64,
+    /// PRIM: the box to report, by its index in the peeling trajectory
+    /// (default: the last box with density ≥ --threshold).
+    #[arg(long = "box")]
+    pub box_index: Option<usize>,
+    /// PRIM: the density the chosen box must reach.
+    #[arg(long, default_value_t = 0.8)]
+    pub threshold: f64,
+    /// PRIM: the least mass a box may have.
+    #[arg(long, default_value_t = 0.05)]
+    pub min_mass: f64,
+    /// CART: the depth limit of the tree.
+    #[arg(long, default_value_t = 3)]
+    pub max_depth: usize,
+    /// Output directory (default: SWEEP_DIR/discover).
+    #[arg(long, short)]
+    pub out: Option<PathBuf>,
 }
 
 /// The arguments of `migflow sensitivity`.

@@ -2,6 +2,8 @@
 
 mod calibrate;
 mod charts;
+mod discover;
+mod robust;
 mod run;
 mod sensitivity;
 mod sweep;
@@ -36,6 +38,8 @@ pub fn dispatch(cli: Cli) -> Result<ExitCode> {
         Command::Compare(args) => ok(charts::compare(args)),
         Command::Report(args) => ok(charts::report(args)),
         Command::Sensitivity(args) => sensitivity::sensitivity(args),
+        Command::Robust(args) => ok(robust::robust(args)),
+        Command::Discover(args) => ok(discover::discover(args)),
         Command::Calibrate(args) => ok(calibrate::calibrate(args)),
         Command::Scenario { print_default } => ok(run::scenario(print_default)),
     }
