@@ -573,6 +573,7 @@ fn sweep_manifest(
         seed: plan.sweep.seed,
         replicates: plan.sweep.replicates,
         factors: plan.factor_paths().iter().map(|s| s.to_string()).collect(),
+        policies: plan.policies.iter().map(|p| p.name.clone()).collect(),
         points: plan.points.len() as u64,
         runs: plan.runs(),
         shard: None,

@@ -1,5 +1,12 @@
 //! The sweep file and its plan: the base scenario, the factors, the design's
 //! points, and the runs (point × replicate) with their scenarios.
+//!
+//! A sweep may name **policies** (`[[policies]]`: a name and key overrides,
+//! or a scenario file) and **uncertainties** (`[[uncertainties]]`, another
+//! name for `[[factors]]`). Then every policy runs at every point of the
+//! design over the uncertainties, with common random numbers: point
+//! `u · P + p` is policy `p` at uncertainty point `u`, and its first factor
+//! column, `policy`, holds the policy's name.
 
 use super::design::{self, Design, Factor, Point};
 use migflow_core::params::path::{self, KeyKind};
@@ -42,9 +49,43 @@ pub struct SweepFile {
     pub replicates: u32,
     /// The design.
     pub design: Design,
-    /// The factors.
-    #[serde(default)]
+    /// The factors (`[[factors]]`, or `[[uncertainties]]` in a sweep of
+    /// policies: the same thing under the name of its role).
+    #[serde(default, alias = "uncertainties")]
     pub factors: Vec<Factor>,
+    /// The policies, each run at every point of the design.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub policies: Vec<Policy>,
+}
+
+/// One policy of a sweep (`[[policies]]`): a name and what it changes in
+/// the base scenario (a scenario file of its own, key overrides, or both:
+/// the file first, then the overrides).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Policy {
+    /// Its name in outputs (letters, digits, `_`, `-` and `.`).
+    pub name: String,
+    /// A scenario file, relative to the sweep file, to start from instead
+    /// of the sweep's base.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scenario: Option<String>,
+    /// Scenario keys (dotted paths) and their values.
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub set: std::collections::BTreeMap<String, toml::Value>,
+}
+
+/// The name of the factor column that holds a point's policy.
+pub const POLICY_COLUMN: &str = "policy";
+
+/// A policy after loading: its name and its scenario (before the
+/// uncertainties are set).
+#[derive(Debug, Clone)]
+pub struct LoadedPolicy {
+    /// The policy's name.
+    pub name: String,
+    /// The base scenario with the policy applied.
+    pub scenario: Params,
 }
 
 /// One run of a sweep.
@@ -69,8 +110,11 @@ pub struct SweepPlan {
     pub base: Params,
     /// The kind of each factor's key.
     pub kinds: Vec<KeyKind>,
-    /// The design's points.
+    /// The design's points; in a sweep of policies, every policy at every
+    /// point of the design (the policy's name first among the values).
     pub points: Vec<Point>,
+    /// The policies, in the sweep file's order (none for a plain sweep).
+    pub policies: Vec<LoadedPolicy>,
     /// Hex SHA-256 of the resolved sweep (file, base scenario, points).
     pub hash: String,
     /// The base's population file, read once and shared by every run, when
@@ -241,6 +285,157 @@ pub(crate) fn value_text(v: &toml::Value) -> String {
     }
 }
 
+/// Check and load the sweep's policies: each a unique, plain name, a
+/// scenario file that runs the same years as the base, and overrides of
+/// scenario keys that no factor varies.
+fn load_policies(
+    file: &Path,
+    dir: &Path,
+    sweep: &SweepFile,
+    base: &Params,
+) -> Result<Vec<LoadedPolicy>> {
+    if sweep.policies.is_empty() {
+        return Ok(Vec::new());
+    }
+    if matches!(sweep.design, Design::Sobol { .. } | Design::Morris { .. }) {
+        return Err(invalid(
+            file,
+            "design.kind".into(),
+            format!("{:?}", sweep.design.name()),
+            "grid, lhs or table in a sweep of `[[policies]]` (every policy runs at every point; Saltelli's and Morris's schemes are for sensitivity analysis of one scenario)".into(),
+        ));
+    }
+    let mut loaded: Vec<LoadedPolicy> = Vec::with_capacity(sweep.policies.len());
+    for (i, policy) in sweep.policies.iter().enumerate() {
+        let key = |field: &str| format!("policies[{i}].{field}");
+        let name_ok = !policy.name.is_empty()
+            && policy.name.len() <= 64
+            && policy
+                .name
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'));
+        if !name_ok {
+            return Err(invalid(
+                file,
+                key("name"),
+                format!("{:?}", policy.name),
+                "a name of 1 to 64 letters, digits, `_`, `-` or `.` (it names the policy in every output)".into(),
+            ));
+        }
+        if let Some(j) = sweep.policies[..i]
+            .iter()
+            .position(|p| p.name == policy.name)
+        {
+            return Err(invalid(
+                file,
+                key("name"),
+                format!("{:?}", policy.name),
+                format!("a name no other policy has (`policies[{j}]` has it too)"),
+            ));
+        }
+        let start = match &policy.scenario {
+            None => base.clone(),
+            Some(path) => {
+                let p = PathBuf::from(path);
+                let p = if p.is_absolute() { p } else { dir.join(p) };
+                let loaded = migflow_io::files::load_scenario(&p).map_err(|e| match e {
+                    Error::Read { source, .. } => invalid(
+                        file,
+                        key("scenario"),
+                        format!("{path:?}"),
+                        format!("a scenario file (cannot read {}: {source})", p.display()),
+                    ),
+                    other => other,
+                })?;
+                let (b, l) = (&base.scenario().run, &loaded.scenario().run);
+                if (b.start_year, b.years) != (l.start_year, l.years) {
+                    return Err(invalid(
+                        file,
+                        key("scenario"),
+                        format!("{path:?}"),
+                        format!(
+                            "a scenario of the base's years ({} from {}; it runs {} from {}): policies are compared year by year",
+                            b.years, b.start_year, l.years, l.start_year
+                        ),
+                    ));
+                }
+                loaded
+            }
+        };
+        for (k, _) in &policy.set {
+            let at = format!("policies[{i}].set.{k:?}");
+            if let Some(reason) = run_key_reason(k) {
+                return Err(invalid(
+                    file,
+                    at,
+                    format!("{k:?}"),
+                    format!("a model key, not `{k}`: {reason}"),
+                ));
+            }
+            if k == "run.years" {
+                return Err(invalid(
+                    file,
+                    at,
+                    format!("{k:?}"),
+                    "a model key: policies are compared year by year, so every policy runs the base's years".into(),
+                ));
+            }
+            if let Err(e) = path::kind_of(start.scenario(), k) {
+                return Err(invalid(
+                    file,
+                    at,
+                    format!("{k:?}"),
+                    format!("a scenario key: {e}"),
+                ));
+            }
+            if sweep.factors.iter().any(|f| f.path == *k) {
+                return Err(invalid(
+                    file,
+                    at,
+                    format!("{k:?}"),
+                    format!("a key no uncertainty varies (`{k}` is a factor of the design)"),
+                ));
+            }
+        }
+        let assignments: Vec<(&str, &toml::Value)> =
+            policy.set.iter().map(|(k, v)| (k.as_str(), v)).collect();
+        let scenario = assign(start.scenario(), start.source(), &assignments).map_err(|e| {
+            invalid(
+                file,
+                format!("policies[{i}]"),
+                format!("{:?}", policy.name),
+                format!("a policy whose scenario is valid: {e}"),
+            )
+        })?;
+        loaded.push(LoadedPolicy {
+            name: policy.name.clone(),
+            scenario,
+        });
+    }
+    Ok(loaded)
+}
+
+/// Every policy at every design point: point `u · P + p` is policy `p` at
+/// design point `u`, its name the first value.
+fn with_policies(points: Vec<Point>, policies: &[LoadedPolicy]) -> Vec<Point> {
+    if policies.is_empty() {
+        return points;
+    }
+    let mut out = Vec::with_capacity(points.len() * policies.len());
+    for point in points {
+        for policy in policies {
+            let mut values = Vec::with_capacity(point.values.len() + 1);
+            values.push(toml::Value::String(policy.name.clone()));
+            values.extend(point.values.iter().cloned());
+            out.push(Point {
+                values,
+                role: point.role.clone(),
+            });
+        }
+    }
+    out
+}
+
 impl SweepPlan {
     /// Read and check a sweep file, its base scenario and its design.
     pub fn load(file: &Path) -> Result<SweepPlan> {
@@ -323,16 +518,27 @@ impl SweepPlan {
                 ));
             }
         }
-        let points = design::generate(&sweep.design, &sweep.factors, &kinds, sweep.seed, &dir)
-            .map_err(|e| {
-                invalid(
-                    file,
-                    e.key.clone(),
-                    e.value.clone(),
-                    naming_factor(&sweep.factors, &e.key, e.expected.clone()),
-                )
-            })?;
+        let points = if sweep.factors.is_empty() && !sweep.policies.is_empty() {
+            // Policies alone: one point, the base's uncertainties.
+            vec![Point {
+                values: Vec::new(),
+                role: design::PointRole::Plain,
+            }]
+        } else {
+            design::generate(&sweep.design, &sweep.factors, &kinds, sweep.seed, &dir).map_err(
+                |e| {
+                    invalid(
+                        file,
+                        e.key.clone(),
+                        e.value.clone(),
+                        naming_factor(&sweep.factors, &e.key, e.expected.clone()),
+                    )
+                },
+            )?
+        };
         check_levels(file, &sweep.factors, &base)?;
+        let policies = load_policies(file, &dir, &sweep, &base)?;
+        let points = with_policies(points, &policies);
         let runs = points.len() as u64 * u64::from(sweep.replicates);
         if runs == 0 || runs > MAX_RUNS {
             return Err(invalid(
@@ -342,13 +548,14 @@ impl SweepPlan {
                 format!("from 1 to {MAX_RUNS} runs (points × replicates)"),
             ));
         }
-        let hash = Self::compute_hash(&sweep, base.scenario(), &points)?;
+        let hash = Self::compute_hash(&sweep, base.scenario(), &policies, &points)?;
         Ok(SweepPlan {
             file: file.to_path_buf(),
             sweep,
             base,
             kinds,
             points,
+            policies,
             hash,
             shared_population: std::sync::OnceLock::new(),
             planned: std::sync::OnceLock::new(),
@@ -380,6 +587,13 @@ impl SweepPlan {
             None => {
                 if let Some(p) = self.base.population_file() {
                     files.push((BASE_POPULATION, p));
+                }
+                for policy in &self.policies {
+                    if let Some(p) = policy.scenario.population_file()
+                        && !files.iter().any(|(_, f)| *f == p)
+                    {
+                        files.push((POINT_POPULATION, p));
+                    }
                 }
             }
             Some(k) => {
@@ -441,6 +655,10 @@ impl SweepPlan {
     /// populations in one sweep.
     pub fn population_for(&self, loaded: &Params) -> Result<Arc<PopulationSource>> {
         let shared = self.base.population_file().is_some()
+            && self
+                .policies
+                .iter()
+                .all(|p| p.scenario.population_file() == self.base.population_file())
             && !self
                 .sweep
                 .factors
@@ -469,11 +687,21 @@ impl SweepPlan {
         Ok(source)
     }
 
-    fn compute_hash(sweep: &SweepFile, base: &Scenario, points: &[Point]) -> Result<String> {
+    fn compute_hash(
+        sweep: &SweepFile,
+        base: &Scenario,
+        policies: &[LoadedPolicy],
+        points: &[Point],
+    ) -> Result<String> {
         let mut canonical = String::new();
         canonical.push_str(&sweep_toml(sweep)?);
         canonical.push_str("\n# base\n");
         canonical.push_str(&params::to_toml(base)?);
+        // A policy's scenario file is part of what the sweep runs.
+        for p in policies {
+            canonical.push_str(&format!("\n# policy {}\n", p.name));
+            canonical.push_str(&params::to_toml(p.scenario.scenario())?);
+        }
         canonical.push_str("\n# points\n");
         for p in points {
             let row: Vec<String> = p.values.iter().map(value_text).collect();
@@ -510,7 +738,20 @@ impl SweepPlan {
 
     /// The factors' paths, the factor columns of every output.
     pub fn factor_paths(&self) -> Vec<&str> {
-        self.sweep.factors.iter().map(|f| f.path.as_str()).collect()
+        let policy = (!self.policies.is_empty()).then_some(POLICY_COLUMN);
+        policy
+            .into_iter()
+            .chain(self.sweep.factors.iter().map(|f| f.path.as_str()))
+            .collect()
+    }
+
+    /// The policy of a point (none in a plain sweep).
+    pub fn policy_of(&self, point: u64) -> Option<&LoadedPolicy> {
+        if self.policies.is_empty() {
+            return None;
+        }
+        self.policies
+            .get((point % self.policies.len() as u64) as usize)
     }
 
     /// The factor values of a point as CSV cells: string levels that a
@@ -527,14 +768,18 @@ impl SweepPlan {
     /// The validated scenario of a point.
     pub fn scenario_for(&self, point: u64) -> std::result::Result<Params, PointError> {
         let p = &self.points[point as usize];
+        let (base, values) = match self.policy_of(point) {
+            Some(policy) => (&policy.scenario, &p.values[1..]),
+            None => (&self.base, &p.values[..]),
+        };
         let assignments: Vec<(&str, &toml::Value)> = self
             .sweep
             .factors
             .iter()
             .map(|f| f.path.as_str())
-            .zip(p.values.iter())
+            .zip(values.iter())
             .collect();
-        assign(self.base.scenario(), self.base.source(), &assignments)
+        assign(base.scenario(), base.source(), &assignments)
     }
 }
 

@@ -429,8 +429,12 @@ pub struct SweepManifest {
     pub seed: u64,
     /// Replicates per point.
     pub replicates: u32,
-    /// Factor paths.
+    /// Factor paths (in a sweep of policies, `policy` first).
     pub factors: Vec<String>,
+    /// The policies of a sweep of `[[policies]]`, in the sweep file's order
+    /// (the values of the `policy` factor); empty for a plain sweep.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub policies: Vec<String>,
     /// Design points.
     pub points: u64,
     /// Runs in the whole sweep.

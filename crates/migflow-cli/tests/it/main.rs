@@ -11,6 +11,7 @@ mod lock;
 mod manifests_checked;
 mod misleading;
 mod output_paths;
+mod policies;
 mod population_columns;
 mod report;
 mod results_set;
