@@ -2,4 +2,7 @@
 //! Morris) and calibration by approximate Bayesian computation.
 
 pub mod calibrate;
+pub mod discover;
+pub mod effects;
+pub mod robust;
 pub mod sensitivity;

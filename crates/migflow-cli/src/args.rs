@@ -103,20 +103,26 @@ Charts the files do not allow (e.g. income distributions without
 households.csv, from `migflow run --households-out`) are skipped with a note.
 Exit codes: 0 written; 2 missing or malformed results.")]
     Plot(PlotArgs),
-    /// Compare two runs (policy − base, paired by replicate): charts,
-    /// differences.csv and cohort_differences.csv with 95% CIs.
+    /// Compare policies with one base run, paired replicate by replicate:
+    /// per-year differences, effects over a window with 95% CIs, and what
+    /// the effects cost.
     #[command(after_help = "Examples:
   migflow run --replicates 8 --quiet --out results/base
   migflow run scenarios/workshops_expanded.toml --replicates 8 --quiet --out results/workshops
-  migflow compare results/base results/workshops --out results/workshops-vs-base
+  migflow run scenarios/transition_extended.toml --replicates 8 --quiet --out results/extended
+  migflow compare results/base results/workshops results/extended --out results/policies --window 2021-2025
 
-The runs must have the same replicates and years; use the same seed so that
-replicate r of both shares its random streams (paired differences).
-differences.csv has the differences by year and livelihood;
-cohort_differences.csv the same metrics by cohort year, cohort and year
-(cohorts.csv), for the cohort years both runs follow. It is always written:
-when the runs follow no cohort year in common (or one has no cohorts.csv,
-from migflow before version 2) it holds the header alone, and a note says so.
+Every policy must have the base's seed, replicates and years: replicate r of
+each shares its random streams with the base's (paired differences).
+Policies are named by their scenario file (`--name` names them in order).
+Writes differences.csv (every metric, by policy, year and livelihood),
+cohort_differences.csv (the same by cohort, for the cohort years all runs
+follow), effects.csv (the mean paired difference over the window with its
+Student-t 95% CI, by policy, livelihood and metric; with --cohort-year also
+by cohort), cost_effectiveness.csv (the extra lever cost over the base and
+the cost per poor household-year and per return to poverty averted, with
+Fieller 95% CIs, or a note where the effect's CI includes zero), charts and
+manifest.json (the inputs by path and SHA-256).
 Exit codes: 0 written; 2 missing, malformed or incomparable results.")]
     Compare(CompareArgs),
     /// Write one self-contained HTML report (inline SVG and CSS, no network,
@@ -124,17 +130,27 @@ Exit codes: 0 written; 2 missing, malformed or incomparable results.")]
     #[command(after_help = "Examples:
   migflow run --replicates 4 --households-out --quiet && migflow report results -o report.html
   migflow report results/base --compare results/workshops -o workshops.html
+  migflow report results/base --compare results/workshops --compare results/extended -o policies.html
   migflow report results/sweep -o sweep.html
+
+With --compare, every policy must have the base's replicates and years; a
+policy is named by its scenario file (by its directory where two share
+one). The comparison shows forest plots of the effects over the run's years
+and the paired differences in the years the levers change.
 
 Exit codes: 0 written; 2 missing or malformed results.")]
     Report(ReportArgs),
-    /// Global sensitivity of a finished `sobol` or `morris` sweep: Sobol
-    /// indices (S1, ST) or Morris measures (μ*, μ, σ) with bootstrap 95% CIs.
+    /// Global sensitivity of a finished sweep: Sobol indices (S1, ST) of a
+    /// `sobol` sweep, Morris measures (μ*, μ, σ) of a `morris` sweep, or
+    /// rank-based PRCC and SRRC (with the rank regression's R²) of an
+    /// `lhs`, `table` or `grid` sweep, all with 95% CIs.
     #[command(after_help = "Examples:
   migflow sweep scenarios/sweeps/sensitivity_sobol.toml --out results/sobol --quiet
   migflow sensitivity results/sobol                       # sensitivity.csv and charts into results/sobol/sensitivity/
   migflow sensitivity results/sobol --metric all_mean_poor_share --metric farm_cum_returned
   migflow sensitivity results/morris --year 2025 --out results/morris-2025
+  migflow sweep scenarios/sweeps/behaviour_lhs.toml --out results/behaviour_lhs --quiet
+  migflow sensitivity results/behaviour_lhs -m all_mean_poor_share   # PRCC, PRCC_p, SRRC, SRRC_R2
   migflow sensitivity --selftest                          # the estimators on Ishigami and a linear model
 
 Metrics are runs.csv outcome columns (`<livelihood>_<outcome>`), averaged over
@@ -143,8 +159,14 @@ each point's replicates; default: `<livelihood>_mean_poor_share` and
 they are taken up to that year from trajectories.csv, where any trajectory
 metric (e.g. `all_poor_share`) may be named too. Morris values are in units
 of the output per full range (max − min) of the factor.
+lhs, table and grid sweeps are analysed by ranks (ties share the average
+rank): PRCC with Fisher-z CIs and t-test p-values (PRCC_p), SRRC with
+bootstrap CIs, and the rank regression's R² (row `SRRC_R2`, factor `(all)`;
+read SRRC only when R² >= 0.7). Only numeric factors that vary enter; they
+need at least factors + 3 points. A sweep of [[policies]] is analysed policy
+by policy, its metrics written as `<policy>:<metric>`.
 Exit codes: 0 written (or self-test passed); 1 self-test out of tolerance;
-2 missing or malformed results, or not a sobol or morris sweep.")]
+2 missing or malformed results, too few points or a singular design.")]
     Sensitivity(SensitivityArgs),
     /// Robustness of a sweep's policies across its uncertainties: outcome
     /// percentiles, regret and satisficing per policy, with charts.
@@ -243,12 +265,23 @@ pub struct PlotArgs {
 pub struct CompareArgs {
     /// Results directory of the base run.
     pub base: PathBuf,
-    /// Results directory of the policy run.
-    pub policy: PathBuf,
-    /// Output directory for the charts, differences.csv and
-    /// cohort_differences.csv.
+    /// Results directories of the policy runs.
+    #[arg(required = true, num_args = 1..)]
+    pub policies: Vec<PathBuf>,
+    /// Output directory.
     #[arg(long, short)]
     pub out: PathBuf,
+    /// The years the effects average over, e.g. 2021-2025 (default: every
+    /// year of the runs).
+    #[arg(long)]
+    pub window: Option<String>,
+    /// Also the effects on the cohorts of this year (a cohort year that
+    /// every run follows: see `migflow run --cohort-years`).
+    #[arg(long)]
+    pub cohort_year: Option<i32>,
+    /// The policies' names, in order (default: their scenario files' names).
+    #[arg(long = "name")]
+    pub names: Vec<String>,
     /// Also write each chart as PNG.
     #[arg(long)]
     pub png: bool,
@@ -259,9 +292,10 @@ pub struct CompareArgs {
 pub struct ReportArgs {
     /// Results directory of `migflow run`, `migflow sweep` or `migflow merge`.
     pub results: PathBuf,
-    /// Another run's results to compare with (this one is the base).
+    /// A policy run's results to compare with this one (the base),
+    /// paired replicate by replicate; repeat for several policies.
     #[arg(long)]
-    pub compare: Option<PathBuf>,
+    pub compare: Vec<PathBuf>,
     /// The HTML file to write.
     #[arg(long = "out", short = 'o')]
     pub out: PathBuf,
@@ -338,7 +372,8 @@ pub struct DiscoverArgs {
 /// The arguments of `migflow sensitivity`.
 #[derive(Debug, clap::Args)]
 pub struct SensitivityArgs {
-    /// Results directory of a finished `sobol` or `morris` sweep.
+    /// Results directory of a finished `sobol`, `morris`, `lhs`, `table` or
+    /// `grid` sweep.
     #[arg(required_unless_present = "selftest")]
     pub sweep_dir: Option<PathBuf>,
     /// An output metric (repeatable); default: every livelihood's
@@ -351,7 +386,8 @@ pub struct SensitivityArgs {
     /// Output directory (default: SWEEP_DIR/sensitivity).
     #[arg(long, short)]
     pub out: Option<PathBuf>,
-    /// Bootstrap resamples for the 95% CIs (0: none).
+    /// Bootstrap resamples for the 95% CIs (0: none; PRCC's Fisher-z CIs
+    /// need none).
     #[arg(long, default_value_t = migflow_analysis::sensitivity::DEFAULT_BOOTSTRAP)]
     pub bootstrap: usize,
     /// Check the estimators on Ishigami and a linear model against their

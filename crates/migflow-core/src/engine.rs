@@ -11,6 +11,7 @@
 //! are added in chunk order.
 
 use crate::cohorts::CohortYear;
+use crate::costs::CostTally;
 use crate::model::decision::{self, Surroundings};
 use crate::model::demography;
 use crate::model::market::{self, JobApplicant, PlacementApplicant};
@@ -649,6 +650,8 @@ impl<'s> Engine<'s> {
             households: &mut self.households,
             years: &self.year,
             learn: learn.then_some(ys),
+            ys,
+            village_distance: &self.villages.distance,
         };
         let mut records = if self.unit_weights {
             aggregate_groupings(pass, year, &groupings, &mut self.median_scratch.plain)
@@ -679,19 +682,27 @@ impl<'s> Engine<'s> {
         records.remove(0)
     }
 
-    /// The metrics of each site's households by state, in site order (the
-    /// per-site rows of `sites.csv`).
+    /// The metrics and lever costs of each site's households by state, in
+    /// site order (the per-site rows of `sites.csv` and `site_costs.csv`),
+    /// for `year`, the year of the last step. A site's costs are summed in
+    /// household order, so the sites' costs add up to the year's only to
+    /// rounding.
     pub fn site_records(&self, year: i32) -> Vec<YearRecord> {
         let households = &self.households;
         let years = &self.year;
+        let t = u32::try_from(year - self.scenario.run.start_year).unwrap_or(0);
+        let ys = Year::resolve(self.scenario, t);
+        let distance = &self.villages.distance;
         self.sites
             .par_iter()
             .map(|site| {
                 let hs = &households[site.range.clone()];
                 let yrs = &years[site.range.clone()];
                 let mut tally = Tally::default();
+                let mut costs = CostTally::default();
                 let mut incomes: [Vec<WeightedIncome>; GROUPS] = Default::default();
                 for (h, y) in hs.iter().zip(yrs) {
+                    costs.add(h, y, distance_of(h, distance), &ys);
                     if let Some(g) = tally_one(&mut tally, h, y, None) {
                         let entry = weighted_income(h);
                         incomes[g].push(entry);
@@ -702,23 +713,29 @@ impl<'s> Engine<'s> {
                 for (g, values) in incomes.iter_mut().enumerate() {
                     medians[g] = group_median(values, tally.unit_weights(g));
                 }
-                tally.finish(year, medians)
+                let mut record = tally.finish(year, medians);
+                record.costs = costs.finish(&ys);
+                record
             })
             .collect()
     }
 }
 
 /// The households an aggregation pass reads, and whether it also runs
-/// §3.5's skill learning on them (with this year's settings).
+/// §3.5's skill learning on them (with this year's settings); the year's
+/// settings and the villages' distances, for the lever costs.
 struct Pass<'a> {
     households: &'a mut [Household],
     years: &'a [HouseholdYear],
     learn: Option<&'a Year>,
+    ys: &'a Year,
+    village_distance: &'a [f64],
 }
 
 /// The year's records of several groupings of the households (each `None`
 /// for by state, or a group a household as in the cohorts), in one pass
-/// over the households.
+/// over the households; the lever costs, counted in the same pass once,
+/// go in the records grouped by state.
 fn aggregate_groupings<E: MedianEntry>(
     pass: Pass<'_>,
     year: i32,
@@ -732,10 +749,12 @@ fn aggregate_groupings<E: MedianEntry>(
     scratch.entries.resize(n, E::default());
     scratch.states.resize(n, NO_GROUP);
     let learn = pass.learn;
-    // Per chunk, one tally a grouping; and each household's median entry
-    // and state in compact arrays, so that the medians of every grouping
-    // read those (9 bytes a household) and not the households.
-    let tallies: Vec<Vec<Tally>> = pass
+    let (ys, village_distance) = (pass.ys, pass.village_distance);
+    // Per chunk, one tally a grouping and one of the costs; and each
+    // household's median entry and state in compact arrays, so that the
+    // medians of every grouping read those (9 bytes a household) and not
+    // the households.
+    let (tallies, cost_tallies): (Vec<Vec<Tally>>, Vec<CostTally>) = pass
         .households
         .par_chunks_mut(CHUNK)
         .zip(pass.years.par_chunks(CHUNK))
@@ -748,10 +767,12 @@ fn aggregate_groupings<E: MedianEntry>(
                 .map(|g| g.map(|g| chunk_of(g, i)))
                 .collect();
             let mut tallies = vec![Tally::default(); groupings.len()];
+            let mut costs = CostTally::default();
             for (j, (h, y)) in hs.iter_mut().zip(yrs).enumerate() {
                 for (tally, keys) in tallies.iter_mut().zip(&keys) {
                     tally_one(tally, h, y, keys.map(|k| k[j]));
                 }
+                costs.add(h, y, distance_of(h, village_distance), ys);
                 entries[j] = E::of(h);
                 states[j] = if h.alive {
                     h.state.index() as u8
@@ -762,9 +783,14 @@ fn aggregate_groupings<E: MedianEntry>(
                     learn_one(h, y, ys);
                 }
             }
-            tallies
+            (tallies, costs)
         })
-        .collect();
+        .unzip();
+    let mut costs = CostTally::default();
+    for chunk in &cost_tallies {
+        costs.merge(chunk);
+    }
+    let costs = costs.finish(ys);
     // A cohort's `all` is every household alive in its year and still
     // alive, which is every household alive this year (no household is
     // ever added): its median is the year's, found once.
@@ -788,10 +814,12 @@ fn aggregate_groupings<E: MedianEntry>(
                 known_all,
                 &mut scratch.buffer,
             );
+            let mut record = total.finish(year, medians);
             if groups.is_none() {
                 all_median = Some(medians[ALL_GROUP]);
+                record.costs = costs;
             }
-            total.finish(year, medians)
+            record
         })
         .collect()
 }

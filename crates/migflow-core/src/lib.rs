@@ -24,7 +24,9 @@
 //! - [`model`]: the household and livelihood types (a leaf), and the pure
 //!   rules of MODEL.md §3, one module a section.
 //! - [`engine`]: the households in site order and the year loop; parallel
-//!   phases, per-site market clearing; [`record`] aggregates each year.
+//!   phases, per-site market clearing; [`record`] aggregates each year, and
+//!   [`costs`] counts what the levers cost from what households took up
+//!   (no draw, no effect on any result).
 //! - [`population`]: synthetic households and the CSV reader.
 //! - [`run`]: replicates of a run, the one way to run a replicate.
 //! - [`rng`]: every random stream, keyed by purpose; [`stats`]: summaries.
@@ -41,8 +43,9 @@
 //!   thread-local generator, so a draw does not depend on scheduling;
 //! - no worker writes shared state; each site's market writes only its own
 //!   block of households (the engine keeps households site by site);
-//! - floating-point sums are taken over fixed chunks of
-//!   [`engine::CHUNK`] households and the chunk sums added in order;
+//! - floating-point sums (the metrics and the lever costs) are taken over
+//!   fixed chunks of [`engine::CHUNK`] households and the chunk sums added
+//!   in order;
 //! - no hash-map iteration reaches an output;
 //! - crate versions are pinned by `Cargo.lock`.
 //!
@@ -58,6 +61,7 @@
 )]
 
 pub mod cohorts;
+pub mod costs;
 pub mod engine;
 pub mod error;
 pub mod metrics;

@@ -1,6 +1,7 @@
 //! Per-year aggregates (MODEL.md §6) computed in one fixed order, so the
 //! same households give the same bits whatever the thread count.
 
+use crate::costs::YearCosts;
 use crate::model::household::Livelihood;
 
 /// Rows of the trajectories: the five livelihoods, then `all`.
@@ -69,6 +70,10 @@ pub struct YearRecord {
     pub groups: [GroupStats; GROUPS],
     /// Households alive this year by (last year's state, this year's state).
     pub flows: [[u64; 5]; 5],
+    /// What the levers cost this year over the same households
+    /// (`costs.csv`). Set in the year's record and the sites' records;
+    /// zero in the cohorts' records, which do not count costs.
+    pub costs: YearCosts,
 }
 
 /// Raw counts and sums of a slice of households; merged in a fixed order.
@@ -324,6 +329,7 @@ impl Tally {
             year,
             groups,
             flows: self.flows,
+            costs: YearCosts::default(),
         }
     }
 }

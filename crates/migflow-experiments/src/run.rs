@@ -35,7 +35,8 @@ pub struct RunOptions {
     /// state); none for the default ones
     /// ([`migflow_core::cohorts::default_cohort_years`]).
     pub cohort_years: Option<Vec<i32>>,
-    /// Also write `sites.csv`, the metrics per site.
+    /// Also write `sites.csv` and `site_costs.csv`, the metrics and the
+    /// lever costs per site.
     pub by_site: bool,
     /// The command line, for the manifest.
     pub command: Vec<String>,
@@ -51,13 +52,16 @@ pub struct RunOptions {
 }
 
 /// The files a run writes besides `manifest.json` (`summary.csv` with two
-/// replicates or more, `households.csv` and `sites.csv` when asked for).
-pub const RUN_FILES: [&str; 6] = [
+/// replicates or more, `households.csv`, and `sites.csv` and
+/// `site_costs.csv` when asked for).
+pub const RUN_FILES: [&str; 8] = [
     "trajectories.csv",
     "flows.csv",
     "summary.csv",
     "cohorts.csv",
+    "costs.csv",
     "sites.csv",
+    "site_costs.csv",
     "households.csv",
 ];
 
@@ -268,10 +272,16 @@ pub fn run_to_dir(opts: &RunOptions, progress: &(dyn Fn() + Sync)) -> Result<Run
     buf.clear();
     migflow_io::cohorts::write_cohorts(&mut buf, &opts.out.join("cohorts.csv"), &cohorts)?;
     stage_bytes(&mut dir, "cohorts.csv", &buf)?;
+    buf.clear();
+    migflow_io::costs::write_costs(&mut buf, &opts.out.join("costs.csv"), &records)?;
+    stage_bytes(&mut dir, "costs.csv", &buf)?;
     if opts.by_site {
         buf.clear();
         migflow_io::cohorts::write_sites(&mut buf, &opts.out.join("sites.csv"), &sites)?;
         stage_bytes(&mut dir, "sites.csv", &buf)?;
+        buf.clear();
+        migflow_io::costs::write_site_costs(&mut buf, &opts.out.join("site_costs.csv"), &sites)?;
+        stage_bytes(&mut dir, "site_costs.csv", &buf)?;
     }
     if opts.households_out {
         let entry = concatenate_panel(&mut dir, &panel_parts)?;

@@ -21,6 +21,7 @@
 
 pub mod atomic;
 pub mod cohorts;
+pub mod costs;
 pub mod csvread;
 pub mod error;
 pub mod files;

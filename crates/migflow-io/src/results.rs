@@ -1111,7 +1111,8 @@ pub struct Difference {
 }
 
 /// Header of `differences.csv`.
-pub const DIFFERENCES_HEADER: [&str; 10] = [
+pub const DIFFERENCES_HEADER: [&str; 11] = [
+    "policy",
     "year",
     "livelihood",
     "metric",
@@ -1183,13 +1184,14 @@ fn paired_difference(
 }
 
 /// Paired differences (policy − base, replicate by replicate) of the
-/// [`COMPARED_METRICS`]. The runs must have the same replicates and years.
+/// metrics (every column of `trajectories.csv`). The runs must have the
+/// same replicates and years.
 pub fn differences(base: &RunResults, policy: &RunResults) -> Result<Vec<Difference>> {
     comparable(base, policy)?;
     let mut out = Vec::new();
     for (t, &year) in base.years.iter().enumerate() {
         for group in 0..GROUPS {
-            for metric in COMPARED_METRICS {
+            for metric in migflow_core::metrics::Metric::NAMES {
                 let m = metric_index(metric).unwrap_or(0);
                 let of = |r: &RunResults| -> Vec<Option<f64>> {
                     r.trajectories.iter().map(|rep| rep[t][group][m]).collect()
@@ -1222,16 +1224,23 @@ fn difference_cells(d: &Difference) -> [String; 8] {
     ]
 }
 
-/// `differences.csv` as text.
-pub fn differences_csv(rows: &[Difference]) -> String {
+/// `differences.csv` as text: each policy's differences from the base, in
+/// the order given.
+pub fn differences_csv(policies: &[(&str, &[Difference])]) -> String {
     let mut w = csv::Writer::from_writer(Vec::new());
     let _ = w.write_record(DIFFERENCES_HEADER);
-    for d in rows {
-        let _ = w.write_record(
-            [d.year.to_string(), group_name(d.group).to_string()]
+    for (policy, rows) in policies {
+        for d in *rows {
+            let _ = w.write_record(
+                [
+                    policy.to_string(),
+                    d.year.to_string(),
+                    group_name(d.group).to_string(),
+                ]
                 .into_iter()
                 .chain(difference_cells(d)),
-        );
+            );
+        }
     }
     String::from_utf8(w.into_inner().unwrap_or_default()).unwrap_or_default()
 }
@@ -1247,7 +1256,8 @@ pub struct CohortDifference {
 }
 
 /// Header of `cohort_differences.csv`.
-pub const COHORT_DIFFERENCES_HEADER: [&str; 11] = [
+pub const COHORT_DIFFERENCES_HEADER: [&str; 12] = [
+    "policy",
     "cohort_year",
     "cohort",
     "year",
@@ -1291,7 +1301,7 @@ pub fn cohort_differences(base: &RunResults, policy: &RunResults) -> Result<Vec<
         };
         for group in 0..GROUPS {
             for (t, &year) in bc.years.iter().enumerate() {
-                for metric in COMPARED_METRICS {
+                for metric in migflow_core::metrics::Metric::NAMES {
                     let m = metric_index(metric).unwrap_or(0);
                     let of = |c: &CohortTrajectories| -> Vec<Option<f64>> {
                         c.values.iter().map(|rep| rep[t][group][m]).collect()
@@ -1309,20 +1319,23 @@ pub fn cohort_differences(base: &RunResults, policy: &RunResults) -> Result<Vec<
 
 /// `cohort_differences.csv` as text (the header alone when `rows` is
 /// empty).
-pub fn cohort_differences_csv(rows: &[CohortDifference]) -> String {
+pub fn cohort_differences_csv(policies: &[(&str, &[CohortDifference])]) -> String {
     let mut w = csv::Writer::from_writer(Vec::new());
     let _ = w.write_record(COHORT_DIFFERENCES_HEADER);
-    for row in rows {
-        let d = &row.difference;
-        let _ = w.write_record(
-            [
-                row.cohort_year.to_string(),
-                group_name(d.group).to_string(),
-                d.year.to_string(),
-            ]
-            .into_iter()
-            .chain(difference_cells(d)),
-        );
+    for (policy, rows) in policies {
+        for row in *rows {
+            let d = &row.difference;
+            let _ = w.write_record(
+                [
+                    policy.to_string(),
+                    row.cohort_year.to_string(),
+                    group_name(d.group).to_string(),
+                    d.year.to_string(),
+                ]
+                .into_iter()
+                .chain(difference_cells(d)),
+            );
+        }
     }
     String::from_utf8(w.into_inner().unwrap_or_default()).unwrap_or_default()
 }

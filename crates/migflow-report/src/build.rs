@@ -3,8 +3,11 @@
 //! a note for every chart that the results do not allow.
 
 use super::charts::{
-    Bars, BoxPlots, Chart, DEFAULT_SIZE, HeatMap, LineChart, Series, SmallMultiples, StackedArea,
+    Bars, BoxPlots, Chart, DEFAULT_SIZE, ForestPlot, ForestRow, HeatMap, LineChart, LinePanels,
+    Panel, Series, SmallMultiples, StackedArea,
 };
+use migflow_analysis::effects::Effect;
+use migflow_core::metrics::Metric;
 use migflow_core::record::{ALL_GROUP, GROUPS};
 use migflow_core::stats::summarize;
 use migflow_io::SUMMARY_METRICS;
@@ -932,6 +935,444 @@ pub fn comparison_charts(base: &RunResults, policy: &RunResults, diffs: &[Differ
         ));
     }
     out
+}
+
+/// The metrics of the forest plots and of the per-year panels of a
+/// comparison of policies.
+pub const POLICY_METRICS: [&str; 2] = ["poor_share", "return_rate"];
+
+/// The groups in the order of a comparison's forest plots and panels:
+/// `all` first (the headline effect leads), then the livelihoods.
+pub const POLICY_GROUP_ORDER: [usize; GROUPS] = [ALL_GROUP, 0, 1, 2, 3, 4];
+
+/// The policies' names: their scenario files' stems (`default` for the
+/// built-in scenario), else, where two share one, their directories'
+/// names, else the name with ` (2)`, ` (3)`, … so that every name is
+/// unique.
+pub fn policy_names(policies: &[&RunResults]) -> Vec<String> {
+    let stem = |r: &RunResults| {
+        let source = &r.manifest.scenario_source;
+        if source == "built-in default" {
+            return "default".to_string();
+        }
+        std::path::Path::new(source)
+            .file_stem()
+            .map_or_else(|| source.clone(), |s| s.to_string_lossy().into_owned())
+    };
+    let dir = |r: &RunResults| {
+        r.dir
+            .file_name()
+            .map_or_else(|| r.dir.display().to_string(), |s| s.to_string_lossy().into_owned())
+    };
+    let stems: Vec<String> = policies.iter().map(|r| stem(r)).collect();
+    let clash = |names: &[String], i: usize| names.iter().filter(|n| **n == names[i]).count() > 1;
+    let named: Vec<String> = (0..policies.len())
+        .map(|i| {
+            if clash(&stems, i) {
+                dir(policies[i])
+            } else {
+                stems[i].clone()
+            }
+        })
+        .collect();
+    let mut out: Vec<String> = Vec::with_capacity(named.len());
+    for name in named {
+        let mut unique = name.clone();
+        let mut k = 2;
+        while out.contains(&unique) {
+            unique = format!("{name} ({k})");
+            k += 1;
+        }
+        out.push(unique);
+    }
+    out
+}
+
+/// A share or rate metric, drawn in percentage points.
+fn is_share(metric: &str) -> bool {
+    metric.ends_with("_share") || metric.ends_with("_rate")
+}
+
+/// "the poor share", "the return rate" (for titles).
+fn metric_words(metric: &str) -> String {
+    format!("the {}", metric.replace('_', " "))
+}
+
+/// The shaded windows and markers of several runs over `years`: each
+/// window and marker once (the first label of a span wins).
+fn union_decorations(scenarios: &[&migflow_core::params::Scenario], years: &[i32]) -> Decorations {
+    let mut windows: Vec<(f64, f64, String)> = Vec::new();
+    let mut markers: Vec<(f64, String)> = Vec::new();
+    for s in scenarios {
+        let (w, m) = windows_and_markers(s, years);
+        for w in w {
+            if !windows.iter().any(|v| v.0 == w.0 && v.1 == w.1) {
+                windows.push(w);
+            }
+        }
+        for m in m {
+            if !markers.contains(&m) {
+                markers.push(m);
+            }
+        }
+    }
+    (windows, markers)
+}
+
+/// The charts of a comparison of policies with one base, paired replicate
+/// by replicate. `policies` are (name, run, its differences from the base
+/// by [`migflow_io::results::differences`]); `effects` are the window
+/// effects of [`migflow_analysis::effects::window_effects`] of every
+/// policy (those of cohorts are left out), named as in `policies`.
+///
+/// - A forest plot per metric of [`POLICY_METRICS`] (`forest_poor_share`,
+///   `forest_return_rate`): the mean paired difference over the window
+///   with its 95% CI, one row per livelihood × policy, `all` first, the
+///   policies within each livelihood in the order given. None without
+///   effects.
+/// - Panels per metric of [`POLICY_METRICS`] (`panels_poor_share`,
+///   `panels_return_rate`): the per-year paired difference, one panel per
+///   livelihood (`all` first) each with its own y scale, one line per
+///   policy with its 95% CI band.
+/// - With one policy, the charts of [`comparison_charts`] as they were
+///   (per livelihood, and base against policy); with more, the same
+///   differences of all households with one line per policy
+///   (`difference_poor_share`, …) and every run's poverty share
+///   (`compare_poor_share`).
+pub fn policy_comparison_charts(
+    base: &RunResults,
+    policies: &[(&str, &RunResults, &[Difference])],
+    effects: &[Effect],
+) -> Figures {
+    let mut out = Figures::default();
+    let mut scenarios = vec![&base.scenario];
+    scenarios.extend(policies.iter().map(|p| &p.1.scenario));
+    let decorations = union_decorations(&scenarios, &base.years);
+    let windows_words = {
+        let mut w: Vec<String> = Vec::new();
+        for s in &scenarios {
+            let c = window_caption(s, &base.years);
+            if !c.is_empty() && !w.contains(&c) {
+                w.push(c);
+            }
+        }
+        w.concat()
+    };
+    let r = base.replicates;
+    let paired_words = format!(
+        "policy − base, paired replicate by replicate (replicate r of every run shares its random streams with the base's: the same seed){}",
+        if r > 1 {
+            format!("; the mean of {r} paired differences")
+        } else {
+            "; 1 replicate, so no CI".to_string()
+        }
+    );
+    for metric in POLICY_METRICS {
+        forest(base, policies, effects, metric, &paired_words, &mut out);
+    }
+    for metric in POLICY_METRICS {
+        panels(
+            policies,
+            metric,
+            &decorations,
+            &format!("{paired_words}{windows_words}"),
+            r,
+            &mut out,
+        );
+    }
+    match policies {
+        [(_, policy, diffs)] => {
+            let single = comparison_charts(base, policy, diffs);
+            out.figures.extend(single.figures);
+            out.notes.extend(single.notes);
+        }
+        _ => {
+            many_policy_lines(base, policies, &decorations, &mut out);
+            for (name, p, _) in policies {
+                if base.manifest.seed != p.manifest.seed {
+                    out.notes.push(format!(
+                        "{name} has seed {} and the base {}: its differences are paired by replicate number but do not share random streams, so their CIs are wider than with one seed",
+                        p.manifest.seed, base.manifest.seed
+                    ));
+                }
+            }
+        }
+    }
+    out
+}
+
+/// The forest plot of `metric`'s window effects.
+fn forest(
+    base: &RunResults,
+    policies: &[(&str, &RunResults, &[Difference])],
+    effects: &[Effect],
+    metric: &str,
+    paired_words: &str,
+    out: &mut Figures,
+) {
+    let Some(m) = Metric::from_name(metric) else {
+        return;
+    };
+    let of = |e: &&Effect| e.cohort_year.is_none() && e.metric == m;
+    let Some(window) = effects.iter().find(of).map(|e| e.window) else {
+        return;
+    };
+    let scale = if is_share(metric) { 100.0 } else { 1.0 };
+    let mut rows = Vec::new();
+    for g in POLICY_GROUP_ORDER {
+        for (name, _, _) in policies {
+            let Some(e) = effects
+                .iter()
+                .filter(of)
+                .find(|e| e.group == g && e.policy == *name && e.window == window)
+            else {
+                continue;
+            };
+            rows.push(ForestRow {
+                group: GROUP_NAMES[g].into(),
+                label: (*name).to_string(),
+                value: e.stats.diff_mean.map_or(f64::NAN, |v| v * scale),
+                ci: e.stats.ci.map(|(lo, hi)| (lo * scale, hi * scale)),
+            });
+        }
+    }
+    let stem = format!("forest_{metric}");
+    if !rows.iter().any(|r| r.value.is_finite()) {
+        out.notes
+            .push(format!("{stem} skipped: no paired effect over {window}"));
+        return;
+    }
+    let lines = if policies.len() > 1 {
+        rows.len() + GROUPS
+    } else {
+        rows.len()
+    };
+    let height = (110 + 24 * lines as u32).clamp(DEFAULT_SIZE.1 / 2, 4000);
+    let unit = if is_share(metric) {
+        "percentage points"
+    } else {
+        "policy − base"
+    };
+    out.figures.push(Figure {
+        name: stem,
+        chart: Chart::Forest(ForestPlot {
+            title: format!(
+                "Effect on {}, {window} (policy − base, 95 % CI)",
+                metric_words(metric)
+            ),
+            x_label: format!("mean over {window} of {} ({unit})", metric.replace('_', " ")),
+            rows,
+        }),
+        size: (DEFAULT_SIZE.0, height),
+        caption: format!(
+            "Per livelihood (all first) and policy: the mean over {window} of {}, {paired_words}; the dot is that mean and the line its Student-t 95% CI over the replicates{}. The vertical line is zero: a line that crosses it is an effect the replicates cannot tell from none. The base is {}.",
+            metric.replace('_', " "),
+            if is_share(metric) {
+                ", in percentage points"
+            } else {
+                ""
+            },
+            base.dir.display()
+        ),
+        section: Section::Comparison,
+    });
+}
+
+/// The per-year panels of `metric`'s paired differences.
+fn panels(
+    policies: &[(&str, &RunResults, &[Difference])],
+    metric: &str,
+    decorations: &Decorations,
+    words: &str,
+    replicates: usize,
+    out: &mut Figures,
+) {
+    let scale = if is_share(metric) { 100.0 } else { 1.0 };
+    let panels: Vec<Panel> = POLICY_GROUP_ORDER
+        .iter()
+        .map(|&g| Panel {
+            title: GROUP_NAMES[g].into(),
+            series: policies
+                .iter()
+                .filter_map(|(name, _, diffs)| {
+                    let rows: Vec<&Difference> = diffs
+                        .iter()
+                        .filter(|d| d.group == g && d.metric == metric)
+                        .collect();
+                    let points: Vec<(f64, f64)> = rows
+                        .iter()
+                        .map(|d| {
+                            (
+                                f64::from(d.year),
+                                d.diff_mean.map_or(f64::NAN, |v| v * scale),
+                            )
+                        })
+                        .collect();
+                    let band: Vec<(f64, f64, f64)> = rows
+                        .iter()
+                        .filter_map(|d| {
+                            d.ci.map(|(lo, hi)| (f64::from(d.year), lo * scale, hi * scale))
+                        })
+                        .collect();
+                    points.iter().any(|p| p.1.is_finite()).then(|| Series {
+                        name: (*name).to_string(),
+                        points,
+                        band: (!band.is_empty()).then_some(band),
+                    })
+                })
+                .collect(),
+        })
+        .collect();
+    let stem = format!("panels_{metric}");
+    if panels.iter().all(|p| p.series.is_empty()) {
+        out.notes.push(format!("{stem} skipped: no paired values"));
+        return;
+    }
+    let (windows, markers) = decorations.clone();
+    let unit = if is_share(metric) {
+        "percentage points"
+    } else {
+        "per year"
+    };
+    let band = if replicates > 1 {
+        "shaded: its 95% CI"
+    } else {
+        "no CI"
+    };
+    out.figures.push(Figure {
+        name: stem,
+        chart: Chart::Panels(LinePanels {
+            title: format!(
+                "Difference in {} by year and livelihood, policy − base ({band})",
+                metric.replace('_', " ")
+            ),
+            y_label: format!(
+                "{} (policy − base, {unit}); each panel has its own scale",
+                metric.replace('_', " ")
+            ),
+            panels,
+            columns: 3,
+            windows,
+            markers,
+            zero_line: true,
+        }),
+        size: (DEFAULT_SIZE.0, DEFAULT_SIZE.1 * 3 / 2),
+        caption: format!(
+            "One panel per livelihood (all first), each with its own y scale (a livelihood whose values are far larger does not flatten the others: compare the scales, not the heights), one line per policy: the {} of each year, {words}; {band}.",
+            metric.replace('_', " ")
+        ),
+        section: Section::Comparison,
+    });
+}
+
+/// With several policies: the differences of all households, one line
+/// per policy, and every run's poverty share.
+fn many_policy_lines(
+    base: &RunResults,
+    policies: &[(&str, &RunResults, &[Difference])],
+    decorations: &Decorations,
+    out: &mut Figures,
+) {
+    let r = base.replicates;
+    let band = if r > 1 {
+        format!("{r} pairs, 95% CI")
+    } else {
+        "1 replicate".into()
+    };
+    for (name, m, title, y_label) in [
+        (
+            "difference_poor_share",
+            "poor_share",
+            "Difference in poverty share of all households, policy − base",
+            "share of households below the poverty line (policy − base)",
+        ),
+        (
+            "difference_at_risk_share",
+            "at_risk_share",
+            "Difference in at-risk share of all households, policy − base",
+            "share of households below the monitoring line (policy − base)",
+        ),
+        (
+            "difference_mean_income",
+            "mean_income_pc",
+            "Difference in mean per-capita income of all households, policy − base",
+            "yuan per person per year (policy − base)",
+        ),
+    ] {
+        let series: Vec<Series> = policies
+            .iter()
+            .filter_map(|(policy, _, diffs)| {
+                let rows: Vec<&Difference> = diffs
+                    .iter()
+                    .filter(|d| d.group == ALL_GROUP && d.metric == m)
+                    .collect();
+                let points: Vec<(f64, f64)> = rows
+                    .iter()
+                    .filter_map(|d| Some((f64::from(d.year), d.diff_mean?)))
+                    .collect();
+                let band: Vec<(f64, f64, f64)> = rows
+                    .iter()
+                    .filter_map(|d| d.ci.map(|(lo, hi)| (f64::from(d.year), lo, hi)))
+                    .collect();
+                (!points.is_empty()).then(|| Series {
+                    name: (*policy).to_string(),
+                    points,
+                    band: (!band.is_empty()).then_some(band),
+                })
+            })
+            .collect();
+        if series.is_empty() {
+            out.notes.push(format!("{name} skipped: no paired values"));
+            continue;
+        }
+        out.figures.push(Figure {
+            name: name.into(),
+            chart: Chart::Line(LineChart {
+                zero_line: true,
+                ..over_years(format!("{title} ({band})"), y_label, series, decorations)
+            }),
+            size: DEFAULT_SIZE,
+            caption: format!(
+                "All households, one line per policy: its value minus the base's, replicate by replicate (replicate r of both shares its random streams when the seeds are equal); {}.",
+                if r > 1 {
+                    format!("mean of {r} paired differences, shaded: 95% CI")
+                } else {
+                    "1 replicate, no CI".into()
+                }
+            ),
+            section: Section::Comparison,
+        });
+    }
+    let m = metric("poor_share");
+    let mut runs: Vec<Series> = metric_series(base, ALL_GROUP, m, "base")
+        .into_iter()
+        .collect();
+    runs.extend(
+        policies
+            .iter()
+            .filter_map(|(name, run, _)| metric_series(run, ALL_GROUP, m, name)),
+    );
+    if runs.len() > 1 {
+        out.figures.push(Figure {
+            name: "compare_poor_share".into(),
+            chart: Chart::Line(over_years(
+                format!(
+                    "Poverty share of all households, base and policies ({})",
+                    replicate_phrase(r)
+                ),
+                "share of households below the poverty line",
+                runs,
+                decorations,
+            )),
+            size: DEFAULT_SIZE,
+            caption: format!(
+                "All households: the base ({}) and each policy; {}.",
+                base.dir.display(),
+                replicate_phrase(r)
+            ),
+            section: Section::Comparison,
+        });
+    }
 }
 
 // ---------------------------------------------------------------------------

@@ -2,89 +2,125 @@
 //! charts, no script and no external reference, readable on screen and in
 //! print. It holds the scenario in short, the key numbers, the headline
 //! table, every chart (and a note for each chart skipped), an optional
-//! comparison with another run, and the manifest.
+//! comparison with one or more policy runs, and the manifest.
 //!
 //! The page is written with [`maud`] templates, which escape every value
 //! put into them (paths, names, notes, the manifest) by construction. Only
 //! markup made here goes in as it is ([`PreEscaped`]): the style sheet and
 //! the SVG of the charts, each use saying why it is safe.
 
+pub mod discover;
 mod numbers;
+pub mod robust;
 mod run;
 mod sweep;
 
 use super::build::{self, Figure, Figures, Section};
 use maud::{DOCTYPE, Markup, PreEscaped, html};
 use migflow_io::error::{Error, Result};
+use migflow_analysis::effects::{Effect, Window, window_effects};
 use migflow_io::results::{CohortDifference, Difference, Results, RunResults};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
-/// Another run compared with the report's run (the report's run is the
-/// base).
+/// A policy run compared with the report's run (the base).
 #[derive(Debug, Clone, Copy)]
-pub struct Comparison<'a> {
-    /// The other (policy) run.
-    pub policy: &'a RunResults,
+pub struct Policy<'a> {
+    /// Its name in the report (see [`build::policy_names`]).
+    pub name: &'a str,
+    /// The run.
+    pub run: &'a RunResults,
     /// Paired differences, policy − base.
     pub diffs: &'a [Difference],
     /// Paired differences of the cohorts, policy − base.
     pub cohort_diffs: &'a [CohortDifference],
-    /// The comparison charts.
+    /// Paired effects over the report's window (see [`report`]).
+    pub effects: &'a [Effect],
+}
+
+/// Policy runs compared with the report's run (the base), paired
+/// replicate by replicate.
+#[derive(Debug, Clone, Copy)]
+pub struct Comparison<'a> {
+    /// The policies, in the order given.
+    pub policies: &'a [Policy<'a>],
+    /// The comparison charts ([`build::policy_comparison_charts`]).
     pub figures: &'a Figures,
 }
 
-/// Read `dir` (and `compare`), build every chart, and return the report's
-/// HTML and the notes on charts skipped.
+/// Read `dir` (and each run of `compare`, the policies compared with it,
+/// paired replicate by replicate), build every chart, and return the
+/// report's HTML and the notes on charts skipped. A policy is named by
+/// its scenario file ([`build::policy_names`]); its effects are taken over
+/// every year of the runs, as `migflow compare` does without `--window`.
 pub fn report(
     dir: &Path,
-    compare: Option<&Path>,
+    compare: &[PathBuf],
     years: Option<&[i32]>,
     outcome: Option<&str>,
 ) -> Result<(String, Vec<String>)> {
     let results = Results::read(dir, years)?;
     let figures = build::charts(&results, outcome)?;
     let mut notes = figures.notes.clone();
-    let html = match (compare, &results) {
-        (None, _) => render(&results, &figures, None)?,
-        (Some(other), Results::Run(base)) => {
-            let policy = match Results::read(other, None)? {
-                Results::Run(r) => r,
-                Results::Sweep(_) => {
-                    return Err(Error::Option {
-                        option: migflow_io::OptionName::Compare,
-                        message: format!(
-                            "{}: is a sweep: a comparison takes the results of `migflow run`",
-                            other.display()
-                        ),
-                    });
-                }
-            };
-            let diffs = migflow_io::results::differences(base, &policy)?;
-            let cohort_diffs = migflow_io::results::cohort_differences(base, &policy)?;
-            let cmp = build::comparison_charts(base, &policy, &diffs);
-            notes.extend(cmp.notes.iter().cloned());
-            render(
-                &results,
-                &figures,
-                Some(Comparison {
-                    policy: &policy,
-                    diffs: &diffs,
-                    cohort_diffs: &cohort_diffs,
-                    figures: &cmp,
-                }),
-            )?
-        }
-        (Some(_), Results::Sweep(_)) => {
+    let base = match (&results, compare) {
+        (_, []) => return Ok((render(&results, &figures, None)?, notes)),
+        (Results::Run(base), _) => base,
+        (Results::Sweep(_), _) => {
             return Err(Error::Option {
                 option: migflow_io::OptionName::Compare,
                 message: format!(
-                    "{}: is a sweep: a comparison compares the results of two `migflow run`s",
+                    "{}: is a sweep: a comparison compares the results of `migflow run`s",
                     dir.display()
                 ),
             });
         }
     };
-    Ok((html, notes))
+    let mut runs = Vec::with_capacity(compare.len());
+    for other in compare {
+        match Results::read(other, None)? {
+            Results::Run(r) => runs.push(r),
+            Results::Sweep(_) => {
+                return Err(Error::Option {
+                    option: migflow_io::OptionName::Compare,
+                    message: format!(
+                        "{}: is a sweep: a comparison takes the results of `migflow run`",
+                        other.display()
+                    ),
+                });
+            }
+        }
+    }
+    let names = build::policy_names(&runs.iter().map(|r| &**r).collect::<Vec<_>>());
+    let window = Window {
+        start: base.years[0],
+        end: base.years[base.years.len() - 1],
+    };
+    let mut diffs = Vec::with_capacity(runs.len());
+    let mut cohort_diffs = Vec::with_capacity(runs.len());
+    let mut effects = Vec::with_capacity(runs.len());
+    for (run, name) in runs.iter().zip(&names) {
+        diffs.push(migflow_io::results::differences(base, run)?);
+        cohort_diffs.push(migflow_io::results::cohort_differences(base, run)?);
+        effects.push(window_effects(base, run, name, window));
+    }
+    let charted: Vec<(&str, &RunResults, &[Difference])> = (0..runs.len())
+        .map(|i| (names[i].as_str(), &*runs[i], diffs[i].as_slice()))
+        .collect();
+    let cmp = build::policy_comparison_charts(base, &charted, &effects.concat());
+    notes.extend(cmp.notes.iter().cloned());
+    let policies: Vec<Policy<'_>> = (0..runs.len())
+        .map(|i| Policy {
+            name: &names[i],
+            run: &runs[i],
+            diffs: &diffs[i],
+            cohort_diffs: &cohort_diffs[i],
+            effects: &effects[i],
+        })
+        .collect();
+    let comparison = Comparison {
+        policies: &policies,
+        figures: &cmp,
+    };
+    Ok((render(&results, &figures, Some(comparison))?, notes))
 }
 
 /// The style sheet, inlined in the page's `<style>`.

@@ -6,7 +6,9 @@ use std::path::Path;
 
 use migflow_core::record::{GROUPS, group_name};
 use migflow_experiments::design;
-use migflow_experiments::store::read_sweep_manifest;
+use migflow_experiments::store::{SweepManifest, read_sweep_manifest};
+
+use super::ranked::analyze_ranks;
 use migflow_experiments::sweep::SweepFile;
 use migflow_io::error::Result;
 
@@ -106,7 +108,7 @@ pub struct IndexChart {
 
 /// A short label for each factor: the last part of its path, or the whole
 /// path where two last parts are the same.
-fn short_labels(paths: &[String]) -> Vec<String> {
+pub(crate) fn short_labels(paths: &[String]) -> Vec<String> {
     let last = |p: &str| p.rsplit('.').next().unwrap_or(p).to_string();
     paths
         .iter()
@@ -124,50 +126,9 @@ fn short_labels(paths: &[String]) -> Vec<String> {
 /// A bar of an [`IndexChart`]: name, value, interval.
 type Bar = (String, f64, Option<(f64, f64)>);
 
-/// Analyse a finished `sobol` or `morris` sweep directory.
-pub fn analyze(dir: &Path, opts: &Options) -> Result<Analysis> {
-    let manifest = read_sweep_manifest(dir)?;
-    for name in ["runs.csv", "points.csv", "trajectories.csv"] {
-        migflow_io::manifest::verify_file(dir, &manifest.files, name)?;
-    }
-    let manifest_path = dir.join("manifest.json");
-    let sobol = match manifest.design.as_str() {
-        "sobol" => true,
-        "morris" => false,
-        other => {
-            return Err(input(
-                dir,
-                format!(
-                    "holds a `{other}` sweep: sensitivity needs a `sobol` or `morris` sweep (`[design] kind = \"sobol\"` or `\"morris\"`)"
-                ),
-            ));
-        }
-    };
-    if opts.bootstrap > MAX_BOOTSTRAP {
-        return Err(input(
-            dir,
-            format!(
-                "--bootstrap {}: expected at most {MAX_BOOTSTRAP}",
-                opts.bootstrap
-            ),
-        ));
-    }
-    let sweep: SweepFile = toml::from_str(&manifest.sweep_toml).map_err(|e| {
-        input(
-            &manifest_path,
-            format!("its `sweep_toml` is not a sweep: {e}"),
-        )
-    })?;
-    let varied = design::varied_factors(&sweep.factors);
-    let k = varied.len();
-    let factor_paths: Vec<String> = varied
-        .iter()
-        .map(|&i| sweep.factors[i].path.clone())
-        .collect();
-    if k == 0 {
-        return Err(input(&manifest_path, "the sweep varies no factor"));
-    }
-    let metrics = if opts.metrics.is_empty() {
+/// The metrics asked for, each once, or [`default_metrics`].
+fn resolve_metrics(opts: &Options) -> Vec<String> {
+    if opts.metrics.is_empty() {
         default_metrics()
     } else {
         let mut m: Vec<String> = Vec::new();
@@ -177,7 +138,13 @@ pub fn analyze(dir: &Path, opts: &Options) -> Result<Analysis> {
             }
         }
         m
-    };
+    }
+}
+
+/// The notes on a shard or failed runs, or an error for a manifest beyond
+/// a sweep's limits.
+fn run_notes(dir: &Path, manifest: &SweepManifest) -> Result<Vec<String>> {
+    let manifest_path = dir.join("manifest.json");
     let mut notes = Vec::new();
     if let Some(shard) = manifest.shard {
         notes.push(format!(
@@ -207,6 +174,74 @@ pub fn analyze(dir: &Path, opts: &Options) -> Result<Analysis> {
             ),
         ));
     }
+    Ok(notes)
+}
+
+/// Analyse a finished sweep directory: `sobol` and `morris` by their own
+/// estimators, `lhs`, `grid` and `table` by ranks (PRCC, SRRC).
+pub fn analyze(dir: &Path, opts: &Options) -> Result<Analysis> {
+    let manifest = read_sweep_manifest(dir)?;
+    for name in ["runs.csv", "points.csv", "trajectories.csv"] {
+        migflow_io::manifest::verify_file(dir, &manifest.files, name)?;
+    }
+    let manifest_path = dir.join("manifest.json");
+    // None: a sample analysed by ranks (lhs, grid, table).
+    let sobol = match manifest.design.as_str() {
+        "sobol" => Some(true),
+        "morris" => Some(false),
+        "lhs" | "grid" | "table" => None,
+        other => {
+            return Err(input(
+                dir,
+                format!(
+                    "holds a `{other}` sweep: sensitivity needs a `sobol`, `morris`, `lhs`, `grid` or `table` sweep"
+                ),
+            ));
+        }
+    };
+    if opts.bootstrap > MAX_BOOTSTRAP {
+        return Err(input(
+            dir,
+            format!(
+                "--bootstrap {}: expected at most {MAX_BOOTSTRAP}",
+                opts.bootstrap
+            ),
+        ));
+    }
+    let sweep: SweepFile = toml::from_str(&manifest.sweep_toml).map_err(|e| {
+        input(
+            &manifest_path,
+            format!("its `sweep_toml` is not a sweep: {e}"),
+        )
+    })?;
+    let Some(sobol) = sobol else {
+        let metrics = resolve_metrics(opts);
+        let notes = run_notes(dir, &manifest)?;
+        let factors = manifest.factors.len();
+        return analyze_ranks(
+            dir,
+            &manifest,
+            &sweep,
+            opts,
+            metrics.clone(),
+            notes,
+            || match opts.year {
+                None => read_runs(dir, &metrics, factors),
+                Some(y) => read_trajectories(dir, &metrics, factors, y),
+            },
+        );
+    };
+    let varied = design::varied_factors(&sweep.factors);
+    let k = varied.len();
+    let factor_paths: Vec<String> = varied
+        .iter()
+        .map(|&i| sweep.factors[i].path.clone())
+        .collect();
+    if k == 0 {
+        return Err(input(&manifest_path, "the sweep varies no factor"));
+    }
+    let metrics = resolve_metrics(opts);
+    let mut notes = run_notes(dir, &manifest)?;
     let points = read_points(dir, &manifest, &sweep.factors, sobol)?;
     let per_point = match opts.year {
         None => read_runs(dir, &metrics, manifest.factors.len())?,

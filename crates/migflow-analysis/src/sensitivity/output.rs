@@ -107,6 +107,19 @@ pub fn summary(analysis: &Analysis) -> String {
                 .collect();
             s.push_str(&format!("  {f:<width$}  {}\n", cells.join("   ")));
         }
+        // The rank regression's R² is about the whole model, not a factor.
+        for r in analysis
+            .rows
+            .iter()
+            .filter(|r| &r.metric == metric && r.factor == super::ranked::ALL_FACTORS)
+        {
+            s.push_str(&format!(
+                "  {:<width$}  {} {}\n",
+                r.factor,
+                r.index,
+                show(&r.estimate)
+            ));
+        }
     }
     s
 }

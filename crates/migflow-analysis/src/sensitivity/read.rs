@@ -348,6 +348,58 @@ pub(crate) fn read_points(
     Ok(PointsFile { roles, values })
 }
 
+/// `points.csv` read as text: per point (in point order), the cell of each
+/// of the manifest's factor columns (a grid's or table's levels may be
+/// numbers, `true`/`false` or text, so nothing is parsed here). Every point
+/// of the manifest must have exactly one row.
+pub(crate) fn read_point_cells(dir: &Path, manifest: &SweepManifest) -> Result<Vec<Vec<String>>> {
+    let mut t = open_table(dir.join("points.csv"))?;
+    let point_col = column(&t, "point_id")?;
+    let cols: Vec<usize> = manifest
+        .factors
+        .iter()
+        .map(|f| column(&t, f))
+        .collect::<Result<_>>()?;
+    let n = manifest.points as usize;
+    let mut cells: Vec<Option<Vec<String>>> = vec![None; n];
+    let path = t.path().to_path_buf();
+    t.for_each(|r| {
+        let line = r.line();
+        let p: usize = r.parse(point_col, "a number")?;
+        if p >= n {
+            return Err(input(
+                &path,
+                format!("line {line}: point {p}, but the manifest has {n} points"),
+            ));
+        }
+        if cells[p].is_some() {
+            return Err(input(
+                &path,
+                format!("line {line}: point {p} a second time: expected each point once"),
+            ));
+        }
+        cells[p] = Some(cols.iter().map(|&c| r.get(c).to_string()).collect());
+        Ok(())
+    })?;
+    cells
+        .into_iter()
+        .enumerate()
+        .map(|(p, c)| {
+            c.ok_or_else(|| {
+                input(
+                    &path,
+                    format!("has no row for point {p}: expected the {n} points of the manifest"),
+                )
+            })
+        })
+        .collect()
+}
+
+/// A cell of `points.csv` as a number, if it is one.
+pub(crate) fn cell_f64(text: &str) -> Option<f64> {
+    opt_f64(text)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -2,6 +2,7 @@
 
 mod calibrate;
 mod charts;
+mod compare;
 mod discover;
 mod robust;
 mod run;
@@ -35,7 +36,7 @@ pub fn dispatch(cli: Cli) -> Result<ExitCode> {
             &sweep, &out, tasks, partition, time, cpus, migflow,
         )),
         Command::Plot(args) => ok(charts::plot(args)),
-        Command::Compare(args) => ok(charts::compare(args)),
+        Command::Compare(args) => ok(compare::compare(args)),
         Command::Report(args) => ok(charts::report(args)),
         Command::Sensitivity(args) => sensitivity::sensitivity(args),
         Command::Robust(args) => ok(robust::robust(args)),

@@ -479,10 +479,10 @@ fn a_missing_point_skips_its_base_point_with_a_note_and_no_values_is_an_error() 
 }
 
 #[test]
-fn grid_sweep_and_bad_options_exit_2_with_a_message() {
+fn a_grid_too_small_for_prcc_and_bad_options_exit_2_with_a_message() {
     let tmp = tempfile::tempdir().expect("tmp");
     let sweep = write_sweep(tmp.path(), "grid.toml", "kind = \"grid\"");
-    // The grid needs levels: make the ranges into levels.
+    // The grid needs levels: two points of one factor, fewer than 1 + 3.
     let text = std::fs::read_to_string(&sweep)
         .expect("sweep")
         .replace("min = 0.0\nmax = 0.2", "levels = [0.0, 0.1]")
@@ -494,7 +494,11 @@ fn grid_sweep_and_bad_options_exit_2_with_a_message() {
     assert_eq!(out.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(
-        stderr.contains("sensitivity needs a `sobol` or `morris` sweep") && stderr.contains("grid"),
+        stderr.contains("points.csv")
+            && stderr.contains(
+                "has 2 points for 1 varied factor(s) (levers.workshops.workshop_jobs_share)"
+            )
+            && stderr.contains("at least factors + 3 = 4 points"),
         "{stderr}"
     );
     assert!(!dir.join("sensitivity").exists());
@@ -505,6 +509,238 @@ fn grid_sweep_and_bad_options_exit_2_with_a_message() {
     // Neither a directory nor --selftest.
     let out = migflow().arg("sensitivity").output().expect("run");
     assert_eq!(out.status.code(), Some(2));
+}
+
+/// The rows a rank analysis writes for one metric: per factor PRCC,
+/// PRCC_p and SRRC, then the regression's R².
+fn rank_rows_of(metric: &str, factors: &[&str]) -> Vec<(String, String, String)> {
+    let mut rows = Vec::new();
+    for f in factors {
+        for i in ["PRCC", "PRCC_p", "SRRC"] {
+            rows.push((metric.to_string(), f.to_string(), i.to_string()));
+        }
+    }
+    rows.push((metric.to_string(), "(all)".into(), "SRRC_R2".into()));
+    rows
+}
+
+fn keys(rows: &[Vec<String>]) -> Vec<(String, String, String)> {
+    rows.iter()
+        .map(|r| (r[0].clone(), r[1].clone(), r[2].clone()))
+        .collect()
+}
+
+fn num(cell: &str) -> f64 {
+    cell.parse()
+        .unwrap_or_else(|_| panic!("{cell:?} is not a number"))
+}
+
+#[test]
+fn lhs_sweep_gives_prcc_srrc_and_r2_with_intervals_the_same_bytes_twice() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let sweep = write_sweep(tmp.path(), "lhs.toml", "kind = \"lhs\"\npoints = 12");
+    let dir = tmp.path().join("lhs");
+    run_sweep(&sweep, &dir);
+    let out = sensitivity(&dir, &[]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains("SRRC_R2"), "{stdout}");
+    let csv_path = dir.join("sensitivity").join("sensitivity.csv");
+    let rows = read_rows(&csv_path);
+    // Constants (households, years) are not factors.
+    let expected: Vec<_> = sa::default_metrics()
+        .iter()
+        .flat_map(|m| rank_rows_of(m, &VARIED))
+        .collect();
+    assert_eq!(keys(&rows), expected);
+    let all: Vec<&Vec<String>> = rows
+        .iter()
+        .filter(|r| r[0] == "all_mean_poor_share")
+        .collect();
+    for r in &all {
+        let v = num(&r[3]);
+        match r[2].as_str() {
+            "PRCC" | "SRRC" | "SRRC_R2" => {
+                let (lo, hi) = (num(&r[4]), num(&r[5]));
+                assert!(lo <= hi && v.abs() <= 1.5, "{r:?}");
+                if r[2] == "PRCC" {
+                    // Fisher's interval is around its estimate, within ±1.
+                    assert!(lo <= v && v <= hi && (-1.0..=1.0).contains(&lo), "{r:?}");
+                }
+                if r[2] == "SRRC_R2" {
+                    assert!((0.0..=1.0).contains(&v), "{r:?}");
+                }
+            }
+            "PRCC_p" => {
+                assert!((0.0..=1.0).contains(&v) && r[4].is_empty(), "{r:?}");
+            }
+            other => panic!("index {other}"),
+        }
+    }
+    // More workshop jobs, less poverty: a negative PRCC, significant even
+    // on 12 points of 300 households.
+    assert!(num(&all[0][3]) < 0.0, "{:?}", all[0]);
+    let svg = std::fs::read_to_string(
+        dir.join("sensitivity")
+            .join("sensitivity_all_mean_poor_share.svg"),
+    )
+    .expect("chart");
+    assert!(svg.starts_with("<svg") && svg.contains("PRCC and SRRC"));
+    // Deterministic: the same bytes again, bootstrap included.
+    let first = std::fs::read(&csv_path).expect("csv");
+    let again = tmp.path().join("again");
+    let out = sensitivity(&dir, &["--out", again.to_str().expect("utf-8")]);
+    assert!(out.status.success());
+    assert_eq!(
+        std::fs::read(again.join("sensitivity.csv")).expect("csv"),
+        first
+    );
+    // --year of the last year reads trajectories.csv and agrees with runs.csv.
+    let year = tmp.path().join("year");
+    let out = sensitivity(
+        &dir,
+        &["--year", "2023", "--out", year.to_str().expect("utf-8")],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        std::fs::read(year.join("sensitivity.csv")).expect("csv"),
+        first
+    );
+    // An unknown metric is named, with the ones there are.
+    let out = sensitivity(&dir, &["--metric", "all_bogus"]);
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("`all_bogus`") && stderr.contains("all_mean_poor_share"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn an_lhs_of_fewer_points_than_factors_plus_3_is_refused() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let sweep = write_sweep(tmp.path(), "lhs.toml", "kind = \"lhs\"\npoints = 4");
+    let dir = tmp.path().join("lhs");
+    run_sweep(&sweep, &dir);
+    let out = sensitivity(&dir, &[]);
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("has 4 points for 2 varied factor(s)")
+            && stderr.contains("at least factors + 3 = 5 points")
+            && !stderr.contains("panicked"),
+        "{stderr}"
+    );
+    assert!(!dir.join("sensitivity").exists());
+}
+
+/// A `table` sweep of the rows `rows` (columns: workshop share, beta_net,
+/// households, years, insurance).
+fn table_sweep(dir: &Path, rows: &[(f64, f64, bool)]) -> PathBuf {
+    let mut table = String::from(
+        "levers.workshops.workshop_jobs_share,decision.beta_net,population.households,run.years,levers.agricultural_support.insurance\n",
+    );
+    for (w, b, ins) in rows {
+        table.push_str(&format!("{w},{b},300,3,{ins}\n"));
+    }
+    std::fs::write(dir.join("table.csv"), table).expect("write table");
+    let paths = [
+        "levers.workshops.workshop_jobs_share",
+        "decision.beta_net",
+        "population.households",
+        "run.years",
+        "levers.agricultural_support.insurance",
+    ];
+    let mut text = String::from(
+        "base = \"default\"\nseed = 4\nreplicates = 1\n[design]\nkind = \"table\"\nfile = \"table.csv\"\n",
+    );
+    for p in paths {
+        text.push_str(&format!("[[factors]]\npath = \"{p}\"\n"));
+    }
+    let path = dir.join("table.toml");
+    std::fs::write(&path, text).expect("write sweep");
+    path
+}
+
+#[test]
+fn table_sweep_ranks_its_numeric_varied_columns_and_leaves_out_a_true_false_one() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let rows: Vec<(f64, f64, bool)> = (0..8)
+        .map(|i| {
+            (
+                0.025 * f64::from(i),
+                0.5 + 0.3 * f64::from((i * 5) % 8),
+                i % 2 == 0,
+            )
+        })
+        .collect();
+    let sweep = table_sweep(tmp.path(), &rows);
+    let dir = tmp.path().join("table");
+    run_sweep(&sweep, &dir);
+    let out = sensitivity(&dir, &["-m", "all_mean_poor_share", "--bootstrap", "50"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.contains("`levers.agricultural_support.insurance` is left out")
+            && stdout.contains("true, false"),
+        "{stdout}"
+    );
+    let rows = read_rows(&dir.join("sensitivity").join("sensitivity.csv"));
+    assert_eq!(keys(&rows), rank_rows_of("all_mean_poor_share", &VARIED));
+    assert!(rows.iter().all(|r| !r[3].is_empty()), "{rows:?}");
+}
+
+#[test]
+fn a_table_whose_factors_move_together_is_refused_as_singular() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let rows: Vec<(f64, f64, bool)> = (0..6)
+        .map(|i| (0.03 * f64::from(i), 0.5 + 0.4 * f64::from(i), true))
+        .collect();
+    let sweep = table_sweep(tmp.path(), &rows);
+    let dir = tmp.path().join("table");
+    run_sweep(&sweep, &dir);
+    let out = sensitivity(&dir, &[]);
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("singular")
+            && stderr.contains("`decision.beta_net`")
+            && stderr.contains("`levers.workshops.workshop_jobs_share`"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn a_grid_of_numeric_levels_gets_rank_indices() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let sweep = write_sweep(tmp.path(), "grid.toml", "kind = \"grid\"");
+    let text = std::fs::read_to_string(&sweep)
+        .expect("sweep")
+        .replace("min = 0.0\nmax = 0.2", "levels = [0.0, 0.1, 0.2]")
+        .replace("min = 0.5\nmax = 3.0", "levels = [0.5, 1.5, 3.0]");
+    std::fs::write(&sweep, text).expect("write");
+    let dir = tmp.path().join("grid");
+    run_sweep(&sweep, &dir);
+    let out = sensitivity(&dir, &["-m", "all_mean_poor_share"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let rows = read_rows(&dir.join("sensitivity").join("sensitivity.csv"));
+    assert_eq!(keys(&rows), rank_rows_of("all_mean_poor_share", &VARIED));
 }
 
 #[test]

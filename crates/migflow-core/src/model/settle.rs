@@ -35,6 +35,10 @@ pub struct HouseholdYear {
     pub at_risk: bool,
     /// Enrolled in dibao this year.
     pub dibao: bool,
+    /// The dibao paid this year: `dibao_line · size − Y_net` when enrolled
+    /// (the household's income before the dibao is not recoverable once
+    /// it is lifted to the line), else 0. Read only by the cost accounting.
+    pub dibao_top_up: f64,
     /// Took training this year.
     pub trained: bool,
     /// Reviewed its livelihood this year (MODEL.md §3.2).
@@ -61,6 +65,7 @@ impl Default for HouseholdYear {
             poor_last_year: false,
             at_risk: false,
             dibao: false,
+            dibao_top_up: 0.0,
             trained: false,
             reviewed: false,
             dissolved: false,
@@ -145,4 +150,11 @@ pub fn settle(
     y.placed = placed;
     y.at_risk = at_risk;
     y.dibao = enrolled;
+    // Enrolment needs `net / size < line`, so this is positive but for
+    // rounding at the line; a transfer is never negative.
+    y.dibao_top_up = if enrolled {
+        (ys.dibao_line * f64::from(h.size) - net).max(0.0)
+    } else {
+        0.0
+    };
 }

@@ -26,6 +26,9 @@ pub struct Scenario {
     pub demography: Demography,
     /// The county's policy levers (MODEL.md §4).
     pub levers: Levers,
+    /// The public cost of each lever's unit (`costs.csv`; MODEL.md, Costs).
+    /// It changes no result: costs are counted from what households took up.
+    pub costs: Costs,
     /// Surprises: `east_demand` and `drought` (MODEL.md §4).
     pub events: Vec<Event>,
 }
@@ -40,6 +43,7 @@ impl Default for Scenario {
             learning: Learning::default(),
             demography: Demography::default(),
             levers: Levers::default(),
+            costs: Costs::default(),
             events: vec![Event::EastDemand {
                 year: 2022,
                 job_loss_factor: 2.0,
@@ -657,6 +661,64 @@ lever!(
     /// Whether the targeting applies.
     target_at_risk: bool = false,
 });
+
+/// `[costs]`: the public cost of a unit of each lever, in yuan of the
+/// start year (MODEL.md, Costs). The amounts the levers pay households
+/// (travel subsidy, subsidy per mu, stipend, dividend, dibao top-ups, the
+/// commuting support) are counted as paid, from the levers' own keys; these
+/// are the costs that no household receives as income. Every default is
+/// illustrative.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Costs {
+    /// Whether the unit costs grow with the wage index `(1 + wage_growth)^t`
+    /// (else they stay at their start-year values).
+    pub grow_with_wages: bool,
+    /// Labor cooperation: cost of one laborer placed for a year (labor-service
+    /// stations, East–West transfer and follow-up).
+    pub per_placement_year: f64,
+    /// Industrial cooperation: incentive to a firm per laborer employed for
+    /// a year.
+    pub per_firm_job_year: f64,
+    /// Workshops: subsidy to a workshop per laborer employed for a year.
+    pub per_workshop_job_year: f64,
+    /// Training: cost of one training slot taken (the course; the stipend
+    /// is counted apart, as paid).
+    pub per_training_slot: f64,
+    /// Agricultural support: extension services per supported mu.
+    pub extension_per_mu: f64,
+    /// Agricultural support: crop-insurance premium per insured mu, paid by
+    /// the county when `levers.agricultural_support.insurance` is on.
+    pub insurance_premium_per_mu: f64,
+}
+
+impl Default for Costs {
+    fn default() -> Self {
+        Costs {
+            grow_with_wages: true,
+            per_placement_year: 3000.0,
+            per_firm_job_year: 5000.0,
+            per_workshop_job_year: 3000.0,
+            per_training_slot: 1500.0,
+            extension_per_mu: 20.0,
+            insurance_premium_per_mu: 20.0,
+        }
+    }
+}
+
+impl Costs {
+    /// Every unit cost with its key under `[costs]`, in table order.
+    pub fn unit_costs(&self) -> [(&'static str, f64); 6] {
+        [
+            ("per_placement_year", self.per_placement_year),
+            ("per_firm_job_year", self.per_firm_job_year),
+            ("per_workshop_job_year", self.per_workshop_job_year),
+            ("per_training_slot", self.per_training_slot),
+            ("extension_per_mu", self.extension_per_mu),
+            ("insurance_premium_per_mu", self.insurance_premium_per_mu),
+        ]
+    }
+}
 
 /// A surprise in one year (not expected by households when they decide).
 ///

@@ -424,6 +424,16 @@ pub fn validate(s: &Scenario) -> Result<(), Vec<Problem>> {
     c.probability("levers.social_protection.dibao_exit", sp.dibao_exit);
     c.window("targeting", lv.targeting.window());
 
+    for (key, v) in s.costs.unit_costs() {
+        if c.finite(&format!("costs.{key}"), v) && v < 0.0 {
+            c.push(
+                &format!("costs.{key}"),
+                readable(v),
+                "a cost ≥ 0, in yuan of the start year",
+            );
+        }
+    }
+
     for (i, event) in s.events.iter().enumerate() {
         let key = format!("events[{i}]");
         match event {
@@ -622,6 +632,30 @@ mod tests {
     fn a_seed_a_manifest_cannot_store_is_refused() {
         assert_eq!(problems_of(|s| s.run.seed = MAX_SEED + 1), ["run.seed"]);
         assert!(problems_of(|s| s.run.seed = MAX_SEED).is_empty());
+    }
+
+    #[test]
+    fn a_negative_or_non_finite_unit_cost_is_refused_by_its_key() {
+        let problems = validate(&{
+            let mut s = Scenario::default();
+            s.costs.per_workshop_job_year = -1.0;
+            s.costs.extension_per_mu = f64::INFINITY;
+            s
+        })
+        .unwrap_err();
+        let found: Vec<_> = problems
+            .iter()
+            .map(|p| (p.key.as_str(), p.value.as_str()))
+            .collect();
+        assert_eq!(
+            found,
+            [
+                ("costs.per_workshop_job_year", "-1"),
+                ("costs.extension_per_mu", "inf")
+            ]
+        );
+        assert!(problems[0].expected.contains("≥ 0"), "{problems:?}");
+        assert!(problems_of(|s| s.costs.per_placement_year = 0.0).is_empty());
     }
 
     #[test]

@@ -113,6 +113,53 @@ pub struct Year {
     pub job_loss_factor: f64,
     /// Harvest multipliers of `drought` events: (factor, sites or all).
     pub droughts: Vec<(f64, Option<Vec<u32>>)>,
+
+    /// This year's unit costs of the levers (`[costs]`), for `costs.csv`;
+    /// no rule reads them.
+    pub costs: CostRates,
+}
+
+/// This year's unit costs of the levers (MODEL.md, Costs), in nominal yuan
+/// of the year: `[costs]` times the wage index (with
+/// `costs.grow_with_wages`), and 0 for a lever outside its window, as its
+/// amounts are. Which levers act is kept too: a quantity is counted only in
+/// a year its lever acts.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct CostRates {
+    /// Per laborer placed for a year (0 when labor cooperation is off).
+    pub per_placement_year: f64,
+    /// Per firm job-year (0 when industrial cooperation is off).
+    pub per_firm_job_year: f64,
+    /// Per workshop job-year (0 when workshops are off).
+    pub per_workshop_job_year: f64,
+    /// Per training slot taken (0 when training is off).
+    pub per_training_slot: f64,
+    /// Extension per supported mu (0 when agricultural support is off).
+    pub extension_per_mu: f64,
+    /// Premium per insured mu (0 unless agricultural support is on with
+    /// insurance).
+    pub insurance_premium_per_mu: f64,
+    /// Whether each costed lever acts this year.
+    pub active: ActiveLevers,
+}
+
+/// Which of the costed levers act this year (`targeting` costs nothing).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ActiveLevers {
+    /// `levers.labor_cooperation`.
+    pub labor_cooperation: bool,
+    /// `levers.industrial_cooperation`.
+    pub industrial_cooperation: bool,
+    /// `levers.workshops`.
+    pub workshops: bool,
+    /// `levers.agricultural_support`.
+    pub agricultural_support: bool,
+    /// `levers.training`.
+    pub training: bool,
+    /// `levers.asset_income`.
+    pub asset_income: bool,
+    /// `levers.social_protection`.
+    pub social_protection: bool,
 }
 
 impl Year {
@@ -135,6 +182,7 @@ impl Year {
         let tr = &lv.training;
         let tr_on = tr.window().active(year);
         let ai = &lv.asset_income;
+        let ai_on = ai.window().active(year);
         let sp = &lv.social_protection;
         let sp_on = sp.window().active(year);
         let on = |flag: bool, v: f64| if flag { v } else { 0.0 };
@@ -198,10 +246,34 @@ impl Year {
             transport_support: on(ag_on, ag.transport_support),
             training_share: on(tr_on, tr.training_share),
             stipend: on(tr_on, tr.stipend),
-            dividend: on(ai.window().active(year), ai.dividend),
+            dividend: on(ai_on, ai.dividend),
             target_at_risk: lv.targeting.window().active(year) && lv.targeting.target_at_risk,
             job_loss_factor,
             droughts,
+            costs: {
+                let c = &s.costs;
+                let g = if c.grow_with_wages { g_w } else { 1.0 };
+                CostRates {
+                    per_placement_year: on(lc_on, c.per_placement_year * g),
+                    per_firm_job_year: on(ic_on, c.per_firm_job_year * g),
+                    per_workshop_job_year: on(ws_on, c.per_workshop_job_year * g),
+                    per_training_slot: on(tr_on, c.per_training_slot * g),
+                    extension_per_mu: on(ag_on, c.extension_per_mu * g),
+                    insurance_premium_per_mu: on(
+                        ag_on && ag.insurance,
+                        c.insurance_premium_per_mu * g,
+                    ),
+                    active: ActiveLevers {
+                        labor_cooperation: lc_on,
+                        industrial_cooperation: ic_on,
+                        workshops: ws_on,
+                        agricultural_support: ag_on,
+                        training: tr_on,
+                        asset_income: ai_on,
+                        social_protection: sp_on,
+                    },
+                }
+            },
         }
     }
 
@@ -271,6 +343,24 @@ mod tests {
         assert!((y.w_out - 3800.0 * 1.04f64.powi(2)).abs() < 1e-9);
         assert!((y.poverty_line - 4000.0 * 1.03f64.powi(2)).abs() < 1e-9);
         assert_eq!(Year::resolve(&s, 1).job_loss_factor, 2.0);
+    }
+
+    #[test]
+    fn unit_costs_grow_with_wages_and_stop_outside_the_window() {
+        let mut s = Scenario::default();
+        let y = Year::resolve(&s, 2);
+        assert_eq!(y.costs.per_placement_year, 3000.0 * y.wage_index);
+        assert_eq!(y.costs.insurance_premium_per_mu, 0.0, "insurance is off");
+        assert!(y.costs.active.labor_cooperation);
+        let after = Year::resolve(&s, 5);
+        assert_eq!(after.costs.per_placement_year, 0.0);
+        assert!(!after.costs.active.labor_cooperation);
+        assert!(after.costs.active.social_protection);
+        s.costs.grow_with_wages = false;
+        s.levers.agricultural_support.insurance = true;
+        let flat = Year::resolve(&s, 2);
+        assert_eq!(flat.costs.per_placement_year, 3000.0);
+        assert_eq!(flat.costs.insurance_premium_per_mu, 20.0);
     }
 
     #[test]

@@ -1,4 +1,5 @@
-//! Chart primitives: line charts with confidence ribbons, stacked areas,
+//! Chart primitives: line charts with confidence ribbons (alone or as
+//! panels with their own scales), forest plots, stacked areas,
 //! heat maps (alone or as small multiples), box plots and bar charts.
 //!
 //! Every chart is drawn by one generic routine over a plotters
@@ -25,20 +26,30 @@ use plotters::style::{FontDesc, FontFamily, FontStyle};
 mod axes;
 mod bars;
 mod boxplot;
+mod forest;
 mod frame;
 mod heatmap;
 mod line;
 mod multiples;
+mod scatter;
+mod panels;
 mod stacked;
+mod trajectory;
+mod winner_map;
 #[cfg(test)]
 mod tests;
 
 pub use bars::Bars;
 pub use boxplot::BoxPlots;
+pub use forest::{ForestPlot, ForestRow};
 pub use heatmap::HeatMap;
 pub use line::{LineChart, Series};
 pub use multiples::SmallMultiples;
+pub use scatter::{PointGroup, Rect, Scatter};
+pub use panels::{LinePanels, Panel};
 pub use stacked::StackedArea;
+pub use trajectory::{BoxLimits, LimitRow, PeelingTrajectory, TrajectoryPoint};
+pub use winner_map::WinnerMap;
 
 /// Output size in pixels; default (960, 540) prints well at 16 cm wide.
 pub const DEFAULT_SIZE: (u32, u32) = (960, 540);
@@ -91,6 +102,18 @@ pub enum Chart {
     Bars(Bars),
     /// Heat maps side by side.
     Multiples(SmallMultiples),
+    /// Points in named groups, with rectangles.
+    Scatter(Scatter),
+    /// PRIM's peeling trajectory.
+    Trajectory(PeelingTrajectory),
+    /// A box's limits against the factors' ranges.
+    BoxLimits(BoxLimits),
+    /// Estimates with intervals, one row each, against zero.
+    Forest(ForestPlot),
+    /// Line charts side by side, each with its own y scale.
+    Panels(LinePanels),
+    /// Points coloured by the category that wins there.
+    WinnerMap(WinnerMap),
 }
 
 impl Chart {
@@ -103,6 +126,12 @@ impl Chart {
             Chart::Box(c) => &c.title,
             Chart::Bars(c) => &c.title,
             Chart::Multiples(c) => &c.title,
+            Chart::Scatter(c) => &c.title,
+            Chart::Trajectory(c) => &c.title,
+            Chart::BoxLimits(c) => &c.title,
+            Chart::Forest(c) => &c.title,
+            Chart::Panels(c) => &c.title,
+            Chart::WinnerMap(c) => &c.title,
         }
     }
 }
@@ -162,6 +191,12 @@ fn draw<DB: DrawingBackend>(
         Chart::Box(c) => boxplot::draw(root, c),
         Chart::Bars(c) => bars::draw(root, c),
         Chart::Multiples(c) => multiples::draw(root, c),
+        Chart::Scatter(c) => scatter::draw(root, c),
+        Chart::Trajectory(c) => trajectory::draw(root, c),
+        Chart::BoxLimits(c) => trajectory::draw_limits(root, c),
+        Chart::Forest(c) => forest::draw(root, c),
+        Chart::Panels(c) => panels::draw(root, c),
+        Chart::WinnerMap(c) => winner_map::draw(root, c),
     }
 }
 

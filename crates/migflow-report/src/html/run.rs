@@ -3,9 +3,12 @@
 //! and the manifest.
 
 use super::numbers::{ci_words, count, pct, pct_interval, plural, pp, pp_n, yuan};
-use super::{Comparison, Header, Part, figure_list, files_table, kv_table, mono, provenance_rows};
+use super::{
+    Comparison, Header, Part, Policy, figure_list, files_table, kv_table, mono, provenance_rows,
+};
 use crate::build::{
-    Figure, Section, cohort_table_years, group_share, report_cohort_year, thousands,
+    Figure, POLICY_GROUP_ORDER, Section, cohort_table_years, group_share, report_cohort_year,
+    thousands,
 };
 use maud::{Markup, html};
 use migflow_core::metrics::METRICS;
@@ -13,8 +16,9 @@ use migflow_core::params::Event;
 use migflow_core::record::{ALL_GROUP, GROUPS};
 use migflow_core::stats::summarize;
 use migflow_io::error::Result;
+use migflow_analysis::effects::Effect;
 use migflow_io::results::{
-    COMPARED_METRICS, GROUP_NAMES, RunResults, event_detail, event_label, lever_windows,
+    COMPARED_METRICS, Difference, GROUP_NAMES, RunResults, event_detail, event_label, lever_windows,
     metric_index, shaded_windows,
 };
 
@@ -366,8 +370,14 @@ fn also(
         }
         ". This run alone cannot say which of them caused the change; "
         @if let Some(c) = cmp {
-            "the paired comparison with " (mono(&c.policy.dir.display().to_string()))
-            " (below) gives the effect of what the two runs differ in."
+            "the paired comparison with "
+            @for (i, p) in c.policies.iter().enumerate() {
+                @if i > 0 { ", " }
+                (mono(&p.run.dir.display().to_string()))
+            }
+            " (below) gives the effect of what "
+            @if c.policies.len() == 1 { "the two runs differ" } @else { "each policy differs from the base" }
+            " in."
         } @else {
             "compare with a run without " (without) " ("
             code { "migflow report BASE --compare " (r.dir.display()) }
@@ -485,7 +495,10 @@ fn findings(r: &RunResults, cmp: Option<&Comparison<'_>>) -> Vec<Markup> {
         });
     }
     if let Some(c) = cmp {
-        findings.extend(paired_findings(r, c));
+        let named = c.policies.len() > 1;
+        for p in c.policies {
+            findings.extend(paired_findings(r, p, named));
+        }
     }
     findings
 }
@@ -574,17 +587,24 @@ fn yuan_diff(x: Option<f64>) -> String {
 /// run): the poverty share of all households in the years the differing
 /// levers end, the year after and the last year; in the first year after
 /// they end (or the last year), the livelihood share that moves most, the
-/// at-risk share and the mean income.
-fn paired_findings(base: &RunResults, c: &Comparison<'_>) -> Vec<Markup> {
-    let policy = c.policy;
+/// at-risk share and the mean income. `named`: the findings begin with
+/// the policy's name (when there are several).
+fn paired_findings(base: &RunResults, c: &Policy<'_>, named: bool) -> Vec<Markup> {
+    let policy = c.run;
+    let who = |m: Markup| {
+        html! {
+            @if named { b { (c.name) } ": " }
+            (m)
+        }
+    };
     let (items, only_levers) = what_differs(base, policy);
     let pairs = plural(base.replicates as u64, "pair");
     if items.is_empty() {
-        return vec![html! {
+        return vec![who(html! {
             "The policy run " (mono(&policy.dir.display().to_string()))
             " has the base's scenario: its differences from the base (below) are simulation "
             "noise only and measure no lever."
-        }];
+        })];
     }
     let (y0, y1) = (base.years[0], base.years[base.years.len() - 1]);
     let mut windows = lever_windows(&base.scenario);
@@ -629,7 +649,8 @@ fn paired_findings(base: &RunResults, c: &Comparison<'_>) -> Vec<Markup> {
         })
         .collect();
     let mut out = vec![html! {
-        "Policy − base, paired replicate by replicate (" (pairs) "): the policy run "
+        "Policy " @if named { (c.name) " " } "− base, paired replicate by replicate (" (pairs)
+        "): the policy run "
         (mono(&policy.dir.display().to_string())) " differs from the base in "
         (and_list(&items)) ". " (subject) " the poverty share of all households "
         (and_list(&per_year)) "."
@@ -664,9 +685,9 @@ fn paired_findings(base: &RunResults, c: &Comparison<'_>) -> Vec<Markup> {
             ));
         }
         if !then.is_empty() {
-            out.push(html! {
+            out.push(who(html! {
                 "In " (year) " " (they) " change " (and_list(&then)) "."
-            });
+            }));
         }
     }
     out
@@ -897,77 +918,209 @@ fn by_year(r: &RunResults) -> Markup {
     }
 }
 
-/// The policy run against the base: the runs, the levers that differ,
-/// the table of paired differences and the comparison charts (numbered on
-/// from `n`).
-pub(super) fn comparison(base: &RunResults, cmp: Comparison<'_>, n: &mut usize) -> Result<Part> {
-    let levers_b = lever_windows(&base.scenario);
-    let changed: Vec<String> = lever_windows(&cmp.policy.scenario)
-        .iter()
-        .filter(|l| !levers_b.contains(l))
-        .map(|l| format!("{} {}–{}: {}", l.title, l.start, l.end, l.detail))
+/// The years the levers change: the last year of each time-limited lever
+/// of the base or of a policy and the year after, and the last year of
+/// the run, in order.
+pub(crate) fn lever_change_years(base: &RunResults, policies: &[&RunResults]) -> Vec<i32> {
+    let (y0, y1) = (base.years[0], base.years[base.years.len() - 1]);
+    let mut years: Vec<i32> = std::iter::once(base)
+        .chain(policies.iter().copied())
+        .flat_map(|r| shaded_windows(&r.scenario, y0, y1))
+        .flat_map(|(_, end, _)| [end, end + 1])
+        .filter(|y| (y0..=y1).contains(y))
         .collect();
-    let ts = headline_years(base.years.len());
-    let mut rows = Vec::new();
-    for metric in COMPARED_METRICS {
-        for &t in &ts {
-            let year = base.years[t];
-            let Some(d) = cmp
-                .diffs
-                .iter()
-                .find(|d| d.year == year && d.group == ALL_GROUP && d.metric == metric)
-            else {
-                continue;
-            };
-            let money = metric == "mean_income_pc";
-            let fmt = |x: Option<f64>| if money { yuan(x) } else { pct(x) };
-            let fd = |x: Option<f64>| {
-                if money {
-                    x.map_or("–".into(), |v| {
-                        format!("{}{}", if v >= 0.0 { "+" } else { "" }, thousands(v))
-                    })
-                } else {
-                    pp(x)
-                }
-            };
-            rows.push([
-                metric.replace('_', " "),
-                year.to_string(),
-                fmt(d.base_mean),
-                fmt(d.policy_mean),
-                fd(d.diff_mean),
-                match d.ci {
-                    Some((lo, hi)) => format!("{} to {}", fd(Some(lo)), fd(Some(hi))),
-                    None => "–".into(),
-                },
-            ]);
-        }
+    years.push(y1);
+    years.sort_unstable();
+    years.dedup();
+    years
+}
+
+/// A metric's value as the comparison tables show it: yuan or per cent.
+fn level(metric: &str, x: Option<f64>) -> String {
+    if metric.contains("income") {
+        yuan(x)
+    } else {
+        pct(x)
     }
+}
+
+/// A metric's difference: signed yuan or percentage points.
+fn change(metric: &str, x: Option<f64>) -> String {
+    if metric.contains("income") {
+        x.map_or("–".into(), |v| {
+            format!("{}{}", if v >= 0.0 { "+" } else { "" }, thousands(v))
+        })
+    } else {
+        pp(x)
+    }
+}
+
+/// "−1.00 pp to +0.20 pp", or "–".
+fn interval(metric: &str, ci: Option<(f64, f64)>) -> String {
+    match ci {
+        Some((lo, hi)) => format!("{} to {}", change(metric, Some(lo)), change(metric, Some(hi))),
+        None => "–".into(),
+    }
+}
+
+/// The policy runs against the base: the runs, the levers that differ,
+/// the table of paired differences of all households in the years the
+/// levers change ([`lever_change_years`]), the table of the effects over
+/// the window per livelihood, and the comparison charts (numbered on from
+/// `n`).
+pub(super) fn comparison<'a>(
+    base: &RunResults,
+    cmp: Comparison<'a>,
+    n: &mut usize,
+) -> Result<Part> {
+    let levers_b = lever_windows(&base.scenario);
+    let changed: Vec<(&str, Vec<String>)> = cmp
+        .policies
+        .iter()
+        .map(|p| {
+            let items = lever_windows(&p.run.scenario)
+                .iter()
+                .filter(|l| !levers_b.contains(l))
+                .map(|l| format!("{} {}–{}: {}", l.title, l.start, l.end, l.detail))
+                .collect();
+            (p.name, items)
+        })
+        .collect();
+    let runs: Vec<&RunResults> = cmp.policies.iter().map(|p| p.run).collect();
+    let years = lever_change_years(base, &runs);
+    let ends: Vec<String> = {
+        let (y0, y1) = (base.years[0], base.years[base.years.len() - 1]);
+        let mut e: Vec<i32> = std::iter::once(base)
+            .chain(runs.iter().copied())
+            .flat_map(|r| shaded_windows(&r.scenario, y0, y1))
+            .map(|w| w.1)
+            .filter(|&y| y < y1)
+            .collect();
+        e.sort_unstable();
+        e.dedup();
+        e.iter().map(|y| format!("{y} and {}", y + 1)).collect()
+    };
+    let find = |p: &Policy<'a>, year: i32, metric: &str| -> Option<&'a Difference> {
+        p.diffs
+            .iter()
+            .find(|d| d.year == year && d.group == ALL_GROUP && d.metric == metric)
+    };
+    let window = cmp
+        .policies
+        .iter()
+        .flat_map(|p| p.effects.iter())
+        .find(|e| e.cohort_year.is_none())
+        .map(|e| e.window);
+    let effect_of = |p: &Policy<'a>, g: usize, metric: &str| -> Option<&'a Effect> {
+        p.effects
+            .iter()
+            .find(|e| e.cohort_year.is_none() && e.group == g && e.metric.name() == metric)
+    };
     let figures = figure_list(&cmp.figures.figures, n)?;
     let run = |r: &RunResults| {
         html! { (mono(&r.dir.display().to_string())) " (" (r.manifest.scenario_source) ")" }
     };
     let body = html! {
         p {
-            "Base: " (run(base)) ". Policy: " (run(cmp.policy))
+            "Base: " (run(base)) ". "
+            @if cmp.policies.len() == 1 { "Policy: " } @else { "Policies: " }
+            @for (i, p) in cmp.policies.iter().enumerate() {
+                @if i > 0 { "; " }
+                b { (p.name) } ", " (run(p.run))
+            }
             ". Differences are policy − base, paired replicate by replicate"
             @if base.replicates > 1 {
                 ", with Student-t 95% CIs over " (base.replicates) " pairs"
             }
             "."
         }
-        @if !changed.is_empty() {
-            p { "Levers of the policy run that differ from the base:" }
-            ul { @for c in &changed { li { (c) } } }
+        @for (name, items) in &changed {
+            @if !items.is_empty() {
+                p { "Levers of " b { (name) } " that differ from the base:" }
+                ul { @for c in items { li { (c) } } }
+            }
         }
-        table {
+        h3 { "When the levers change" }
+        p {
+            "All households in "
+            @if ends.is_empty() {
+                "the last year (no time-limited lever ends within the run)"
+            } @else {
+                (and_list(&ends)) " (the last year of time-limited levers and the year after) "
+                "and the last year"
+            }
+            ": each run's mean and each policy's paired difference from the base."
+        }
+        table.compared.lever-years {
             thead {
+                tr.group {
+                    th colspan="3" {}
+                    @for p in cmp.policies { th.y colspan="3" { (p.name) } }
+                }
                 tr {
-                    th { "all households" } th { "year" } th { "base" } th { "policy" }
-                    th { "difference" } th { "95% CI" }
+                    th { "all households" } th { "year" } th { "base" }
+                    @for _ in cmp.policies {
+                        th.y { "policy" } th { "difference" } th { "95% CI" }
+                    }
                 }
             }
-            tbody { @for row in &rows { tr { @for cell in row { td { (cell) } } } } }
+            tbody {
+                @for metric in COMPARED_METRICS {
+                    @for &year in &years {
+                        @let first = cmp.policies.iter().find_map(|p| find(p, year, metric));
+                        @if let Some(d0) = first {
+                            tr {
+                                td { (metric.replace('_', " ")) }
+                                td { (year) }
+                                td { (level(metric, d0.base_mean)) }
+                                @for p in cmp.policies {
+                                    @let d = find(p, year, metric);
+                                    td.y { (level(metric, d.and_then(|d| d.policy_mean))) }
+                                    td { (change(metric, d.and_then(|d| d.diff_mean))) }
+                                    td { (interval(metric, d.and_then(|d| d.ci))) }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        @if let Some(w) = window {
+            h3 { "Effects over " (w) ", by livelihood" }
+            p {
+                "Per livelihood, the mean over " (w) " of the paired difference, policy − base, "
+                "with its Student-t 95% CI over the replicates (as " code { "effects.csv" }
+                " of " code { "migflow compare" } " gives it), in percentage points."
+            }
+            table.compared.effects {
+                thead {
+                    tr.group {
+                        th {}
+                        @for p in cmp.policies { th.y colspan="4" { (p.name) } }
+                    }
+                    tr {
+                        th { "livelihood" }
+                        @for _ in cmp.policies {
+                            th.y { "poor share" } th { "95% CI" }
+                            th.y { "return rate" } th { "95% CI" }
+                        }
+                    }
+                }
+                tbody {
+                    @for g in POLICY_GROUP_ORDER {
+                        tr class=[(g == ALL_GROUP).then_some("all")] {
+                            td { (GROUP_NAMES[g]) }
+                            @for p in cmp.policies {
+                                @for metric in ["poor_share", "return_rate"] {
+                                    @let e = effect_of(p, g, metric);
+                                    td.y { (pp(e.and_then(|e| e.stats.diff_mean))) }
+                                    td { (interval(metric, e.and_then(|e| e.stats.ci))) }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
         }
         p.small {
             "Shares in per cent; differences of shares in percentage points (pp); incomes in "
@@ -1005,9 +1158,9 @@ fn cohort_size(r: &RunResults, c: i32, g: usize) -> Option<f64> {
 /// table of each cohort's poor share with its 95% CI, households alive and
 /// the share that kept last year's livelihood in the years after (with a
 /// comparison, the paired difference of the poor share), and the chart.
-pub(super) fn cohorts<'a>(
+pub(super) fn cohorts<'a, 'b>(
     r: &RunResults,
-    cmp: Option<&Comparison<'_>>,
+    cmp: Option<&Comparison<'b>>,
     figures: impl IntoIterator<Item = &'a Figure>,
     n: &mut usize,
 ) -> Result<Part> {
@@ -1046,8 +1199,8 @@ pub(super) fn cohorts<'a>(
         metric_index("stayed_share").unwrap_or(0),
     );
     let summary = |g: usize, y: i32, m: usize| cohorts.summary_of(c, g, y, m);
-    let diff = |g: usize, y: i32| {
-        cmp?.cohort_diffs
+    let diff = |p: &Policy<'b>, g: usize, y: i32| -> Option<&'b Difference> {
+        p.cohort_diffs
             .iter()
             .find(|d| {
                 d.cohort_year == c
@@ -1057,8 +1210,15 @@ pub(super) fn cohorts<'a>(
             })
             .map(|d| &d.difference)
     };
-    let compared = cmp.is_some_and(|c| !c.cohort_diffs.is_empty());
-    let policy_lacks = cmp.is_some() && !compared;
+    let all: &[Policy<'b>] = cmp.map_or(&[], |c| c.policies);
+    let with: Vec<&Policy<'b>> = all.iter().filter(|p| !p.cohort_diffs.is_empty()).collect();
+    let lacking: Vec<String> = all
+        .iter()
+        .filter(|p| p.cohort_diffs.is_empty())
+        .map(|p| p.name.to_string())
+        .collect();
+    let compared = !with.is_empty();
+    let one = all.len() == 1;
     let shown: Vec<String> = years.iter().map(|y| format!("{y} (+{})", y - c)).collect();
     let figures = figure_list(figures, n)?;
     let body = html! {
@@ -1088,7 +1248,10 @@ pub(super) fn cohorts<'a>(
                     th { "cohort (" (c) ")" } th { "year" } th.y { "poor" }
                     @if intervals { th { "95% CI" } }
                     th.y { "alive" } th { "kept" }
-                    @if compared { th.y { "poor: policy − base" } th { "95% CI" } }
+                    @for p in &with {
+                        th.y { "poor: " @if one { "policy" } @else { (p.name) } " − base" }
+                        th { "95% CI" }
+                    }
                 }
             }
             tbody {
@@ -1109,8 +1272,8 @@ pub(super) fn cohorts<'a>(
                             }
                             td.y { (count(summary(g, y, hh).and_then(|p| p.mean))) }
                             td { (pct(summary(g, y, kept).and_then(|p| p.mean))) }
-                            @if compared {
-                                @let d = diff(g, y);
+                            @for p in &with {
+                                @let d = diff(p, g, y);
                                 td.y { (pp(d.and_then(|d| d.diff_mean))) }
                                 td {
                                     @match d.and_then(|d| d.ci) {
@@ -1124,9 +1287,10 @@ pub(super) fn cohorts<'a>(
                 }
             }
         }
-        @if policy_lacks {
+        @if !lacking.is_empty() {
             p.note {
-                "The policy run follows no cohort year that the base follows (it has no "
+                @if one { "The policy run follows" } @else { (and_list(&lacking)) " follow" }
+                " no cohort year that the base follows (no "
                 code { "cohorts.csv" } ", or other cohort years): no cohort difference."
             }
         }

@@ -91,7 +91,7 @@ const CAUSAL: [&str; 14] = [
 fn single_run_findings_credit_no_lever_and_name_the_drivers() {
     let tmp = tempfile::TempDir::new().unwrap();
     let run = run_of(tmp.path(), "run", SEVEN_YEARS);
-    let (html, _) = report(&run, None, None, None).unwrap();
+    let (html, _) = report(&run, &[], None, None).unwrap();
     let findings = findings_of(&html);
     assert!(findings.len() >= 4, "{findings:#?}");
     for f in &findings {
@@ -167,7 +167,7 @@ fn compared_findings_state_the_paired_effect_with_its_ci() {
         "policy",
         &format!("{SEVEN_YEARS}\n[levers.workshops]\nworkshop_jobs_share = 0.2\n"),
     );
-    let (html, _) = report(&base, Some(&policy), None, None).unwrap();
+    let (html, _) = report(&base, &[policy.clone()], None, None).unwrap();
     let findings = findings_of(&html);
     let b = RunResults::read(&base, None).unwrap();
     let p = RunResults::read(&policy, None).unwrap();
@@ -214,7 +214,7 @@ fn compared_findings_state_the_paired_effect_with_its_ci() {
     );
 
     // A run compared with itself: no effect is claimed.
-    let (html, _) = report(&base, Some(&base), None, None).unwrap();
+    let (html, _) = report(&base, &[base.clone()], None, None).unwrap();
     let findings = findings_of(&html);
     assert!(
         findings.iter().any(|f| f.contains("simulation noise only")),
@@ -234,7 +234,7 @@ fn compared_findings_state_the_paired_effect_with_its_ci() {
 fn the_report_shows_the_version_2_metrics() {
     let tmp = tempfile::TempDir::new().unwrap();
     let run = run_of(tmp.path(), "run", SEVEN_YEARS);
-    let (html, _) = report(&run, None, None, None).unwrap();
+    let (html, _) = report(&run, &[], None, None).unwrap();
     for part in [
         "yuan income per person in 2027",
         "of households receive dibao in 2027",
@@ -274,7 +274,7 @@ fn households_dissolved_in_the_first_year_agree_with_the_manifest() {
         .sum();
     assert!(first > 0.0, "no household dissolved in the first year");
     crate::counts::check_run(&r).unwrap();
-    report(&run, None, None, None).unwrap();
+    report(&run, &[], None, None).unwrap();
     r.manifest.households += 1;
     let err = crate::counts::check_run(&r).unwrap_err().to_string();
     assert!(
@@ -320,8 +320,8 @@ fn hostile_text_is_escaped() {
         vec!["migflow".into(), "<b onmouseover=alert(3)>'x'</b>".into()],
     );
     // Alone and compared with itself (the comparison names both runs).
-    for compare in [None, Some(out.as_path())] {
-        let (html, _) = report(&out, compare, None, None).unwrap();
+    for compare in [vec![], vec![out.clone()]] {
+        let (html, _) = report(&out, &compare, None, None).unwrap();
         for bad in ["<script", "<img", "<b onmouseover"] {
             assert!(!html.contains(bad), "the report holds {bad:?}");
         }
@@ -377,7 +377,7 @@ fn cohort_cells(section: &str, cohort: &str, year: &str) -> Vec<String> {
 fn the_cohort_section_shows_the_readers_summary() {
     let tmp = tempfile::TempDir::new().unwrap();
     let run = run_of(tmp.path(), "run", SEVEN_YEARS);
-    let (html, _) = report(&run, None, None, None).unwrap();
+    let (html, _) = report(&run, &[], None, None).unwrap();
     let r = RunResults::read(&run, None).unwrap();
     let cohorts = r.cohorts.as_ref().expect("a version-2 run has cohorts");
     assert_eq!(cohorts.cohort_years(), [2020, 2025]);
@@ -420,7 +420,7 @@ fn a_run_without_cohorts_reports_that_they_are_absent() {
         .retain(|e| e["name"] != "cohorts.csv");
     m.as_object_mut().unwrap().remove("cohort_years");
     std::fs::write(&path, serde_json::to_vec_pretty(&m).unwrap()).unwrap();
-    let (html, _) = report(&run, None, None, None).unwrap();
+    let (html, _) = report(&run, &[], None, None).unwrap();
     let section = cohort_section(&html);
     assert!(section.contains("Cohorts are absent"), "{section}");
     assert!(!section.contains("<table"), "{section}");
@@ -437,7 +437,7 @@ fn the_compared_cohort_section_shows_the_paired_difference() {
         "policy",
         &format!("{SEVEN_YEARS}\n[levers.workshops]\nworkshop_jobs_share = 0.2\n"),
     );
-    let (html, _) = report(&base, Some(&policy), None, None).unwrap();
+    let (html, _) = report(&base, &[policy.clone()], None, None).unwrap();
     let b = RunResults::read(&base, None).unwrap();
     let p = RunResults::read(&policy, None).unwrap();
     let diffs = migflow_io::results::cohort_differences(&b, &p).unwrap();
@@ -463,4 +463,120 @@ fn the_compared_cohort_section_shows_the_paired_difference() {
             "{name}: {cells:?}"
         );
     }
+}
+
+/// The comparison section of a report, from its heading to the next one.
+fn comparison_section(html: &str) -> &str {
+    let start = html
+        .find("<h2 id=\"comparison\">")
+        .expect("no comparison section");
+    let end = html[start + 4..]
+        .find("<h2 ")
+        .map_or(html.len(), |i| start + 4 + i);
+    &html[start..end]
+}
+
+/// The years of the rows of the table of the lever-change years.
+fn lever_table_years(section: &str) -> Vec<i32> {
+    let start = section
+        .find("class=\"compared lever-years\"")
+        .expect("no table of the lever years");
+    let table = &section[start..start + section[start..].find("</table>").unwrap()];
+    let mut years: Vec<i32> = table
+        .split("<tr>")
+        .filter_map(|row| {
+            let cells: Vec<&str> = row.split("<td>").skip(1).collect();
+            cells.get(1)?.split("</td>").next()?.parse().ok()
+        })
+        .collect();
+    years.sort_unstable();
+    years.dedup();
+    years
+}
+
+/// Two policies against one base: the report names both, holds the forest
+/// plots and the panels, and its table shows the years the levers change
+/// (2025 and 2026 by default, and the last year), not fixed years; a base
+/// whose levers end in 2027 gets 2027 and 2028 instead.
+#[test]
+fn a_report_of_two_policies_names_both_and_tables_the_lever_years() {
+    let tmp = tempfile::TempDir::new().unwrap();
+    let nine = "[population]\nhouseholds = 400\n\n[run]\nyears = 9\n";
+    let base = run_of(tmp.path(), "base", nine);
+    let workshops = run_of(
+        tmp.path(),
+        "workshops",
+        &format!("{nine}\n[levers.workshops]\nworkshop_jobs_share = 0.2\n"),
+    );
+    let training = run_of(
+        tmp.path(),
+        "training",
+        &format!("{nine}\n[levers.training]\ntraining_share = 0.2\n"),
+    );
+    let (html, _) = report(&base, &[workshops.clone(), training.clone()], None, None).unwrap();
+    let section = comparison_section(&html);
+    for part in [
+        "<b>workshops</b>",
+        "<b>training</b>",
+        "id=\"fig-forest_poor_share\"",
+        "id=\"fig-forest_return_rate\"",
+        "id=\"fig-panels_return_rate\"",
+        "id=\"fig-panels_poor_share\"",
+        "Effect on the poor share, 2021–2029 (policy − base, 95 % CI)",
+        "colspan=\"3\">workshops<",
+        "colspan=\"3\">training<",
+        "Effects over 2021–2029, by livelihood",
+    ] {
+        assert!(section.contains(part), "the comparison lacks {part:?}");
+    }
+    assert_eq!(lever_table_years(section), [2025, 2026, 2029]);
+    // Every chart of the comparison says what is paired and what the band is.
+    for caption in section.split("<figcaption>").skip(1) {
+        let caption = &caption[..caption.find("</figcaption>").unwrap()];
+        assert!(
+            caption.contains("replicate by replicate") && caption.contains("CI"),
+            "{caption}"
+        );
+    }
+    // Each policy's findings begin with its name.
+    let findings = findings_of(&html);
+    for name in ["workshops", "training"] {
+        assert!(
+            findings
+                .iter()
+                .any(|f| f.starts_with(&format!("Policy {name} − base, paired"))),
+            "{findings:#?}"
+        );
+    }
+
+    // Levers that end in 2027 (in the base and the policy): 2027 and 2028.
+    let late = format!(
+        "{nine}\n{}",
+        [
+            "labor_cooperation",
+            "industrial_cooperation",
+            "workshops",
+            "agricultural_support",
+            "training",
+            "asset_income",
+            "targeting",
+        ]
+        .iter()
+        .map(|l| format!("[levers.{l}]\nend_year = 2027\n"))
+        .collect::<String>()
+    );
+    let late_base = run_of(tmp.path(), "late_base", &late);
+    let late_policy = run_of(
+        tmp.path(),
+        "late_policy",
+        &late.replace(
+            "[levers.workshops]\n",
+            "[levers.workshops]\nworkshop_jobs_share = 0.2\n",
+        ),
+    );
+    let (html, _) = report(&late_base, &[late_policy], None, None).unwrap();
+    assert_eq!(
+        lever_table_years(comparison_section(&html)),
+        [2027, 2028, 2029]
+    );
 }
