@@ -122,7 +122,7 @@ discover "$work/lhs" --outcome all_mean_poor_share --where "<= 0.035" --threshol
 discover "$work/grid" --outcome outbound_final_share --where "> 0.39"
 discover "$work/grid" --outcome all_mean_poor_share --where ">= 0.0397"
 discover "$work/grid" --outcome all_mean_poor_share --where "> 0.037" --box 3
-discover "$work/grid" --outcome all_final_poor_share --where "> 0.02"
+discover "$work/grid" --outcome all_final_poor_share --where "> 0.04"
 discover "$work/policies" --outcome outbound_final_share --where "> 0.35"
 discover "$work/policies" --outcome all_mean_poor_share --where "> 0.04" --threshold 1.0
 discover "$work/policies" --outcome all_mean_poor_share --where "< 0.039" --policy placements

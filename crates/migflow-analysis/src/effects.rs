@@ -414,14 +414,30 @@ pub fn cost_effectiveness(
             })
             .collect()
     };
-    let cost_pairs = pairs_of(&total(base, base_costs), &total(policy, policy_costs));
+    let (base_cost, policy_cost) = (total(base, base_costs), total(policy, policy_costs));
     Averted::ALL
         .iter()
         .map(|&averted| {
             let b = averted.totals(base, window);
             let p = averted.totals(policy, window);
-            // Averted is base − policy: pair it as (policy, base).
-            let averted_pairs: Vec<(f64, f64)> = pairs_of(&p, &b).into_iter().collect();
+            // Replicates with all four values, so that the cost and the
+            // poverty averted of a replicate stay paired.
+            let mut cost_pairs = Vec::new();
+            let mut averted_pairs = Vec::new();
+            for r in 0..base_cost
+                .len()
+                .min(policy_cost.len())
+                .min(b.len())
+                .min(p.len())
+            {
+                if let (Some(cb), Some(cp), Some(pb), Some(pp)) =
+                    (base_cost[r], policy_cost[r], b[r], p[r])
+                {
+                    cost_pairs.push((cb, cp));
+                    // Averted is base − policy: paired as (policy, base).
+                    averted_pairs.push((pp, pb));
+                }
+            }
             let both: Vec<(f64, f64)> = cost_pairs
                 .iter()
                 .zip(&averted_pairs)
@@ -443,6 +459,61 @@ pub fn cost_effectiveness(
         })
         .collect()
 }
+
+/// `cost_effectiveness.csv` as text (the header alone for no rows).
+pub fn cost_effectiveness_csv(rows: &[CostEffectiveness]) -> String {
+    use migflow_io::format_float;
+    let mut w = csv::Writer::from_writer(Vec::new());
+    let _ = w.write_record(COST_EFFECTIVENESS_HEADER);
+    for c in rows {
+        let (e, a) = (&c.extra_cost, &c.averted_stats);
+        let _ = w.write_record([
+            c.policy.clone(),
+            c.window.start.to_string(),
+            c.window.end.to_string(),
+            c.averted.name().to_string(),
+            format_float(e.base_mean),
+            format_float(e.policy_mean),
+            format_float(e.diff_mean),
+            format_float(e.ci.map(|x| x.0)),
+            format_float(e.ci.map(|x| x.1)),
+            format_float(a.diff_mean),
+            format_float(a.ci.map(|x| x.0)),
+            format_float(a.ci.map(|x| x.1)),
+            format_float(c.ratio),
+            format_float(c.ratio_ci.map(|x| x.0)),
+            format_float(c.ratio_ci.map(|x| x.1)),
+            a.n.to_string(),
+            c.note.clone(),
+        ]);
+    }
+    String::from_utf8(w.into_inner().unwrap_or_default()).unwrap_or_default()
+}
+
+/// Header of `cost_effectiveness.csv`: per policy and kind of poverty
+/// averted, the base's and the policy's lever cost over the window (mean
+/// over replicates, nominal yuan), the extra cost and the poverty averted
+/// (paired means with Student-t 95 % CIs), and the cost per unit averted
+/// with Fieller's 95 % CI, or a note saying why there is none.
+pub const COST_EFFECTIVENESS_HEADER: [&str; 17] = [
+    "policy",
+    "window_start",
+    "window_end",
+    "averted",
+    "base_cost",
+    "policy_cost",
+    "extra_cost",
+    "extra_cost_ci95_low",
+    "extra_cost_ci95_high",
+    "averted_mean",
+    "averted_ci95_low",
+    "averted_ci95_high",
+    "cost_per_averted",
+    "cost_per_averted_ci95_low",
+    "cost_per_averted_ci95_high",
+    "n",
+    "note",
+];
 
 /// The ratio of the means of `(ΔC, ΔP)` over replicates and its Fieller
 /// 95 % interval, or why there is none.

@@ -316,8 +316,9 @@ pub struct RobustArgs {
     #[arg(long)]
     pub outcome: String,
     /// Satisficing threshold: the share of points where the outcome meets
-    /// it (≤ with --minimise, ≥ with --maximise) is reported.
-    #[arg(long)]
+    /// it (≤ with --minimise, ≥ with --maximise) is reported. A finite
+    /// number, negative ones included.
+    #[arg(long, allow_negative_numbers = true)]
     pub threshold: Option<f64>,
     /// Lower outcomes are better (the default).
     #[arg(long, conflicts_with = "maximise")]

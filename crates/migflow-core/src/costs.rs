@@ -286,9 +286,6 @@ impl CostTally {
     /// Add household `h` (see [`take_up`]), weighted by its survey weight.
     #[inline]
     pub fn add(&mut self, h: &Household, y: &HouseholdYear, distance_km: f64, ys: &Year) {
-        if !h.alive || y.dissolved {
-            return;
-        }
         self.add_take_up(&take_up(h, y, distance_km, ys), h.weight);
     }
 
@@ -353,7 +350,7 @@ impl CostTally {
         set(
             CostItem::WorkshopJobYears,
             workshop,
-            workshop * r.per_placement_year,
+            workshop * r.per_workshop_job_year,
         );
         set(CostItem::LandSubsidy, mu, mu * ys.subsidy_per_mu);
         set(CostItem::Extension, mu, mu * r.extension_per_mu);

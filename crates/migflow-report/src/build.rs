@@ -960,9 +960,10 @@ pub fn policy_names(policies: &[&RunResults]) -> Vec<String> {
             .map_or_else(|| source.clone(), |s| s.to_string_lossy().into_owned())
     };
     let dir = |r: &RunResults| {
-        r.dir
-            .file_name()
-            .map_or_else(|| r.dir.display().to_string(), |s| s.to_string_lossy().into_owned())
+        r.dir.file_name().map_or_else(
+            || r.dir.display().to_string(),
+            |s| s.to_string_lossy().into_owned(),
+        )
     };
     let stems: Vec<String> = policies.iter().map(|r| stem(r)).collect();
     let clash = |names: &[String], i: usize| names.iter().filter(|n| **n == names[i]).count() > 1;
@@ -1366,7 +1367,7 @@ fn many_policy_lines(
             )),
             size: DEFAULT_SIZE,
             caption: format!(
-                "All households: the base ({}) and each policy; {}.",
+                "All households: the base ({}) and each policy, each run's own level (not its paired difference from the base, replicate by replicate, of the charts above); {}.",
                 base.dir.display(),
                 replicate_phrase(r)
             ),

@@ -17,8 +17,8 @@ mod sweep;
 
 use super::build::{self, Figure, Figures, Section};
 use maud::{DOCTYPE, Markup, PreEscaped, html};
-use migflow_io::error::{Error, Result};
 use migflow_analysis::effects::{Effect, Window, window_effects};
+use migflow_io::error::{Error, Result};
 use migflow_io::results::{CohortDifference, Difference, Results, RunResults};
 use std::path::{Path, PathBuf};
 

@@ -95,7 +95,9 @@ fn check(opts: &Options) -> std::result::Result<(), String> {
         if v.is_finite() && v > 0.0 && v < hi {
             Ok(())
         } else {
-            Err(format!("{name} is {v}: expected a number above 0 and below {hi}"))
+            Err(format!(
+                "{name} is {v}: expected a number above 0 and below {hi}"
+            ))
         }
     };
     share("alpha", p.peel_alpha, 0.5)?;
@@ -107,10 +109,7 @@ fn check(opts: &Options) -> std::result::Result<(), String> {
         ));
     }
     if opts.max_depth == 0 || opts.max_depth > 12 {
-        return Err(format!(
-            "max-depth is {}: expected 1 to 12",
-            opts.max_depth
-        ));
+        return Err(format!("max-depth is {}: expected 1 to 12", opts.max_depth));
     }
     Ok(())
 }
@@ -125,7 +124,12 @@ pub fn analyze(dir: &Path, opts: &Options) -> Result<Discovery> {
     }
     let sweep = SweepResults::read(dir)?;
     let runs_sha256 = migflow_io::manifest::sha256_file(&dir.join("runs.csv"))?;
-    let cases = table::cases(&sweep, &opts.outcome, &opts.condition, opts.policy.as_deref())?;
+    let cases = table::cases(
+        &sweep,
+        &opts.outcome,
+        &opts.condition,
+        opts.policy.as_deref(),
+    )?;
     let mut notes = sweep.notes.clone();
     notes.retain(|n| !n.contains("trajectories by design point"));
     notes.extend(cases.notes.iter().cloned());

@@ -240,7 +240,10 @@ impl<'a> Prim<'a> {
             t.boxes.push(lims);
             t.members.push(idx);
         }
-        t.threshold_reached = t.stats.last().is_some_and(|s| s.mean >= self.opts.threshold);
+        t.threshold_reached = t
+            .stats
+            .last()
+            .is_some_and(|s| s.mean >= self.opts.threshold);
         t
     }
 
@@ -382,7 +385,10 @@ impl<'a> Prim<'a> {
         let lims = t.boxes.last()?;
         let res = restricted_dims(lims, &self.init);
         // EMA returns when no float column gives a paste (see the module docs).
-        if !res.iter().any(|&j| self.table.columns[j].kind() == Kind::Real) {
+        if !res
+            .iter()
+            .any(|&j| self.table.columns[j].kind() == Kind::Real)
+        {
             return None;
         }
         let mut candidates = Vec::new();
@@ -397,10 +403,7 @@ impl<'a> Prim<'a> {
         let mass_old = yi.len() as f64 / n;
         let mean_old = self.coi(yi) as f64 / yi.len() as f64;
         let mean_new = self.coi(&idx) as f64 / idx.len() as f64;
-        (mass_new >= self.opts.mass_min
-            && mass_new > mass_old
-            && obj > 0.0
-            && mean_new > mean_old)
+        (mass_new >= self.opts.mass_min && mass_new > mass_old && obj > 0.0 && mean_new > mean_old)
             .then_some((idx, new))
     }
 
@@ -548,17 +551,13 @@ pub fn restricted_dims(lims: &BoxLimits, init: &BoxLimits) -> Vec<usize> {
 pub fn in_box(table: &Table, lims: &BoxLimits) -> Vec<usize> {
     (0..table.rows())
         .filter(|&i| {
-            table
-                .columns
-                .iter()
-                .zip(lims)
-                .all(|(c, l)| match (c, l) {
-                    (Column::Numeric { values, .. }, Limit::Range(lo, hi)) => {
-                        *lo <= values[i] && values[i] <= *hi
-                    }
-                    (Column::Categorical { codes, .. }, Limit::Set(s)) => s.contains(&codes[i]),
-                    _ => false,
-                })
+            table.columns.iter().zip(lims).all(|(c, l)| match (c, l) {
+                (Column::Numeric { values, .. }, Limit::Range(lo, hi)) => {
+                    *lo <= values[i] && values[i] <= *hi
+                }
+                (Column::Categorical { codes, .. }, Limit::Set(s)) => s.contains(&codes[i]),
+                _ => false,
+            })
         })
         .collect()
 }

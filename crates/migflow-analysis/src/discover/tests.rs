@@ -115,7 +115,10 @@ fn real_peel_candidates_by_hand() {
     let t = prim.find_box();
     let last = t.stats.last().copied().unwrap_or(t.stats[0]);
     assert_eq!(t.boxes.last(), Some(&vec![Limit::Range(7.5, 10.0)]));
-    assert_eq!((last.n, last.k, last.density, last.coverage), (3, 3, 1.0, 1.0));
+    assert_eq!(
+        (last.n, last.k, last.density, last.coverage),
+        (3, 3, 1.0, 1.0)
+    );
     assert_eq!(t.peels, 7);
 }
 
@@ -301,7 +304,7 @@ fn cart_recovers_a_planted_box() {
     assert_eq!(hi1, None);
     assert_eq!(l.bounds[2], Bound::Free);
     assert_eq!(l.bounds[3], Bound::Free);
-        // About 42 of the ~195 cases are noise outside the plant: coverage
+    // About 42 of the ~195 cases are noise outside the plant: coverage
     // cannot much exceed 0.78.
     assert!(l.density > 0.85 && l.coverage > 0.65, "{l:?}");
 }
@@ -353,4 +356,3 @@ fn condition_parses_and_refuses() {
         assert!(Condition::parse(bad).is_err(), "{bad}");
     }
 }
-

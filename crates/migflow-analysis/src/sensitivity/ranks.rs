@@ -198,7 +198,7 @@ pub struct RankResult {
 /// other factors: `tanh(atanh(r) ± 1.96 / √(n − 3 − p))`; `None` with
 /// n − 3 − p < 1.
 pub fn fisher_ci(r: f64, n: usize, p: usize) -> Option<(f64, f64)> {
-    let dof = n.checked_sub(2 + p).filter(|&d| d >= 1)? as f64;
+    let dof = n.checked_sub(3 + p).filter(|&d| d >= 1)? as f64;
     let z = r.clamp(-1.0, 1.0).atanh();
     let h = Z975 / dof.sqrt();
     Some(((z - h).tanh(), (z + h).tanh()))

@@ -18,21 +18,9 @@ fn read_run(dir: &Path) -> Result<Box<RunResults>> {
     }
 }
 
-/// A run's default name: its scenario file's stem, `default` for the
-/// built-in scenario.
-fn default_name(run: &RunResults) -> String {
-    let source = &run.manifest.scenario_source;
-    if source == "built-in default" {
-        return "default".into();
-    }
-    Path::new(source)
-        .file_stem()
-        .map(|s| s.to_string_lossy().into_owned())
-        .unwrap_or_else(|| source.clone())
-}
-
-/// The policies' names: `--name`s in order, else their scenario files'
-/// names, else (when two share one) their directories' names.
+/// The policies' names: `--name`s in order, else as the report names them
+/// ([`migflow_report::build::policy_names`]: their scenario files' names,
+/// else their directories').
 fn policy_names(args: &CompareArgs, runs: &[Box<RunResults>]) -> Result<Vec<String>> {
     if !args.names.is_empty() {
         if args.names.len() != runs.len() {
@@ -52,30 +40,8 @@ fn policy_names(args: &CompareArgs, runs: &[Box<RunResults>]) -> Result<Vec<Stri
         }
         return Ok(args.names.clone());
     }
-    let mut names: Vec<String> = runs.iter().map(|r| default_name(r)).collect();
-    let clash = |names: &[String]| {
-        names
-            .iter()
-            .enumerate()
-            .find(|(i, n)| names[..*i].contains(n))
-            .map(|(_, n)| n.clone())
-    };
-    if clash(&names).is_some() {
-        names = args
-            .policies
-            .iter()
-            .map(|p| {
-                p.file_name()
-                    .map(|s| s.to_string_lossy().into_owned())
-                    .unwrap_or_else(|| p.display().to_string())
-            })
-            .collect();
-    }
-    if let Some(name) = clash(&names) {
-        bail!(
-            "two policies are both named {name:?} (by their scenario files and their directories): name them with --name, one per policy"
-        );
-    }
+    let refs: Vec<&RunResults> = runs.iter().map(|r| r.as_ref()).collect();
+    let names = migflow_report::build::policy_names(&refs);
     Ok(names)
 }
 
@@ -91,6 +57,38 @@ fn input(name: &str, dir: &Path) -> Result<serde_json::Value> {
         "path": dir.display().to_string(),
         "manifest_sha256": sha256_hex(&bytes),
     }))
+}
+
+/// Each replicate's total lever cost in each year of `run` (`costs.csv`,
+/// checked against its manifest), or none for a run made before costs.
+fn total_costs(run: &RunResults) -> Result<Option<Vec<Vec<f64>>>> {
+    use migflow_io::costs::{TOTAL, read_costs};
+    const FILE: &str = "costs.csv";
+    if !run.manifest.files.iter().any(|f| f.name == FILE) {
+        return Ok(None);
+    }
+    migflow_io::manifest::verify_file(&run.dir, &run.manifest.files, FILE)?;
+    let Some(table) = read_costs(&run.dir)? else {
+        bail!(
+            "{}: its manifest lists {FILE}, which is missing",
+            run.dir.display()
+        );
+    };
+    let mut out = Vec::with_capacity(run.replicates);
+    for r in 0..run.replicates as u32 {
+        let mut years = Vec::with_capacity(run.years.len());
+        for &year in &run.years {
+            match table.cost(r, None, year, TOTAL, TOTAL) {
+                Some(c) => years.push(c),
+                None => bail!(
+                    "{}: {FILE} has no total for replicate {r} in {year}: expected one per replicate and year of trajectories.csv",
+                    run.dir.join(FILE).display()
+                ),
+            }
+        }
+        out.push(years);
+    }
+    Ok(Some(out))
 }
 
 /// `migflow compare`.
@@ -132,6 +130,34 @@ pub fn compare(args: CompareArgs) -> Result<()> {
             all_effects.extend(effects::cohort_window_effects(&base, run, name, window, c)?);
         }
     }
+    // Cost-effectiveness needs every run's costs; it is written (the
+    // header alone, with a note) even without, so that no earlier
+    // comparison's file is left beside these.
+    let mut cost_rows = Vec::new();
+    match total_costs(&base)? {
+        None => notes.push(format!(
+            "cost_effectiveness.csv has no rows: the base {} has no costs.csv (made before migflow counted lever costs)",
+            args.base.display()
+        )),
+        Some(base_costs) => {
+            for (run, name) in runs.iter().zip(&names) {
+                match total_costs(run)? {
+                    Some(costs) => cost_rows.extend(effects::cost_effectiveness(
+                        &base,
+                        &base_costs,
+                        run,
+                        &costs,
+                        name,
+                        window,
+                    )),
+                    None => notes.push(format!(
+                        "cost_effectiveness.csv has no rows for {name}: {} has no costs.csv",
+                        run.dir.display()
+                    )),
+                }
+            }
+        }
+    }
     let named_diffs: Vec<(&str, &[results::Difference])> = names
         .iter()
         .map(String::as_str)
@@ -155,8 +181,23 @@ pub fn compare(args: CompareArgs) -> Result<()> {
             "effects.csv".into(),
             effects::effects_csv(&all_effects).into_bytes(),
         ),
+        (
+            "cost_effectiveness.csv".into(),
+            effects::cost_effectiveness_csv(&cost_rows).into_bytes(),
+        ),
     ];
-    let figures = migflow_report::build::comparison_charts(&base, &runs[0], &diffs[0]);
+    let charted: Vec<(&str, &RunResults, &[results::Difference])> = names
+        .iter()
+        .zip(&runs)
+        .zip(&diffs)
+        .map(|((n, r), d)| (n.as_str(), r.as_ref(), d.as_slice()))
+        .collect();
+    let by_state: Vec<effects::Effect> = all_effects
+        .iter()
+        .filter(|e| e.cohort_year.is_none())
+        .cloned()
+        .collect();
+    let figures = migflow_report::build::policy_comparison_charts(&base, &charted, &by_state);
     notes.extend(figures.notes.iter().cloned());
     let mut inputs: Vec<PathBuf> = recorded_files(&args.base);
     for p in &args.policies {

@@ -193,3 +193,70 @@ fn runs_that_cannot_be_paired_and_bad_options_are_refused() {
         "{err}"
     );
 }
+
+/// Each replicate's total lever cost over `years`, from costs.csv.
+fn window_cost(dir: &Path, years: std::ops::RangeInclusive<i32>) -> Vec<f64> {
+    let mut by_rep = BTreeMap::new();
+    for r in rows(&dir.join("costs.csv")) {
+        let year: i32 = r["year"].parse().unwrap();
+        if r["lever"] == "total" && r["item"] == "total" && years.contains(&year) {
+            *by_rep.entry(r["replicate"].clone()).or_insert(0.0) +=
+                r["cost"].parse::<f64>().unwrap();
+        }
+    }
+    by_rep.into_values().collect()
+}
+
+#[test]
+fn cost_effectiveness_is_paired_and_gives_no_ratio_when_the_effect_may_be_zero() {
+    let tmp = tempfile::tempdir().unwrap();
+    let reps = ["--replicates", "3", "--seed", "4"];
+    let base = run(tmp.path(), "base", SMALL, &reps);
+    let workshops = run(
+        tmp.path(),
+        "workshops",
+        &format!("{SMALL}[levers.workshops]\nworkshop_jobs_share = 0.3\n"),
+        &reps,
+    );
+    // The same levers as the base until 2025: no effect in the window.
+    let later = run(
+        tmp.path(),
+        "later",
+        &format!("{SMALL}[levers.workshops]\nend_year = 2030\n"),
+        &reps,
+    );
+    let out = tmp.path().join("cmp");
+    succeeds(
+        migflow()
+            .arg("compare")
+            .arg(&base)
+            .arg(&workshops)
+            .arg(&later)
+            .arg("--window")
+            .arg("2021-2025")
+            .arg("--out")
+            .arg(&out),
+    );
+    let ce = rows(&out.join("cost_effectiveness.csv"));
+    assert_eq!(ce.len(), 4, "two policies × two kinds of poverty averted");
+    let row = ce
+        .iter()
+        .find(|r| r["policy"] == "workshops" && r["averted"] == "poor_household_year")
+        .unwrap();
+    let (b, w) = (
+        window_cost(&base, 2021..=2025),
+        window_cost(&workshops, 2021..=2025),
+    );
+    let extra = (0..3).map(|r| w[r] - b[r]).sum::<f64>() / 3.0;
+    let found: f64 = row["extra_cost"].parse().unwrap();
+    assert!(
+        (found - extra).abs() < 1e-6 * extra.abs(),
+        "{found} vs {extra}"
+    );
+    assert!(extra > 0.0, "more workshop jobs cost more");
+    // The later policy is the base in 2021–2025: no cost per unit averted.
+    for r in ce.iter().filter(|r| r["policy"] == "later") {
+        assert_eq!(r["cost_per_averted"], "", "{r:?}");
+        assert!(r["note"].contains("includes zero"), "{r:?}");
+    }
+}

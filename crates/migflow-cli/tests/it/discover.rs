@@ -21,7 +21,14 @@ fn sweep(dir: &Path, policies: bool) -> PathBuf {
     }
     let file = write_in(dir, "sweep.toml", &text);
     let out = dir.join("sweep");
-    succeeds(migflow().arg("sweep").arg(&file).arg("--out").arg(&out).arg("--quiet"));
+    succeeds(
+        migflow()
+            .arg("sweep")
+            .arg(&file)
+            .arg("--out")
+            .arg(&out)
+            .arg("--quiet"),
+    );
     out
 }
 
@@ -57,7 +64,10 @@ fn prim_and_cart_write_their_files() {
     let out = succeeds(discover(&s).args(["--outcome", "all_mean_poor_share", "--where", &cond]));
     assert!(out.contains("of 30 design points are cases"), "{out}");
     assert!(out.contains("PRIM:"), "{out}");
-    assert!(out.contains("population.households"), "the dropped factor is noted: {out}");
+    assert!(
+        out.contains("population.households"),
+        "the dropped factor is noted: {out}"
+    );
     let d = s.join("discover");
     for name in [
         "cases.csv",
@@ -70,12 +80,16 @@ fn prim_and_cart_write_their_files() {
     }
     let cases = std::fs::read_to_string(d.join("cases.csv")).expect("cases.csv");
     assert!(
-        cases.starts_with("point,decision.beta_net,decision.beta_attach,all_mean_poor_share,case\n"),
+        cases
+            .starts_with("point,decision.beta_net,decision.beta_attach,all_mean_poor_share,case\n"),
         "{cases}"
     );
     assert_eq!(cases.lines().count(), 31);
     let traj = std::fs::read_to_string(d.join("prim_trajectory.csv")).expect("trajectory");
-    assert!(traj.starts_with("box,phase,coverage,density,mean,mass,res_dim,n,k\n0,start,1,"), "{traj}");
+    assert!(
+        traj.starts_with("box,phase,coverage,density,mean,mass,res_dim,n,k\n0,start,1,"),
+        "{traj}"
+    );
     let manifest: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(d.join("manifest.json")).expect("manifest"))
             .expect("json");
@@ -91,7 +105,14 @@ fn prim_and_cart_write_their_files() {
     let cart_dir = tmp.path().join("cart");
     let out = succeeds(
         discover(&s)
-            .args(["--outcome", "all_mean_poor_share", "--where", &cond, "--method", "cart"])
+            .args([
+                "--outcome",
+                "all_mean_poor_share",
+                "--where",
+                &cond,
+                "--method",
+                "cart",
+            ])
             .arg("--out")
             .arg(&cart_dir),
     );
@@ -107,19 +128,31 @@ fn bad_input_is_refused_with_exit_2() {
     let s = sweep(tmp.path(), false);
     let err = fails_with_2(discover(&s).args(["--outcome", "all_mean_poor", "--where", "> 0.1"]));
     assert!(err.contains("no outcome column `all_mean_poor`"), "{err}");
-    assert!(err.contains("all_mean_poor_share"), "lists valid ones: {err}");
+    assert!(
+        err.contains("all_mean_poor_share"),
+        "lists valid ones: {err}"
+    );
     assert!(err.contains("runs.csv"), "{err}");
 
-    let err = fails_with_2(discover(&s).args(["--outcome", "all_mean_poor_share", "--where", "> 100"]));
-    assert!(err.contains("selects none of the 30 design points"), "{err}");
+    let err =
+        fails_with_2(discover(&s).args(["--outcome", "all_mean_poor_share", "--where", "> 100"]));
+    assert!(
+        err.contains("selects none of the 30 design points"),
+        "{err}"
+    );
     assert!(err.contains("range from"), "{err}");
-    let err = fails_with_2(discover(&s).args(["--outcome", "all_mean_poor_share", "--where", ">= -1"]));
+    let err =
+        fails_with_2(discover(&s).args(["--outcome", "all_mean_poor_share", "--where", ">= -1"]));
     assert!(err.contains("selects all of the 30 design points"), "{err}");
 
     for bad in ["0.05", "== 0.1", "> abc"] {
-        let err = fails_with_2(discover(&s).args(["--outcome", "all_mean_poor_share", "--where", bad]));
+        let err =
+            fails_with_2(discover(&s).args(["--outcome", "all_mean_poor_share", "--where", bad]));
         assert!(err.contains("--where"), "{bad}: {err}");
-        assert!(err.contains(">, >=, <, <=") || err.contains("not a finite number"), "{err}");
+        assert!(
+            err.contains(">, >=, <, <=") || err.contains("not a finite number"),
+            "{err}"
+        );
     }
 
     let err = fails_with_2(discover(&s).args([
@@ -135,7 +168,13 @@ fn bad_input_is_refused_with_exit_2() {
     // Into the sweep's own directory: refused.
     let err = fails_with_2(
         discover(&s)
-            .args(["--outcome", "all_mean_poor_share", "--where", "> 0.03", "--out"])
+            .args([
+                "--outcome",
+                "all_mean_poor_share",
+                "--where",
+                "> 0.03",
+                "--out",
+            ])
             .arg(&s),
     );
     assert!(err.contains("results directory"), "{err}");
@@ -155,7 +194,10 @@ fn policy_selects_one_policys_points() {
         "nope",
     ]));
     assert!(err.contains("no policy `nope`"), "{err}");
-    assert!(err.contains("baseline, no_training"), "lists the names: {err}");
+    assert!(
+        err.contains("baseline, no_training"),
+        "lists the names: {err}"
+    );
 
     let cond = median_condition(&s, "all_mean_poor_share");
     let out = succeeds(discover(&s).args([
@@ -168,6 +210,9 @@ fn policy_selects_one_policys_points() {
     ]));
     assert!(out.contains("policy baseline"), "{out}");
     let cases = std::fs::read_to_string(s.join("discover/cases.csv")).expect("cases.csv");
-    assert!(!cases.lines().next().unwrap_or("").contains("policy"), "{cases}");
+    assert!(
+        !cases.lines().next().unwrap_or("").contains("policy"),
+        "{cases}"
+    );
     assert_eq!(cases.lines().count(), 31, "30 points of one policy");
 }

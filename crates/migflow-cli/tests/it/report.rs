@@ -557,3 +557,45 @@ fn help_has_examples() {
         assert!(out.contains(&format!("migflow {sub}")), "{sub}: {out}");
     }
 }
+
+/// `--compare` repeats: the report of two policies names both (by their
+/// scenario files) and holds the forest plots.
+#[test]
+fn report_compares_several_policies() {
+    let tmp = TempDir::new().unwrap();
+    let base = small_run(tmp.path(), "base", SMALL, &["--replicates", "2"]);
+    let a = small_run(
+        tmp.path(),
+        "workshops",
+        &format!("{SMALL}\n[levers.workshops]\nworkshop_jobs_share = 0.2\n"),
+        &["--replicates", "2"],
+    );
+    let b = small_run(
+        tmp.path(),
+        "training",
+        &format!("{SMALL}\n[levers.training]\ntraining_share = 0.2\n"),
+        &["--replicates", "2"],
+    );
+    let html = tmp.path().join("policies.html");
+    stdout_ok(
+        migflow()
+            .arg("report")
+            .arg(&base)
+            .arg("--compare")
+            .arg(&a)
+            .arg("--compare")
+            .arg(&b)
+            .arg("-o")
+            .arg(&html),
+    );
+    let text = read(&html);
+    for part in [
+        "<b>workshops</b>",
+        "<b>training</b>",
+        "id=\"fig-forest_poor_share\"",
+        "id=\"fig-panels_return_rate\"",
+    ] {
+        assert!(text.contains(part), "the report lacks {part:?}");
+    }
+    assert!(!text.contains("<script"));
+}

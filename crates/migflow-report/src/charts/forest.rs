@@ -108,14 +108,9 @@ fn intervals(f: &ForestPlot) -> Vec<Option<(f64, f64)>> {
 pub(super) fn x_range(f: &ForestPlot) -> Result<Range<f64>, ChartError> {
     let title = f.title.as_str();
     let values = f.rows.iter().map(|r| r.value);
-    let Some((lo, hi)) = finite_bounds(
-        values.chain(
-            intervals(f)
-                .into_iter()
-                .flatten()
-                .flat_map(|(l, h)| [l, h]),
-        ),
-    ) else {
+    let Some((lo, hi)) =
+        finite_bounds(values.chain(intervals(f).into_iter().flatten().flat_map(|(l, h)| [l, h])))
+    else {
         return Err(error(title, "no row with a finite value"));
     };
     let (lo, hi) = (lo.min(0.0), hi.max(0.0));
@@ -152,9 +147,8 @@ pub(super) fn draw<DB: DrawingBackend>(
             labels.push(&r.label);
         }
     }
-    let colour_of = |r: &ForestRow| {
-        series_colour(labels.iter().position(|l| *l == r.label).unwrap_or(0))
-    };
+    let colour_of =
+        |r: &ForestRow| series_colour(labels.iter().position(|l| *l == r.label).unwrap_or(0));
 
     let (main, _) = frame(root, title, &[])?;
     let (mw, mh) = main.dim_in_pixel();
@@ -233,7 +227,10 @@ mod tests {
     /// The value of `name="…"` in an SVG tag.
     fn attr<'a>(tag: &'a str, name: &str) -> &'a str {
         let key = format!(" {name}=\"");
-        let start = tag.find(&key).unwrap_or_else(|| panic!("no {name} in {tag}")) + key.len();
+        let start = tag
+            .find(&key)
+            .unwrap_or_else(|| panic!("no {name} in {tag}"))
+            + key.len();
         &tag[start..start + tag[start..].find('"').unwrap()]
     }
 
@@ -282,7 +279,10 @@ mod tests {
         };
         let svg = render_svg(&Chart::Forest(plot.clone()), DEFAULT_SIZE).unwrap();
         for label in ["all", "local", "workshops", "extended", "percentage points"] {
-            assert!(svg.contains(&format!(">{label}<")) || svg.contains(label), "{label}");
+            assert!(
+                svg.contains(&format!(">{label}<")) || svg.contains(label),
+                "{label}"
+            );
         }
         // The zero line: the one black vertical line.
         let zero: Vec<(f64, f64)> = tags(&svg, "polyline")
@@ -300,7 +300,12 @@ mod tests {
             let mut dots: Vec<(f64, f64)> = tags(&svg, "circle")
                 .into_iter()
                 .filter(|t| attr(t, "fill") == colour)
-                .map(|t| (attr(t, "cx").parse().unwrap(), attr(t, "cy").parse().unwrap()))
+                .map(|t| {
+                    (
+                        attr(t, "cx").parse().unwrap(),
+                        attr(t, "cy").parse().unwrap(),
+                    )
+                })
                 .collect();
             dots.sort_by(|a, b| a.1.total_cmp(&b.1));
             let mut bars: Vec<Vec<(f64, f64)>> = tags(&svg, "polyline")
@@ -320,14 +325,23 @@ mod tests {
                 assert_eq!(bar.len(), 2, "{bar:?}");
                 assert_eq!(bar[0].1, bar[1].1, "a CI line is horizontal: {bar:?}");
                 assert!((bar[0].1 - dot.1).abs() <= 1.0, "{bar:?} {dot:?}");
-                assert!((bar[0].0 - (z + k * lo)).abs() <= 1.5, "{label} low: {bar:?}");
-                assert!((bar[1].0 - (z + k * hi)).abs() <= 1.5, "{label} high: {bar:?}");
+                assert!(
+                    (bar[0].0 - (z + k * lo)).abs() <= 1.5,
+                    "{label} low: {bar:?}"
+                );
+                assert!(
+                    (bar[1].0 - (z + k * hi)).abs() <= 1.5,
+                    "{label} high: {bar:?}"
+                );
                 assert!(dot.1 > 0.0 && dot.1 < zero_height + 100.0);
             }
         }
         // One scale for every row: the pixels per unit agree.
         let xr = x_range(&plot).unwrap();
-        assert!(xr.start < -3.0 && xr.end > 2.0 && xr.contains(&0.0), "{xr:?}");
+        assert!(
+            xr.start < -3.0 && xr.end > 2.0 && xr.contains(&0.0),
+            "{xr:?}"
+        );
     }
 
     /// One policy: rows are labelled by their groups, without headings;

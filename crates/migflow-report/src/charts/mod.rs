@@ -31,13 +31,13 @@ mod frame;
 mod heatmap;
 mod line;
 mod multiples;
-mod scatter;
 mod panels;
+mod scatter;
 mod stacked;
-mod trajectory;
-mod winner_map;
 #[cfg(test)]
 mod tests;
+mod trajectory;
+mod winner_map;
 
 pub use bars::Bars;
 pub use boxplot::BoxPlots;
@@ -45,8 +45,8 @@ pub use forest::{ForestPlot, ForestRow};
 pub use heatmap::HeatMap;
 pub use line::{LineChart, Series};
 pub use multiples::SmallMultiples;
-pub use scatter::{PointGroup, Rect, Scatter};
 pub use panels::{LinePanels, Panel};
+pub use scatter::{PointGroup, Rect, Scatter};
 pub use stacked::StackedArea;
 pub use trajectory::{BoxLimits, LimitRow, PeelingTrajectory, TrajectoryPoint};
 pub use winner_map::WinnerMap;

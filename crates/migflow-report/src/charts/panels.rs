@@ -14,9 +14,7 @@ use super::axes::{Axes, Ticks, note, span_range, value_range, zero_line};
 use super::forest::series_colour;
 use super::frame::{LegendEntry, Swatch, draw_legend, frame};
 use super::line::Series;
-use super::{
-    ChartError, GREY_TEXT, INK, NOTE_PX, error, fail, finite_bounds, nonempty, rgb, text,
-};
+use super::{ChartError, GREY_TEXT, INK, NOTE_PX, error, fail, finite_bounds, nonempty, rgb, text};
 
 /// One panel of [`LinePanels`].
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -120,9 +118,8 @@ pub(super) fn draw<DB: DrawingBackend>(
     };
     let xr = span_range(title, x0, x1)?;
     let names = series_names(m);
-    let colour_of = |name: &str| {
-        series_colour(names.iter().position(|(n, _)| n == name).unwrap_or(0))
-    };
+    let colour_of =
+        |name: &str| series_colour(names.iter().position(|(n, _)| n == name).unwrap_or(0));
     let legend: Vec<LegendEntry> = if names.len() >= 2 {
         names
             .iter()
@@ -348,7 +345,10 @@ mod tests {
                     .collect::<Vec<f64>>()
             });
             let (lo, hi) = finite_bounds(ys).unwrap();
-            assert!(r.start <= lo && r.end >= hi, "panel {k}: {r:?} ⊉ [{lo}, {hi}]");
+            assert!(
+                r.start <= lo && r.end >= hi,
+                "panel {k}: {r:?} ⊉ [{lo}, {hi}]"
+            );
             assert!(r.end - r.start <= 1.2 * (hi - lo), "panel {k}: {r:?}");
             assert!(r.contains(&0.0), "{r:?}");
         }
@@ -360,7 +360,13 @@ mod tests {
         // Drawn in both formats, the empty panel saying so, the legend
         // naming each policy once.
         let svg = render_svg(&Chart::Panels(m.clone()), (960, 810)).unwrap();
-        for part in ["farm: no data", "workshops", "extended", "none", "percentage points"] {
+        for part in [
+            "farm: no data",
+            "workshops",
+            "extended",
+            "none",
+            "percentage points",
+        ] {
             assert!(svg.contains(part), "lacks {part:?}");
         }
         render_png(&Chart::Panels(m), DEFAULT_SIZE).unwrap();

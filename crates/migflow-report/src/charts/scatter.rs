@@ -72,7 +72,9 @@ pub(super) fn draw<DB: DrawingBackend>(
     let rects: Vec<&Rect> = c
         .rects
         .iter()
-        .filter(|r| r.x.0.is_finite() && r.x.1.is_finite() && r.y.0.is_finite() && r.y.1.is_finite())
+        .filter(|r| {
+            r.x.0.is_finite() && r.x.1.is_finite() && r.y.0.is_finite() && r.y.1.is_finite()
+        })
         .collect();
     let (xr, yr) = match c.ranges {
         Some(((x0, x1), (y0, y1)))
@@ -138,4 +140,74 @@ pub(super) fn draw<DB: DrawingBackend>(
         }
     }
     draw_legend(side.as_ref(), title, &legend)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::{Chart, DEFAULT_SIZE, render_png, render_svg};
+    use super::*;
+
+    /// Whether the SVG draws the text `t` (plotters puts it on its own line).
+    fn has_text(svg: &str, t: &str) -> bool {
+        svg.contains(&format!(">{t}<")) || svg.contains(&format!(">\n{t}\n<"))
+    }
+
+    fn chart() -> Scatter {
+        let grid = |f: fn(f64) -> bool| -> Vec<(f64, f64)> {
+            (0..100)
+                .map(|i| ((i % 10) as f64 / 9.0, (i / 10) as f64 / 9.0))
+                .filter(|p| f(p.0))
+                .collect()
+        };
+        Scatter {
+            title: "Cases over two factors".into(),
+            x_label: "x0".into(),
+            y_label: "x1".into(),
+            groups: vec![
+                PointGroup {
+                    name: "not a case".into(),
+                    points: grid(|x| x < 0.5),
+                },
+                PointGroup {
+                    name: "case".into(),
+                    points: grid(|x| x >= 0.5),
+                },
+            ],
+            rects: vec![Rect {
+                x: (0.5, 1.0),
+                y: (0.2, 0.8),
+                label: "box 7".into(),
+            }],
+            ranges: Some(((0.0, 1.0), (0.0, 1.0))),
+        }
+    }
+
+    #[test]
+    fn draws_groups_legend_and_rectangles() {
+        let c = chart();
+        let svg = render_svg(&Chart::Scatter(c.clone()), DEFAULT_SIZE).expect("svg");
+        // 100 points, one circle each, a legend entry per group, the box.
+        assert_eq!(svg.matches("<circle").count(), 100, "{svg}");
+        assert!(has_text(&svg, "not a case") && has_text(&svg, "case"));
+        assert!(has_text(&svg, "box 7"));
+        let png = render_png(&Chart::Scatter(c), DEFAULT_SIZE).expect("png");
+        assert!(png.starts_with(b"\x89PNG"));
+        if let Ok(dir) = std::env::var("MIGFLOW_CHART_DUMP") {
+            let _ = std::fs::write(format!("{dir}/scatter.png"), &png);
+        }
+    }
+
+    #[test]
+    fn refuses_no_points() {
+        let mut c = chart();
+        c.groups.clear();
+        assert!(render_svg(&Chart::Scatter(c.clone()), DEFAULT_SIZE).is_err());
+        c.groups = vec![PointGroup {
+            name: "nan".into(),
+            points: vec![(f64::NAN, 1.0)],
+        }];
+        c.ranges = None;
+        c.rects.clear();
+        assert!(render_svg(&Chart::Scatter(c), DEFAULT_SIZE).is_err());
+    }
 }

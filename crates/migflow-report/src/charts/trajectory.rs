@@ -12,8 +12,8 @@ use plotters::style::text_anchor::{HPos, VPos};
 use super::axes::{Axes, Categories, Grid, Ticks, fit_text, note};
 use super::frame::{Swatch, draw_legend, frame, legend};
 use super::{
-    ChartError, GREY_TEXT, INK, NOTE_PX, TICK_PX, error, fail, livelihood_colour,
-    max_text_width, nonempty, rgb, text,
+    ChartError, GREY_TEXT, INK, NOTE_PX, TICK_PX, error, fail, livelihood_colour, max_text_width,
+    nonempty, rgb, text,
 };
 
 /// One box of a [`PeelingTrajectory`].
@@ -80,7 +80,10 @@ pub(super) fn draw<DB: DrawingBackend>(
         .map(|p| (p.coverage, p.density))
         .collect();
     chart
-        .draw_series(LineSeries::new(path, RGBColor(170, 170, 170).stroke_width(1)))
+        .draw_series(LineSeries::new(
+            path,
+            RGBColor(170, 170, 170).stroke_width(1),
+        ))
         .map_err(&f)?;
     chart
         .draw_series(
@@ -104,7 +107,14 @@ pub(super) fn draw<DB: DrawingBackend>(
             p.coverage, p.density
         );
         let dx = if p.coverage > 0.6 { -200 } else { 10 };
-        note(&mut chart, title, (p.coverage, p.density), (dx, 10), &label, style)?;
+        note(
+            &mut chart,
+            title,
+            (p.coverage, p.density),
+            (dx, 10),
+            &label,
+            style,
+        )?;
     }
     draw_legend(side.as_ref(), title, &legend)
 }
@@ -181,4 +191,75 @@ pub(super) fn draw_limits<DB: DrawingBackend>(
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::{Chart, DEFAULT_SIZE, render_png, render_svg};
+    use super::*;
+
+    /// Whether the SVG draws the text `t` (plotters puts it on its own line).
+    fn has_text(svg: &str, t: &str) -> bool {
+        svg.contains(&format!(">{t}<")) || svg.contains(&format!(">\n{t}\n<"))
+    }
+
+    #[test]
+    fn trajectory_colours_by_restricted_dimensions() {
+        let points: Vec<TrajectoryPoint> = (0..12)
+            .map(|i| TrajectoryPoint {
+                coverage: 1.0 - 0.05 * i as f64,
+                density: 0.3 + 0.05 * i as f64,
+                res_dim: 1 + i / 5,
+            })
+            .collect();
+        let c = PeelingTrajectory {
+            title: "Peeling trajectory".into(),
+            points,
+            chosen: Some(9),
+        };
+        let svg = render_svg(&Chart::Trajectory(c.clone()), DEFAULT_SIZE).expect("svg");
+        for name in ["1 restricted", "2 restricted", "3 restricted"] {
+            assert!(has_text(&svg, name), "{name}");
+        }
+        // 12 boxes and the ring around the chosen one.
+        assert_eq!(svg.matches("<circle").count(), 13);
+        assert!(svg.contains("chosen: coverage 0.55, density 0.75"));
+        let png = render_png(&Chart::Trajectory(c), DEFAULT_SIZE).expect("png");
+        if let Ok(dir) = std::env::var("MIGFLOW_CHART_DUMP") {
+            let _ = std::fs::write(format!("{dir}/trajectory.png"), &png);
+        }
+    }
+
+    #[test]
+    fn box_limits_draw_one_row_per_factor() {
+        let c = BoxLimits {
+            title: "Box limits".into(),
+            rows: vec![
+                LimitRow {
+                    name: "decision.beta_net".into(),
+                    box_span: (0.2, 0.6),
+                    label: "[0.2, 0.6] of [0, 1]".into(),
+                },
+                LimitRow {
+                    name: "policy".into(),
+                    box_span: (0.0, 0.5),
+                    label: "{a, b} of {a, b, c, d}".into(),
+                },
+            ],
+        };
+        let svg = render_svg(&Chart::BoxLimits(c.clone()), DEFAULT_SIZE).expect("svg");
+        assert!(has_text(&svg, "decision.beta_net") && has_text(&svg, "policy"));
+        assert!(svg.contains("[0.2, 0.6] of [0, 1]"));
+        // Per row a light and a dark bar (plus the background).
+        assert_eq!(svg.matches("fill=\"#0072B2\"").count(), 2, "{svg}");
+        let png = render_png(&Chart::BoxLimits(c), DEFAULT_SIZE).expect("png");
+        if let Ok(dir) = std::env::var("MIGFLOW_CHART_DUMP") {
+            let _ = std::fs::write(format!("{dir}/limits.png"), &png);
+        }
+        let empty = BoxLimits {
+            title: "none".into(),
+            rows: vec![],
+        };
+        assert!(render_svg(&Chart::BoxLimits(empty), DEFAULT_SIZE).is_err());
+    }
 }

@@ -5,7 +5,7 @@
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
-use super::axes::{Axes, value_range};
+use super::axes::{Axes, span_range};
 use super::frame::{LegendEntry, Swatch, draw_legend, frame};
 use super::{ChartError, error, fail, finite_bounds, livelihood_colour, nonempty, rgb};
 
@@ -50,8 +50,10 @@ pub(super) fn draw<DB: DrawingBackend>(
     ) else {
         return Err(error(title, "no point with finite coordinates"));
     };
-    let xr = value_range(title, x0, x1, false)?;
-    let yr = value_range(title, y0, y1, false)?;
+    // The design's box, not from zero: uncertainties seldom start there.
+    let padded = |lo: f64, hi: f64| span_range(title, lo - 0.05 * (hi - lo), hi + 0.05 * (hi - lo));
+    let xr = padded(x0, x1)?;
+    let yr = padded(y0, y1)?;
     let colour = |k: Option<usize>| match k {
         Some(k) => livelihood_colour(&c.categories[k], k),
         None => TIE,

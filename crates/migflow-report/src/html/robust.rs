@@ -352,15 +352,3 @@ mod tests {
         assert_eq!(figs.notes.len(), 1);
     }
 }
-#[cfg(test)]
-mod tmp_view {
-    #[test]
-    fn tmp_view_png() {
-        use migflow_analysis::robust as rb;
-        let (t, _) = rb::read_table(std::path::Path::new("/tmp/pol"), "all_mean_poor_share").unwrap();
-        let r = rb::analyse(&t, &rb::Options { threshold: Some(0.05), ..Default::default() }).unwrap();
-        for f in super::figures(&r).figures {
-            std::fs::write(format!("/tmp/view_{}.png", f.name), f.png().unwrap()).unwrap();
-        }
-    }
-}

@@ -11,15 +11,15 @@ use crate::build::{
     thousands,
 };
 use maud::{Markup, html};
+use migflow_analysis::effects::Effect;
 use migflow_core::metrics::METRICS;
 use migflow_core::params::Event;
 use migflow_core::record::{ALL_GROUP, GROUPS};
 use migflow_core::stats::summarize;
 use migflow_io::error::Result;
-use migflow_analysis::effects::Effect;
 use migflow_io::results::{
-    COMPARED_METRICS, Difference, GROUP_NAMES, RunResults, event_detail, event_label, lever_windows,
-    metric_index, shaded_windows,
+    COMPARED_METRICS, Difference, GROUP_NAMES, RunResults, event_detail, event_label,
+    lever_windows, metric_index, shaded_windows,
 };
 
 /// The livelihood groups without "all".
@@ -958,7 +958,11 @@ fn change(metric: &str, x: Option<f64>) -> String {
 /// "−1.00 pp to +0.20 pp", or "–".
 fn interval(metric: &str, ci: Option<(f64, f64)>) -> String {
     match ci {
-        Some((lo, hi)) => format!("{} to {}", change(metric, Some(lo)), change(metric, Some(hi))),
+        Some((lo, hi)) => format!(
+            "{} to {}",
+            change(metric, Some(lo)),
+            change(metric, Some(hi))
+        ),
         None => "–".into(),
     }
 }

@@ -167,7 +167,7 @@ fn compared_findings_state_the_paired_effect_with_its_ci() {
         "policy",
         &format!("{SEVEN_YEARS}\n[levers.workshops]\nworkshop_jobs_share = 0.2\n"),
     );
-    let (html, _) = report(&base, &[policy.clone()], None, None).unwrap();
+    let (html, _) = report(&base, std::slice::from_ref(&policy), None, None).unwrap();
     let findings = findings_of(&html);
     let b = RunResults::read(&base, None).unwrap();
     let p = RunResults::read(&policy, None).unwrap();
@@ -214,7 +214,7 @@ fn compared_findings_state_the_paired_effect_with_its_ci() {
     );
 
     // A run compared with itself: no effect is claimed.
-    let (html, _) = report(&base, &[base.clone()], None, None).unwrap();
+    let (html, _) = report(&base, std::slice::from_ref(&base), None, None).unwrap();
     let findings = findings_of(&html);
     assert!(
         findings.iter().any(|f| f.contains("simulation noise only")),
@@ -437,7 +437,7 @@ fn the_compared_cohort_section_shows_the_paired_difference() {
         "policy",
         &format!("{SEVEN_YEARS}\n[levers.workshops]\nworkshop_jobs_share = 0.2\n"),
     );
-    let (html, _) = report(&base, &[policy.clone()], None, None).unwrap();
+    let (html, _) = report(&base, std::slice::from_ref(&policy), None, None).unwrap();
     let b = RunResults::read(&base, None).unwrap();
     let p = RunResults::read(&policy, None).unwrap();
     let diffs = migflow_io::results::cohort_differences(&b, &p).unwrap();
