@@ -286,7 +286,7 @@ fn failed_rows(plan: &SweepPlan, run: u64, failure: &RunFailure) -> RunRows {
     let mut lead = run_lead(plan, run);
     lead.push("failed".into());
     lead.extend(plan.point_cells(id.point));
-    lead.extend(std::iter::repeat_n(String::new(), GROUPS * 4));
+    lead.extend(std::iter::repeat_n(String::new(), OUTCOME_CELLS));
     let fail = csv_line(&[
         run.to_string(),
         id.point.to_string(),
@@ -332,10 +332,14 @@ pub fn catch_run<T>(
 
 /// Per group: final-year share and poor share, mean poor share over the
 /// years, cumulative returned.
+/// Outcome cells of a run's row of `runs.csv`: four a livelihood, then the
+/// total lever cost.
+const OUTCOME_CELLS: usize = GROUPS * 4 + 1;
+
 fn outcomes(records: &[YearRecord]) -> Vec<String> {
-    let mut cells = Vec::with_capacity(GROUPS * 4);
+    let mut cells = Vec::with_capacity(OUTCOME_CELLS);
     let Some(last) = records.last() else {
-        return vec![String::new(); GROUPS * 4];
+        return vec![String::new(); OUTCOME_CELLS];
     };
     let total = last.groups[ALL_GROUP].households as f64;
     for g in 0..GROUPS {
@@ -351,6 +355,9 @@ fn outcomes(records: &[YearRecord]) -> Vec<String> {
         cells.push(format_float(mean_poor));
         cells.push(returned.to_string());
     }
+    // Summed in year order, as `costs.csv` lists them.
+    let cost = records.iter().fold(0.0, |sum, r| sum + r.costs.total());
+    cells.push(format_float(Some(cost)));
     cells
 }
 

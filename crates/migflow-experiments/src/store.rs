@@ -111,6 +111,10 @@ fn streams(plan: &SweepPlan) -> Streams<3> {
     }
 }
 
+/// The `runs.csv` column of a run's total lever cost: the `total` of
+/// `costs.csv` summed over the run's years, nominal yuan.
+pub const TOTAL_COST: &str = "total_cost";
+
 /// Headers of the three streamed files.
 pub fn headers(plan: &SweepPlan) -> [Vec<u8>; 3] {
     let factors = plan.factor_paths();
@@ -129,6 +133,7 @@ pub fn headers(plan: &SweepPlan) -> [Vec<u8>; 3] {
             runs.push(format!("{name}_{outcome}"));
         }
     }
+    runs.push(TOTAL_COST.to_string());
     let mut traj: Vec<String> = ["run_id", "point_id", "replicate"]
         .map(String::from)
         .to_vec();

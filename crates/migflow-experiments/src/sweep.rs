@@ -362,7 +362,7 @@ fn load_policies(
                 loaded
             }
         };
-        for (k, _) in &policy.set {
+        for k in policy.set.keys() {
             let at = format!("policies[{i}].set.{k:?}");
             if let Some(reason) = run_key_reason(k) {
                 return Err(invalid(

@@ -247,10 +247,7 @@ fn merge_out_is_never_a_shard_other_results_or_files_migflow_did_not_write() {
 fn charts_comparisons_and_analyses_are_never_written_into_a_results_directory() {
     let tmp = study();
     let w = tmp.path();
-    ok(
-        w,
-        &["run", "small.toml", "--out", "base", "-q", "--seed", "9"],
-    );
+    ok(w, &["run", "small.toml", "--out", "base", "-q"]);
     write(&w.join("sweep.toml"), SWEEP);
     ok(
         w,

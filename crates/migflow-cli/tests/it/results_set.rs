@@ -112,13 +112,17 @@ fn a_run_into_a_run_directory_replaces_its_whole_file_set() {
         final_names(&x),
         [
             "cohorts.csv",
+            "costs.csv",
             "flows.csv",
             "manifest.json",
             "trajectories.csv"
         ],
         "the first run's summary.csv and households.csv must go with its set"
     );
-    assert_eq!(listed(&x), ["cohorts.csv", "flows.csv", "trajectories.csv"]);
+    assert_eq!(
+        listed(&x),
+        ["cohorts.csv", "costs.csv", "flows.csv", "trajectories.csv"]
+    );
     // The same as a run into a new directory.
     ok(
         w,
@@ -228,6 +232,7 @@ fn a_directory_holding_other_files_is_refused_unless_forced() {
         final_names(&w.join("x")),
         [
             "cohorts.csv",
+            "costs.csv",
             "figures",
             "flows.csv",
             "manifest.json",
@@ -430,6 +435,7 @@ fn a_commit_stopped_between_two_renames_leaves_a_set_that_readers_refuse() {
             final_names(&x),
             [
                 "cohorts.csv",
+                "costs.csv",
                 "flows.csv",
                 "manifest.json",
                 "trajectories.csv"
