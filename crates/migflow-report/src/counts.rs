@@ -144,13 +144,27 @@ pub fn check_sweep(s: &SweepResults) -> Result<()> {
             format!("its `sweep_toml` has a {} design", sweep.design.name()),
         ));
     }
-    let factors: Vec<&str> = sweep.factors.iter().map(|f| f.path.as_str()).collect();
+    // A sweep of policies has the policy's column first.
+    let policy = (!sweep.policies.is_empty()).then_some(migflow_experiments::sweep::POLICY_COLUMN);
+    let factors: Vec<&str> = policy
+        .into_iter()
+        .chain(sweep.factors.iter().map(|f| f.path.as_str()))
+        .collect();
     if m.factors != factors {
         return Err(mismatch(
             dir,
             "factors",
             format!("{:?}", m.factors),
             format!("its `sweep_toml` has the factors {factors:?}"),
+        ));
+    }
+    let names: Vec<&str> = sweep.policies.iter().map(|p| p.name.as_str()).collect();
+    if m.policies != names {
+        return Err(mismatch(
+            dir,
+            "policies",
+            format!("{:?}", m.policies),
+            format!("its `sweep_toml` has the policies {names:?}"),
         ));
     }
     Ok(())

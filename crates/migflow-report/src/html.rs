@@ -192,6 +192,21 @@ pub fn render(
     if let Some(c) = comparison {
         notes.extend(c.figures.notes.iter());
     }
+    // The analyses of a sweep written in their default places
+    // (SWEEP_DIR/robust, SWEEP_DIR/discover), each made again from the
+    // sweep's files and its recorded options.
+    if let Results::Sweep(s) = results {
+        if let Some(body) = robust::section_numbered(&s.dir, &mut n) {
+            parts.push(Part::new("robustness", "Robustness of the policies", body));
+        }
+        if let Some(body) = discover::section(&s.dir.join("discover")) {
+            parts.push(Part::new(
+                "discovery",
+                "Scenario discovery: where the outcome is bad",
+                body,
+            ));
+        }
+    }
     if !notes.is_empty() {
         let body = html! { ul { @for note in &notes { li { (note) } } } };
         parts.push(Part::new("notes", "Charts not shown, and notes", body));
