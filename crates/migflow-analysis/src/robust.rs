@@ -6,7 +6,7 @@
 //! over the point's completed replicates (the replicates are noise, not
 //! scenarios). [`analyse`] is a pure function of a [`Table`] of those
 //! means (`policies × points`); [`read_table`] builds the table from a
-//! sweep's results directory, and [`write`] puts the outputs on disk.
+//! sweep's results directory, and [`write()`] puts the outputs on disk.
 //!
 //! Definitions, as the outputs state them:
 //!

@@ -3,9 +3,9 @@
 //! row (its outcome averaged over its completed replicates, since
 //! replicates are noise), a case when that mean meets a condition; PRIM
 //! ([`prim`], matching the EMA Workbench 2.5.3) or a shallow CART tree
-//! ([`cart`]) then describes the cases as boxes in factor space.
+//! ([`cart()`]) then describes the cases as boxes in factor space.
 //!
-//! [`analyze`] reads a sweep and runs the method; [`write`] commits the
+//! [`analyze`] reads a sweep and runs the method; [`write()`] commits the
 //! files (`cases.csv`, `prim_trajectory.csv`, `box_limits.csv` or
 //! `cart_leaves.csv`, the charts, `manifest.json`) atomically; [`summary`]
 //! is the text for the terminal.
@@ -572,8 +572,8 @@ pub fn summary(d: &Discovery) -> String {
             st.res_dim
         ));
         let lims = &p.trajectory.boxes[p.chosen];
-        for j in 0..lims.len() {
-            if lims[j] == p.initial[j] {
+        for (j, lim) in lims.iter().enumerate() {
+            if *lim == p.initial[j] {
                 continue;
             }
             let col = &c.table.columns[j];
@@ -585,7 +585,7 @@ pub fn summary(d: &Discovery) -> String {
             s.push_str(&format!(
                 "  {}: {} of {} (quasi-p {})\n",
                 c.table.names[j],
-                limit_text(col, &lims[j]),
+                limit_text(col, lim),
                 limit_text(col, &p.initial[j]),
                 qp.join(", ")
             ));

@@ -151,11 +151,7 @@ pub fn lenient1(k_old: usize, n_old: usize, k_new: usize, n_new: usize) -> f64 {
     if mean_old == mean_new || n_old == n_new {
         return 0.0;
     }
-    let change = if n_old > n_new {
-        n_old - n_new
-    } else {
-        n_new - n_old
-    };
+    let change = n_old.abs_diff(n_new);
     (mean_new - mean_old) / change as f64
 }
 

@@ -240,11 +240,11 @@ pub fn cases(
         let entry = by_point
             .entry(run.point)
             .or_insert_with(|| (run.factors.clone(), 0.0, 0));
-        if let (true, Some(v)) = (run.ok, run.outcomes.get(oi).copied().flatten()) {
-            if v.is_finite() {
-                entry.1 += v;
-                entry.2 += 1;
-            }
+        if let (true, Some(v)) = (run.ok, run.outcomes.get(oi).copied().flatten())
+            && v.is_finite()
+        {
+            entry.1 += v;
+            entry.2 += 1;
         }
     }
     let without = by_point.values().filter(|e| e.2 == 0).count();
