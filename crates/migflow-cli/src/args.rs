@@ -42,6 +42,10 @@ of files; a directory holding anything else is refused unless --force.")]
     Validate {
         /// The scenario, sweep or calibration file.
         scenario: PathBuf,
+        /// Set a key of the scenario by its dotted path before checking it
+        /// (repeatable; scenario files only).
+        #[arg(long = "set", value_name = "KEY=VALUE")]
+        sets: Vec<String>,
     },
     /// Run a parameter sweep: a design over scenario keys, with replicates.
     #[command(after_help = "Examples:
@@ -470,6 +474,11 @@ pub struct RunArgs {
     /// an input of the run is never written over, even with --force.
     #[arg(long)]
     pub force: bool,
+    /// Set a scenario key by its dotted path, typed and checked as in a
+    /// file (repeatable): `--set levers.workshops.workshop_jobs_share=0.16`.
+    /// The manifest records the resolved scenario.
+    #[arg(long = "set", value_name = "KEY=VALUE")]
+    pub sets: Vec<String>,
 }
 
 /// `--method` of `migflow calibrate`.

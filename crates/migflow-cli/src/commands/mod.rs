@@ -21,7 +21,7 @@ pub fn dispatch(cli: Cli) -> Result<ExitCode> {
     let ok = |r: Result<()>| r.map(|()| ExitCode::SUCCESS);
     match cli.command {
         Command::Run(args) => ok(run::run(args)),
-        Command::Validate { scenario } => ok(run::validate(&scenario)),
+        Command::Validate { scenario, sets } => ok(run::validate(&scenario, &sets)),
         Command::Sweep(args) => sweep::sweep(args),
         Command::Merge { shards, out } => ok(sweep::merge(&shards, &out)),
         Command::Slurm {
@@ -57,6 +57,43 @@ pub(crate) fn load(path: Option<&Path>) -> Result<(Params, Option<String>)> {
         return Ok(migflow_io::files::load_manifest(path)?);
     }
     Ok((migflow_io::files::load_scenario(path)?, None))
+}
+
+/// `params` with the `--set KEY=VALUE` assignments applied and checked;
+/// an error names the `--set` argument, the key, the value and what was
+/// expected.
+pub(crate) fn with_sets(params: Params, sets: &[String]) -> Result<Params> {
+    use migflow_core::params::path;
+    if sets.is_empty() {
+        return Ok(params);
+    }
+    let mut scenario = params.scenario().clone();
+    for text in sets {
+        let (key, value) =
+            path::parse_assignment(text).map_err(|e| anyhow::anyhow!("--set {e}"))?;
+        scenario = path::with_values(&scenario, &[(key.as_str(), &value)])
+            .map_err(|(key, e)| anyhow::anyhow!("--set {text}: `{key}`: {e}"))?;
+        if let Err(problems) =
+            Params::checked(scenario.clone(), params.source().map(Path::to_path_buf))
+        {
+            let message = problems
+                .iter()
+                .map(|p| p.to_string())
+                .collect::<Vec<_>>()
+                .join("; ");
+            anyhow::bail!("--set {text}: {message}");
+        }
+    }
+    Params::checked(scenario, params.source().map(Path::to_path_buf)).map_err(|problems| {
+        anyhow::anyhow!(
+            "--set: {}",
+            problems
+                .iter()
+                .map(|p| p.to_string())
+                .collect::<Vec<_>>()
+                .join("; ")
+        )
+    })
 }
 
 /// Print what the scenario holds that cannot act.

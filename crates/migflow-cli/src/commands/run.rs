@@ -12,6 +12,7 @@ use std::path::Path;
 /// `migflow run`.
 pub fn run(args: RunArgs) -> Result<()> {
     let (loaded, population_sha256) = load(args.scenario.as_deref())?;
+    let loaded = super::with_sets(loaded, &args.sets)?;
     let seed = args.seed.unwrap_or(loaded.scenario().run.seed);
     let replicates = args.replicates.unwrap_or(loaded.scenario().run.replicates);
     if !(1..=params::validate::MAX_REPLICATES).contains(&replicates) {
@@ -77,13 +78,20 @@ pub fn run(args: RunArgs) -> Result<()> {
 }
 
 /// `migflow validate`.
-pub fn validate(path: &Path) -> Result<()> {
-    match file_kind(path)? {
+pub fn validate(path: &Path, sets: &[String]) -> Result<()> {
+    let kind = file_kind(path)?;
+    if !sets.is_empty() && !matches!(kind, FileKind::Scenario) {
+        anyhow::bail!(
+            "--set: {} is not a scenario file; --set sets keys of a scenario",
+            path.display()
+        );
+    }
+    match kind {
         FileKind::Sweep => return validate_sweep(path),
         FileKind::Calibration => return validate_calibration(path),
         FileKind::Scenario => {}
     }
-    let loaded = migflow_io::files::load_scenario(path)?;
+    let loaded = super::with_sets(migflow_io::files::load_scenario(path)?, sets)?;
     let source = migflow_io::files::population_source(&loaded)?;
     super::print_warnings(&loaded);
     let s = loaded.scenario();

@@ -229,9 +229,59 @@ pub fn with_values(
     })
 }
 
+/// Parse `KEY=VALUE` (the CLI's `--set`): the value as a TOML value
+/// (`0.16`, `20000`, `true`, `"text"`, `[1, 2]`), or as text when it is not
+/// one (`population.file=pop.csv`). The value is coerced to the key's kind
+/// when it is set ([`with_values`]).
+pub fn parse_assignment(text: &str) -> Result<(String, toml::Value), String> {
+    let Some((key, value)) = text.split_once('=') else {
+        return Err(format!(
+            "{text:?}: expected KEY=VALUE, a dotted scenario key and its value, e.g. levers.workshops.workshop_jobs_share=0.16"
+        ));
+    };
+    let (key, value) = (key.trim(), value.trim());
+    if key.is_empty() {
+        return Err(format!("{text:?}: the key before `=` is empty"));
+    }
+    let parsed = toml::from_str::<toml::Table>(&format!("v = {value}"))
+        .ok()
+        .and_then(|mut t| t.remove("v"))
+        .unwrap_or_else(|| toml::Value::String(value.to_string()));
+    Ok((key.to_string(), parsed))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn assignments_parse_as_toml_values_or_text() {
+        assert_eq!(
+            parse_assignment("a.b=0.16"),
+            Ok(("a.b".into(), toml::Value::Float(0.16)))
+        );
+        assert_eq!(
+            parse_assignment("a.b = 20000"),
+            Ok(("a.b".into(), toml::Value::Integer(20000)))
+        );
+        assert_eq!(
+            parse_assignment("a=true"),
+            Ok(("a".into(), toml::Value::Boolean(true)))
+        );
+        assert_eq!(
+            parse_assignment("population.file=pop.csv"),
+            Ok((
+                "population.file".into(),
+                toml::Value::String("pop.csv".into())
+            ))
+        );
+        assert!(
+            parse_assignment("no_equals")
+                .unwrap_err()
+                .contains("KEY=VALUE")
+        );
+        assert!(parse_assignment("=1").unwrap_err().contains("empty"));
+    }
 
     #[test]
     fn get_and_set_by_path() {
