@@ -124,10 +124,10 @@ fuzz_target!(|data: &[u8]| {
     let pick = usize::from(selector) % (RUN_FILES.len() + SWEEP_FILES.len());
     if pick < RUN_FILES.len() {
         write_dir(&f.scratch, &f.run, pick, bytes);
-        let _ = html::report(&f.scratch, None, None, None);
+        let _ = html::report(&f.scratch, &[], None, None);
     } else {
         write_dir(&f.scratch, &f.sweep, pick - RUN_FILES.len(), bytes);
-        let _ = html::report(&f.scratch, None, None, None);
+        let _ = html::report(&f.scratch, &[], None, None);
         let _ = sensitivity::analyze(&f.scratch, &sensitivity::Options::default());
     }
 });

@@ -242,6 +242,10 @@ pub struct SweepArgs {
     /// No progress bar.
     #[arg(long, short)]
     pub quiet: bool,
+    /// Set a key of the base scenario (and of each policy's scenario file)
+    /// by its dotted path (repeatable); a --resume must repeat it.
+    #[arg(long = "set", value_name = "KEY=VALUE")]
+    pub sets: Vec<String>,
 }
 
 /// The arguments of `migflow plot`.

@@ -293,6 +293,7 @@ fn load_policies(
     dir: &Path,
     sweep: &SweepFile,
     base: &Params,
+    sets: &[(String, toml::Value)],
 ) -> Result<Vec<LoadedPolicy>> {
     if sweep.policies.is_empty() {
         return Ok(Vec::new());
@@ -359,7 +360,7 @@ fn load_policies(
                         ),
                     ));
                 }
-                loaded
+                with_sets(file, sweep, loaded, sets)?
             }
         };
         for k in policy.set.keys() {
@@ -415,6 +416,54 @@ fn load_policies(
     Ok(loaded)
 }
 
+/// `params` with the command line's `--set` keys, each checked as in a
+/// scenario file; a key that a factor varies is refused (the design sets
+/// it at every point).
+fn with_sets(
+    file: &Path,
+    sweep: &SweepFile,
+    params: Params,
+    sets: &[(String, toml::Value)],
+) -> Result<Params> {
+    if sets.is_empty() {
+        return Ok(params);
+    }
+    for (key, value) in sets {
+        if sweep.factors.iter().any(|f| f.path == *key) {
+            return Err(invalid(
+                file,
+                format!("--set {key}"),
+                value_text(value),
+                format!("a key no factor of {} varies", file.display()),
+            ));
+        }
+    }
+    let mut params = params;
+    for (key, value) in sets {
+        params =
+            assign(params.scenario(), params.source(), &[(key.as_str(), value)]).map_err(|e| {
+                match e {
+                    PointError::Invalid(problems) => {
+                        let p = problems.first();
+                        invalid(
+                            file,
+                            format!("--set {key}"),
+                            p.map_or_else(|| value_text(value), |p| p.value.clone()),
+                            p.map_or_else(String::new, |p| p.expected.clone()),
+                        )
+                    }
+                    PointError::Key { error, .. } => invalid(
+                        file,
+                        format!("--set {key}"),
+                        value_text(value),
+                        error.to_string(),
+                    ),
+                }
+            })?;
+    }
+    Ok(params)
+}
+
 /// Every policy at every design point: point `u · P + p` is policy `p` at
 /// design point `u`, its name the first value.
 fn with_policies(points: Vec<Point>, policies: &[LoadedPolicy]) -> Vec<Point> {
@@ -439,13 +488,30 @@ fn with_policies(points: Vec<Point>, policies: &[LoadedPolicy]) -> Vec<Point> {
 impl SweepPlan {
     /// Read and check a sweep file, its base scenario and its design.
     pub fn load(file: &Path) -> Result<SweepPlan> {
+        Self::load_with(file, &[])
+    }
+
+    /// [`load`](Self::load), with scenario keys set (the CLI's `--set`) in
+    /// the base scenario and in each policy's scenario file before anything
+    /// else: they are part of what the sweep runs, so of its hash.
+    pub fn load_with(file: &Path, sets: &[(String, toml::Value)]) -> Result<SweepPlan> {
         let text = migflow_io::files::read_toml_text(file)?;
-        Self::from_text(&text, file)
+        Self::from_text_with(&text, file, sets)
     }
 
     /// Check a sweep given as text; `file` names it in errors and anchors
     /// relative paths.
     pub fn from_text(text: &str, file: &Path) -> Result<SweepPlan> {
+        Self::from_text_with(text, file, &[])
+    }
+
+    /// [`from_text`](Self::from_text) with `sets` (see
+    /// [`load_with`](Self::load_with)).
+    pub fn from_text_with(
+        text: &str,
+        file: &Path,
+        sets: &[(String, toml::Value)],
+    ) -> Result<SweepPlan> {
         let sweep: SweepFile = params::parse_toml_as(text, file)?;
         let dir = file.parent().map(Path::to_path_buf).unwrap_or_default();
         let base = if sweep.base == "default" {
@@ -466,6 +532,7 @@ impl SweepPlan {
                 other => other,
             })?
         };
+        let base = with_sets(file, &sweep, base, sets)?;
         if !(1..=migflow_core::params::validate::MAX_REPLICATES).contains(&sweep.replicates) {
             return Err(invalid(
                 file,
@@ -537,7 +604,7 @@ impl SweepPlan {
             )?
         };
         check_levels(file, &sweep.factors, &base)?;
-        let policies = load_policies(file, &dir, &sweep, &base)?;
+        let policies = load_policies(file, &dir, &sweep, &base, sets)?;
         let points = with_policies(points, &policies);
         let runs = points.len() as u64 * u64::from(sweep.replicates);
         if runs == 0 || runs > MAX_RUNS {

@@ -10,7 +10,15 @@ use std::process::ExitCode;
 
 /// `migflow sweep`.
 pub fn sweep(args: SweepArgs) -> Result<ExitCode> {
-    let plan = SweepPlan::load(&args.sweep)?;
+    let sets = args
+        .sets
+        .iter()
+        .map(|t| {
+            migflow_core::params::path::parse_assignment(t)
+                .map_err(|e| anyhow::anyhow!("--set {e}"))
+        })
+        .collect::<Result<Vec<_>>>()?;
+    let plan = SweepPlan::load_with(&args.sweep, &sets)?;
     let shard = args.shard;
     let threads = threads(args.threads);
     super::print_warnings(&plan.base);

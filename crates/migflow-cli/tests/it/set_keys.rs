@@ -72,3 +72,62 @@ fn a_bad_set_is_refused_naming_the_argument_key_and_value() {
         assert!(!tmp.path().join("out").exists(), "nothing written");
     }
 }
+
+#[test]
+fn a_sweep_sets_its_base_scenario_and_refuses_a_key_a_factor_varies() {
+    let tmp = tempfile::tempdir().unwrap();
+    write_in(tmp.path(), "small.toml", SMALL);
+    let sweep = write_in(
+        tmp.path(),
+        "sweep.toml",
+        "base = \"small.toml\"\nseed = 2\nreplicates = 1\n[design]\nkind = \"grid\"\n\
+         [[factors]]\npath = \"levers.workshops.workshop_jobs_share\"\nlevels = [0.0, 0.1]\n",
+    );
+    let out = tmp.path().join("sw");
+    succeeds(
+        migflow()
+            .arg("sweep")
+            .arg(&sweep)
+            .arg("--out")
+            .arg(&out)
+            .arg("--quiet")
+            .args(["--set", "run.years=2"]),
+    );
+    let text = std::fs::read_to_string(out.join("trajectories.csv")).unwrap();
+    let years: std::collections::BTreeSet<&str> = text
+        .lines()
+        .skip(1)
+        .filter_map(|l| l.split(',').nth(4))
+        .collect();
+    assert_eq!(years.len(), 2, "{years:?}");
+    let manifest: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.join("manifest.json")).unwrap()).unwrap();
+    assert!(
+        manifest["base_scenario_toml"]
+            .as_str()
+            .unwrap()
+            .contains("years = 2")
+    );
+    // Resuming without the same --set is another sweep: refused.
+    let err = fails_with_2(
+        migflow()
+            .arg("sweep")
+            .arg(&sweep)
+            .arg("--out")
+            .arg(&out)
+            .arg("--resume"),
+    );
+    assert!(err.contains("different sweep"), "{err}");
+    let err = fails_with_2(
+        migflow()
+            .arg("sweep")
+            .arg(&sweep)
+            .arg("--out")
+            .arg(tmp.path().join("other"))
+            .args(["--set", "levers.workshops.workshop_jobs_share=0.2"]),
+    );
+    assert!(
+        err.contains("--set levers.workshops.workshop_jobs_share"),
+        "{err}"
+    );
+}
