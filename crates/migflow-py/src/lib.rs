@@ -61,6 +61,22 @@ fn core_error(err: migflow_core::Error) -> PyErr {
     input_error(migflow_io::Error::Core(err))
 }
 
+/// What errors call a scenario given as text.
+const TEXT_NAME: &str = "<TOML text>";
+
+/// A scenario from TOML text, named [`TEXT_NAME`] in errors (not as the
+/// built-in default, which `params::from_toml` names a source-less one).
+fn from_text(text: &str) -> PyResult<Params> {
+    let name = Path::new(TEXT_NAME);
+    let scenario = params::parse(text, name).map_err(core_error)?;
+    Params::checked(scenario, None).map_err(|problems| {
+        core_error(migflow_core::Error::Invalid {
+            path: name.to_path_buf(),
+            problems,
+        })
+    })
+}
+
 /// A TOML value as the Python value it reads as.
 fn to_python(py: Python<'_>, value: &toml::Value) -> PyResult<Py<PyAny>> {
     match value {
@@ -134,7 +150,7 @@ impl Scenario {
             if Path::new(&text).is_file() {
                 migflow_io::files::load_scenario(Path::new(&text)).map_err(input_error)?
             } else {
-                params::from_toml(&text, None).map_err(core_error)?
+                from_text(&text)?
             }
         } else {
             let path: PathBuf = source.extract()?;

@@ -1,6 +1,7 @@
 """Type stubs of the compiled module ``migflow._migflow`` (use ``migflow``)."""
 
 import os
+import pathlib
 from typing import List, Optional, Union
 
 __version__: str
@@ -35,7 +36,7 @@ class Scenario:
     def paths(self) -> List[str]:
         """Every addressable dotted path, in file order."""
     @property
-    def source(self) -> Optional[str]:
+    def source(self) -> Optional[pathlib.Path]:
         """The file the scenario was read from, or None."""
     def warnings(self) -> List[str]:
         """Warnings about what the scenario holds that cannot act."""

@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# The Python package `migflow` (crates/migflow-py): installs with one
+# command into a fresh virtual environment, as a user's machine would
+# (pip fetches maturin as the build backend), then its tests run against
+# the CLI built here.
+#
+#   scripts/test-python.sh
+#
+# The wheel's Rust build uses crates/migflow-py/target (its own workspace),
+# so it does not hold the main target directory's lock.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$PWD
+
+cargo build --release --quiet -p migflow-cli
+export MIGFLOW_CLI="$root/target/release/migflow"
+
+venv=$(mktemp -d)/venv
+trap 'rm -rf "$(dirname "$venv")"' EXIT
+python3 -m venv "$venv"
+"$venv/bin/pip" install --quiet --disable-pip-version-check \
+    ./crates/migflow-py pytest==9.0.3 pandas==2.3.3
+# Run from outside the source tree, so that `import migflow` is the
+# installed package, not crates/migflow-py/python.
+cd "$(dirname "$venv")"
+"$venv/bin/python" -m pytest "$root/crates/migflow-py/tests" -q -p no:cacheprovider
