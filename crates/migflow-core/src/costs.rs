@@ -55,7 +55,7 @@ impl CostLever {
     ];
 
     /// Its TOML table under `[levers]`, the name in `costs.csv`.
-    pub fn name(self) -> &'static str {
+    pub const fn name(self) -> &'static str {
         match self {
             CostLever::LaborCooperation => "labor_cooperation",
             CostLever::IndustrialCooperation => "industrial_cooperation",
@@ -142,7 +142,7 @@ impl CostItem {
     }
 
     /// Its name in `costs.csv`.
-    pub fn name(self) -> &'static str {
+    pub const fn name(self) -> &'static str {
         match self {
             CostItem::PlacementYears => "placement_years",
             CostItem::TravelSubsidy => "travel_subsidy",
@@ -160,7 +160,7 @@ impl CostItem {
     }
 
     /// The lever it belongs to.
-    pub fn lever(self) -> CostLever {
+    pub const fn lever(self) -> CostLever {
         match self {
             CostItem::PlacementYears | CostItem::TravelSubsidy => CostLever::LaborCooperation,
             CostItem::FirmJobYears => CostLever::IndustrialCooperation,

@@ -46,12 +46,12 @@ pub const LAYOUT: [(&str, &str); BLOCK_ROWS] = {
     let mut i = 0;
     while i < migflow_core::costs::ITEMS {
         let item = CostItem::ALL[i];
-        layout[row] = (lever_name(item_lever(item)), item_name(item));
+        layout[row] = (item.lever().name(), item.name());
         row += 1;
         let last_of_lever = i + 1 == migflow_core::costs::ITEMS
-            || item_lever(CostItem::ALL[i + 1]) as usize != item_lever(item) as usize;
+            || CostItem::ALL[i + 1].lever() as usize != item.lever() as usize;
         if last_of_lever {
-            layout[row] = (lever_name(item_lever(item)), TOTAL);
+            layout[row] = (item.lever().name(), TOTAL);
             row += 1;
         }
         i += 1;
@@ -59,52 +59,6 @@ pub const LAYOUT: [(&str, &str); BLOCK_ROWS] = {
     layout[row] = (TOTAL, TOTAL);
     layout
 };
-
-// `const` copies of the core's names (its methods are not `const fn`); a
-// test keeps them equal.
-const fn item_lever(item: CostItem) -> CostLever {
-    match item {
-        CostItem::PlacementYears | CostItem::TravelSubsidy => CostLever::LaborCooperation,
-        CostItem::FirmJobYears => CostLever::IndustrialCooperation,
-        CostItem::WorkshopJobYears => CostLever::Workshops,
-        CostItem::LandSubsidy
-        | CostItem::Extension
-        | CostItem::InsurancePremium
-        | CostItem::TransportSupport => CostLever::AgriculturalSupport,
-        CostItem::TrainingSlots | CostItem::Stipends => CostLever::Training,
-        CostItem::Dividends => CostLever::AssetIncome,
-        CostItem::DibaoTopUps => CostLever::SocialProtection,
-    }
-}
-
-const fn lever_name(lever: CostLever) -> &'static str {
-    match lever {
-        CostLever::LaborCooperation => "labor_cooperation",
-        CostLever::IndustrialCooperation => "industrial_cooperation",
-        CostLever::Workshops => "workshops",
-        CostLever::AgriculturalSupport => "agricultural_support",
-        CostLever::Training => "training",
-        CostLever::AssetIncome => "asset_income",
-        CostLever::SocialProtection => "social_protection",
-    }
-}
-
-const fn item_name(item: CostItem) -> &'static str {
-    match item {
-        CostItem::PlacementYears => "placement_years",
-        CostItem::TravelSubsidy => "travel_subsidy",
-        CostItem::FirmJobYears => "firm_job_years",
-        CostItem::WorkshopJobYears => "workshop_job_years",
-        CostItem::LandSubsidy => "land_subsidy",
-        CostItem::Extension => "extension",
-        CostItem::InsurancePremium => "insurance_premium",
-        CostItem::TransportSupport => "transport_support",
-        CostItem::TrainingSlots => "training_slots",
-        CostItem::Stipends => "stipends",
-        CostItem::Dividends => "dividends",
-        CostItem::DibaoTopUps => "dibao_top_ups",
-    }
-}
 
 /// The (lever, item, quantity, cost) cells of one block, in [`LAYOUT`]
 /// order.
