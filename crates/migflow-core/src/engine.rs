@@ -1058,11 +1058,15 @@ pub fn run_replicate_observed<O: YearObserver + ?Sized>(
 ) -> Vec<YearRecord> {
     let mut engine = Engine::new(params, households, seed, replicate);
     observer.prepare(&mut engine);
-    (0..params.scenario().run.years)
-        .map(|_| {
-            let record = engine.step();
-            observer.on_year(&engine, &record);
-            record
-        })
-        .collect()
+    let years = params.scenario().run.years as usize;
+    let mut records = Vec::with_capacity(years);
+    for _ in 0..years {
+        let record = engine.step();
+        observer.on_year(&engine, &record);
+        records.push(record);
+        if observer.stop() {
+            break;
+        }
+    }
+    records
 }

@@ -7,6 +7,32 @@ use crate::population::{self, LoadedPopulation};
 use crate::record::YearRecord;
 use rayon::prelude::*;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+/// A request to stop a run or a sweep early (Ctrl-C in a notebook): shared
+/// by whoever asks and the workers, who look at it between years and
+/// between runs. The default asks nothing and costs one branch.
+#[derive(Debug, Clone, Default)]
+pub struct Cancel(Option<Arc<AtomicBool>>);
+
+impl Cancel {
+    /// A flag that can be raised with [`Cancel::request`].
+    pub fn new() -> Cancel {
+        Cancel(Some(Arc::new(AtomicBool::new(false))))
+    }
+
+    /// Ask every holder of this flag to stop.
+    pub fn request(&self) {
+        if let Some(flag) = &self.0 {
+            flag.store(true, Ordering::Relaxed);
+        }
+    }
+
+    /// Whether a stop was asked for.
+    pub fn is_requested(&self) -> bool {
+        self.0.as_ref().is_some_and(|f| f.load(Ordering::Relaxed))
+    }
+}
 
 /// The households a run starts from: a CSV file's (shared by every
 /// replicate) or the synthetic population (drawn anew for each replicate).
@@ -83,6 +109,13 @@ pub trait YearObserver {
 
     /// Called after each year's step.
     fn on_year(&mut self, engine: &Engine, record: &YearRecord);
+
+    /// Whether the replicate is to stop after this year (its records are
+    /// then cut short, and whoever asked must not use them as a run's).
+    /// Never, by default.
+    fn stop(&self) -> bool {
+        false
+    }
 }
 
 impl<F: FnMut(&Engine, &YearRecord)> YearObserver for F {

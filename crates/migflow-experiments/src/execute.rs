@@ -26,6 +26,10 @@ pub struct SweepOptions {
     pub shard: Option<Shard>,
     /// Worker threads (0: all cores).
     pub threads: usize,
+    /// Asked to stop early: no new run starts, the finished ones are
+    /// committed (so that a resume keeps them), and the sweep ends in
+    /// [`Error::Interrupted`].
+    pub cancel: migflow_core::run::Cancel,
 }
 
 /// What a sweep did.
@@ -145,7 +149,7 @@ pub fn run_sweep(
     let pool = pool(opts.threads)?;
     pool.install(|| {
         pending.par_iter().for_each(|&run| {
-            if stop.load(Ordering::Relaxed) {
+            if stop.load(Ordering::Relaxed) || opts.cancel.is_requested() {
                 return;
             }
             let rows = match execute_checked(plan, run) {
@@ -184,6 +188,14 @@ pub fn run_sweep(
         message: "a worker panicked while writing results".into(),
     })?;
     store.commit()?;
+    if opts.cancel.is_requested() && !mine.iter().all(|&r| store.is_done(r)) {
+        return Err(Error::Interrupted {
+            kept: format!(
+                "the sweep was stopped; its finished runs are committed in {}: resume it to run the rest",
+                opts.out.display()
+            ),
+        });
+    }
     // The directory stays locked until timing.json is written.
     let _lock = store.lock().clone();
     drop(store);

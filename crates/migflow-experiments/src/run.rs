@@ -7,7 +7,7 @@ use migflow_core::cohorts::{CohortTracker, CohortYear};
 use migflow_core::engine::Engine;
 use migflow_core::params::{self, Params, Scenario};
 use migflow_core::record::YearRecord;
-use migflow_core::run::{YearObserver, run_replicates};
+use migflow_core::run::{Cancel, YearObserver, run_replicates};
 use migflow_io::atomic::SetOptions;
 use migflow_io::error::{Error, Result};
 use migflow_io::{self, Manifest, OutputDir, manifest::FileEntry, sha256_hex};
@@ -49,6 +49,9 @@ pub struct RunOptions {
     /// [`migflow_io::files::load_manifest`]). A file with another is
     /// refused.
     pub population_sha256: Option<String>,
+    /// Asked to stop early: the run then writes nothing and ends in
+    /// [`Error::Interrupted`].
+    pub cancel: Cancel,
 }
 
 /// The files a run writes besides `manifest.json` (`summary.csv` with two
@@ -94,6 +97,7 @@ struct Followed<'a> {
     panel: PanelObserver<'a>,
     cohorts: CohortTracker,
     sites: Option<Vec<Vec<YearRecord>>>,
+    cancel: &'a Cancel,
 }
 
 impl YearObserver for Followed<'_> {
@@ -107,6 +111,10 @@ impl YearObserver for Followed<'_> {
         if let Some(sites) = &mut self.sites {
             sites.push(engine.site_records(record.year));
         }
+    }
+
+    fn stop(&self) -> bool {
+        self.cancel.is_requested()
     }
 }
 
@@ -228,6 +236,7 @@ pub fn run_to_dir(opts: &RunOptions, progress: &(dyn Fn() + Sync)) -> Result<Run
             Followed {
                 cohorts: CohortTracker::new(&cohort_years),
                 sites: opts.by_site.then(Vec::new),
+                cancel: &opts.cancel,
                 panel: PanelObserver::new(
                     opts.households_out.then(|| panel_parts[r as usize].clone()),
                     r,
@@ -237,6 +246,16 @@ pub fn run_to_dir(opts: &RunOptions, progress: &(dyn Fn() + Sync)) -> Result<Run
             }
         })
     });
+    if opts.cancel.is_requested() {
+        // Records cut short are no run's: nothing is staged, and the
+        // panel parts go with `_cleanup`.
+        return Err(Error::Interrupted {
+            kept: format!(
+                "the run was stopped; nothing was written to {}",
+                opts.out.display()
+            ),
+        });
+    }
     let mut records = Vec::with_capacity(results.len());
     let mut cohorts: Vec<Vec<CohortYear>> = Vec::with_capacity(results.len());
     let mut sites = Vec::with_capacity(results.len());

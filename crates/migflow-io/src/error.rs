@@ -13,6 +13,13 @@ pub enum Error {
     /// A scenario, population or validation error of the model core.
     #[error(transparent)]
     Core(#[from] migflow_core::Error),
+    /// The work was stopped on request (Ctrl-C from Python) before it
+    /// finished; `kept` says what is left on disk.
+    #[error("interrupted: {kept}")]
+    Interrupted {
+        /// What the stopped work left (nothing, or a resumable sweep).
+        kept: String,
+    },
     /// A file could not be read.
     #[error("cannot read {}", path.display())]
     Read {

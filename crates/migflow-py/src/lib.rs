@@ -294,6 +294,7 @@ fn run(
         command,
         force: false,
         population_sha256: None,
+        cancel: Default::default(),
     };
     py.detach(|| run_to_dir(&opts, &|| {}))
         .map(drop)

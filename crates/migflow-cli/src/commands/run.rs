@@ -55,6 +55,7 @@ pub fn run(args: RunArgs) -> Result<()> {
         command: std::env::args().collect(),
         force: args.force,
         population_sha256,
+        cancel: Default::default(),
     };
     let bar = progress::bar(args.quiet, u64::from(replicates) * years, "replicate-years");
     super::print_warnings(&opts.loaded);

@@ -72,6 +72,7 @@ pub fn sweep(args: SweepArgs) -> Result<ExitCode> {
         resume: args.resume,
         shard,
         threads,
+        cancel: Default::default(),
     };
     let bar = progress::bar(args.quiet, plan.runs(), "runs");
     let started = |done: u64, total: u64| {

@@ -160,6 +160,7 @@ fn a_population_file_changed_while_the_sweep_runs_stops_it_and_commits_no_run_of
         resume: false,
         shard: None,
         threads: 1,
+        cancel: Default::default(),
     };
     let err = execute::run_sweep(&plan, &opts, &|_, _| {}, &|| {})
         .expect_err("a sweep whose population file changed must stop");

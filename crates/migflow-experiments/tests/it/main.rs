@@ -1,4 +1,5 @@
 //! Integration tests of sweeps: one binary, modules by topic.
 
+mod cancel;
 mod shards;
 mod util;

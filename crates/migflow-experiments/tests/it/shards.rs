@@ -99,6 +99,7 @@ fn run(plan: &SweepPlan, out: &Path, shard: Option<Shard>, threads: usize) -> Re
         resume: false,
         shard,
         threads,
+        cancel: Default::default(),
     };
     run_sweep(plan, &opts, &|_, _| {}, &|| {})
         .map(|_| ())

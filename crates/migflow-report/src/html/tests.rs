@@ -22,6 +22,7 @@ fn run_to(loaded: migflow_core::params::Params, out: &Path, replicates: u32, com
         command,
         force: false,
         population_sha256: None,
+        cancel: Default::default(),
     };
     migflow_experiments::run::run_to_dir(&opts, &|| {}).unwrap();
 }
