@@ -19,7 +19,11 @@ venv=$(mktemp -d)/venv
 trap 'rm -rf "$(dirname "$venv")"' EXIT
 python3 -m venv "$venv"
 "$venv/bin/pip" install --quiet --disable-pip-version-check \
-    ./crates/migflow-py pytest==9.0.3 pandas==2.3.3
+    ./crates/migflow-py pytest==9.0.3 pandas==2.3.3 \
+    numpy==1.26.4 pyarrow==21.0.0 polars==2.1.0 scipy==1.13.1 \
+    SALib==1.5.0 ema_workbench==2.5.3 seaborn==0.13.2 scikit-learn==1.5.1 \
+    statsmodels==0.14.2 platypus-opt==1.3.1 tqdm==4.66.4 \
+    matplotlib==3.10.9 nbclient==0.11.0 nbformat==5.11.1 ipykernel==7.4.0 ipython==9.18.1
 # Run from outside the source tree, so that `import migflow` is the
 # installed package, not crates/migflow-py/python.
 cd "$(dirname "$venv")"

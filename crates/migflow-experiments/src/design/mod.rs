@@ -10,7 +10,11 @@
 //!   `base_points · (k + 2)` points for `k` varied factors;
 //! - `morris`: `trajectories` one-at-a-time trajectories on a `levels`-level
 //!   grid (Morris 1991, as in SALib), `trajectories · (k + 1)` points;
-//! - `table`: the points listed in a CSV file.
+//! - `table`: the points listed in a CSV file;
+//! - `sobol` with `file` instead of `base_points`: Saltelli's scheme read
+//!   from a CSV file with the role columns `sobol_base` and `sobol_matrix`
+//!   (the points of another tool's sampler, such as SALib's), checked to be
+//!   a complete design.
 //!
 //! In `lhs`, `sobol` and `morris` a factor with exactly one level is a
 //! constant, and the factors with `min` and `max` are the design's
@@ -27,13 +31,15 @@
 //!
 //! This module holds the types shared by every design and [`generate`],
 //! which checks the factors and hands them to the design's own module:
-//! `grid`, `lhs`, `sobol`, `morris` and `table`, with `space` holding the
+//! `grid`, `lhs`, `sobol`, `morris`, `table` and `sobol_table` (a `sobol`
+//! design read from a file), with `space` holding the
 //! unit hypercube the three random designs map onto the factors.
 
 mod grid;
 mod lhs;
 mod morris;
 mod sobol;
+mod sobol_table;
 mod space;
 mod table;
 #[cfg(test)]
@@ -48,6 +54,7 @@ use migflow_core::params::path::{self, KeyKind};
 
 pub use morris::morris_delta;
 pub use sobol::{SOBOL_MAX_BASE_POINTS, SOBOL_MAX_FACTORS};
+pub use sobol_table::{SOBOL_BASE_COLUMN, SOBOL_MATRIX_COLUMN, design_file};
 pub use table::{MAX_TABLE_BYTES, table_columns};
 
 use space::Space;
@@ -110,6 +117,11 @@ enum DesignTableError {
     /// `kind` names no design.
     #[error("`design.kind` = {0:?}: expected one of grid, lhs, sobol, morris, table")]
     UnknownKind(String),
+    /// A `sobol` design given both its base points and a file.
+    #[error(
+        "`design.base_points` and `design.file` together: a `sobol` design either draws `base_points` base points or reads its points from `file`, not both"
+    )]
+    SobolBasePointsAndFile,
     /// A key of another design.
     #[error("`design.{key}` does not apply to design `{kind}`, which takes {allowed}")]
     NotApplicable {
@@ -142,12 +154,17 @@ impl TryFrom<DesignTable> for Design {
                 },
                 &["points"],
             ),
-            "sobol" => (
-                Design::Sobol {
-                    base_points: t.base_points.ok_or(missing("sobol", "base_points"))?,
-                },
-                &["base_points"],
-            ),
+            "sobol" => match (t.base_points, t.file) {
+                (Some(_), Some(_)) => return Err(DesignTableError::SobolBasePointsAndFile),
+                (None, Some(file)) => (Design::SobolTable { file }, &["file"]),
+                (base_points, None) => (
+                    Design::Sobol {
+                        base_points: base_points
+                            .ok_or(missing("sobol", "base_points` or `design.file"))?,
+                    },
+                    &["base_points"],
+                ),
+            },
             "morris" => (
                 Design::Morris {
                     trajectories: t.trajectories.ok_or(missing("morris", "trajectories"))?,
@@ -213,6 +230,16 @@ pub enum Design {
         /// The CSV file, relative to the sweep file's directory.
         file: String,
     },
+    /// Saltelli's scheme read from a CSV file (`kind = "sobol"` with
+    /// `file`): one column per varied factor and the role columns
+    /// [`SOBOL_BASE_COLUMN`] and [`SOBOL_MATRIX_COLUMN`], checked to be a
+    /// complete design within the factors' `min` and `max`. Its points
+    /// are analysed as a generated `sobol` design's.
+    #[serde(rename = "sobol")]
+    SobolTable {
+        /// The CSV file, relative to the sweep file's directory.
+        file: String,
+    },
 }
 
 impl Design {
@@ -221,7 +248,7 @@ impl Design {
         match self {
             Design::Grid => "grid",
             Design::Lhs { .. } => "lhs",
-            Design::Sobol { .. } => "sobol",
+            Design::Sobol { .. } | Design::SobolTable { .. } => "sobol",
             Design::Morris { .. } => "morris",
             Design::Table { .. } => "table",
         }
@@ -335,7 +362,9 @@ pub fn varied_factors(factors: &[Factor]) -> Vec<usize> {
 pub fn role_columns(design: &Design) -> Vec<&'static str> {
     match design {
         Design::Grid | Design::Lhs { .. } | Design::Table { .. } => Vec::new(),
-        Design::Sobol { .. } => vec!["sobol_base", "sobol_matrix"],
+        Design::Sobol { .. } | Design::SobolTable { .. } => {
+            vec![SOBOL_BASE_COLUMN, SOBOL_MATRIX_COLUMN]
+        }
         Design::Morris { .. } => vec!["morris_trajectory", "morris_step", "morris_changed"],
     }
 }
@@ -522,6 +551,9 @@ pub fn generate(
     match design {
         Design::Grid => grid::generate(factors, specs),
         Design::Table { file } => table::generate(file, factors, kinds, &specs, table_base_dir),
+        Design::SobolTable { file } => {
+            sobol_table::generate(file, factors, kinds, specs, table_base_dir)
+        }
         Design::Lhs { points } => lhs::generate(*points, seed, || space(specs)),
         Design::Sobol { base_points } => sobol::generate(*base_points, seed, || space(specs)),
         Design::Morris {
@@ -543,7 +575,7 @@ fn planned_points(design: &Design, factors: &[Factor]) -> Option<u64> {
         Design::Lhs { points } => Some(*points as u64),
         Design::Sobol { base_points } => (*base_points as u64).checked_mul(varied + 2),
         Design::Morris { trajectories, .. } => (*trajectories as u64).checked_mul(varied + 1),
-        Design::Table { .. } => None,
+        Design::Table { .. } | Design::SobolTable { .. } => None,
     }
 }
 

@@ -13,7 +13,7 @@ use super::{DesignError, Factor, MAX_INTEGER_BOUND, MAX_POINTS, Point, PointRole
 pub const MAX_TABLE_BYTES: u64 = 1 << 30;
 
 /// Parse a table cell as a value of `kind`.
-fn parse_cell(cell: &str, kind: KeyKind) -> Option<toml::Value> {
+pub(super) fn parse_cell(cell: &str, kind: KeyKind) -> Option<toml::Value> {
     if cell.is_empty() {
         return None;
     }
@@ -47,7 +47,7 @@ fn parse_cell(cell: &str, kind: KeyKind) -> Option<toml::Value> {
 
 /// Open a table file (cells trimmed, at most [`MAX_TABLE_BYTES`]), with
 /// errors about `design.file`.
-fn open_table(full: &Path) -> Result<migflow_io::NamedCsv, DesignError> {
+pub(super) fn open_table(full: &Path) -> Result<migflow_io::NamedCsv, DesignError> {
     let shown = full.display().to_string();
     migflow_io::NamedCsv::options()
         .trim()

@@ -2,4 +2,5 @@
 
 mod cancel;
 mod shards;
+mod sobol_table;
 mod util;
