@@ -11,10 +11,13 @@
     warn(clippy::unwrap_used, clippy::expect_used, clippy::panic)
 )]
 
+pub mod analyses;
 pub mod build;
 pub mod charts;
+pub mod compare;
 pub mod counts;
 pub mod html;
+pub mod output;
 
 pub use migflow_io::results;
 

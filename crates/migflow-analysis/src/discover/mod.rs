@@ -35,6 +35,19 @@ pub enum Method {
     Cart,
 }
 
+impl std::str::FromStr for Method {
+    type Err = String;
+
+    /// `prim` or `cart`, as the command line's `--method` takes them.
+    fn from_str(text: &str) -> std::result::Result<Method, String> {
+        match text {
+            "prim" => Ok(Method::Prim),
+            "cart" => Ok(Method::Cart),
+            other => Err(format!("`{other}` is not a method (expected prim or cart)")),
+        }
+    }
+}
+
 /// What to discover and how.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Options {
@@ -110,6 +123,9 @@ fn check(opts: &Options) -> std::result::Result<(), String> {
     }
     if opts.max_depth == 0 || opts.max_depth > 12 {
         return Err(format!("max-depth is {}: expected 1 to 12", opts.max_depth));
+    }
+    if opts.box_index.is_some() && opts.method == Method::Cart {
+        return Err("box chooses a PRIM box; it does not apply to method cart".into());
     }
     Ok(())
 }

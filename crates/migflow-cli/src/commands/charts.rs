@@ -1,8 +1,9 @@
 //! `migflow plot` and `migflow report`.
 
-use super::{print_notes, recorded_files, write_figures};
+use super::print_notes;
 use crate::args::{PlotArgs, ReportArgs};
 use anyhow::{Context, Result};
+use migflow_report::output::{recorded_files, write_figures};
 
 /// `migflow plot`.
 pub fn plot(args: PlotArgs) -> Result<()> {

@@ -1,247 +1,31 @@
 //! `migflow compare`: policies against one base run.
 
-use super::{print_notes, recorded_files, write_figures};
+use super::print_notes;
 use crate::args::CompareArgs;
-use anyhow::{Result, bail};
-use migflow_analysis::effects::{self, Window};
-use migflow_io::manifest::sha256_hex;
-use migflow_io::results::{self, Results, RunResults};
-use std::path::{Path, PathBuf};
-
-fn read_run(dir: &Path) -> Result<Box<RunResults>> {
-    match Results::read(dir, None)? {
-        Results::Run(r) => Ok(r),
-        Results::Sweep(_) => bail!(
-            "{}: is a sweep; `migflow compare` takes the results of `migflow run`s (for a sweep of policies, see `migflow robust`)",
-            dir.display()
-        ),
-    }
-}
-
-/// The policies' names: `--name`s in order, else as the report names them
-/// ([`migflow_report::build::policy_names`]: their scenario files' names,
-/// else their directories').
-fn policy_names(args: &CompareArgs, runs: &[Box<RunResults>]) -> Result<Vec<String>> {
-    if !args.names.is_empty() {
-        if args.names.len() != runs.len() {
-            bail!(
-                "--name: {} name(s) for {} policies: give one --name per policy, in order, or none",
-                args.names.len(),
-                runs.len()
-            );
-        }
-        for (i, name) in args.names.iter().enumerate() {
-            if name.trim().is_empty() || name.contains([',', '"', '\n']) {
-                bail!("--name {name:?}: expected a name without commas, quotes or line breaks");
-            }
-            if args.names[..i].contains(name) {
-                bail!("--name {name:?}: given twice; each policy needs its own name");
-            }
-        }
-        return Ok(args.names.clone());
-    }
-    let refs: Vec<&RunResults> = runs.iter().map(|r| r.as_ref()).collect();
-    let names = migflow_report::build::policy_names(&refs);
-    Ok(names)
-}
-
-/// A compared run as the manifest names it: its name, its directory as
-/// given, and the SHA-256 of its manifest.json (which holds the SHA-256 of
-/// each of its files, checked when they were read).
-fn input(name: &str, dir: &Path) -> Result<serde_json::Value> {
-    let manifest = dir.join(migflow_io::manifest::MANIFEST);
-    let bytes = std::fs::read(&manifest)
-        .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", manifest.display()))?;
-    Ok(serde_json::json!({
-        "name": name,
-        "path": dir.display().to_string(),
-        "manifest_sha256": sha256_hex(&bytes),
-    }))
-}
-
-/// Each replicate's total lever cost in each year of `run` (`costs.csv`,
-/// checked against its manifest), or none for a run made before costs.
-fn total_costs(run: &RunResults) -> Result<Option<Vec<Vec<f64>>>> {
-    use migflow_io::costs::{TOTAL, read_costs};
-    const FILE: &str = "costs.csv";
-    if !run.manifest.files.iter().any(|f| f.name == FILE) {
-        return Ok(None);
-    }
-    migflow_io::manifest::verify_file(&run.dir, &run.manifest.files, FILE)?;
-    let Some(table) = read_costs(&run.dir)? else {
-        bail!(
-            "{}: its manifest lists {FILE}, which is missing",
-            run.dir.display()
-        );
-    };
-    let mut out = Vec::with_capacity(run.replicates);
-    for r in 0..run.replicates as u32 {
-        let mut years = Vec::with_capacity(run.years.len());
-        for &year in &run.years {
-            match table.cost(r, None, year, TOTAL, TOTAL) {
-                Some(c) => years.push(c),
-                None => bail!(
-                    "{}: {FILE} has no total for replicate {r} in {year}: expected one per replicate and year of trajectories.csv",
-                    run.dir.join(FILE).display()
-                ),
-            }
-        }
-        out.push(years);
-    }
-    Ok(Some(out))
-}
+use anyhow::Result;
+use migflow_report::compare::{self, CompareError, CompareOptions};
 
 /// `migflow compare`.
 pub fn compare(args: CompareArgs) -> Result<()> {
-    let base = read_run(&args.base)?;
-    let runs: Vec<Box<RunResults>> = args
-        .policies
-        .iter()
-        .map(|p| read_run(p))
-        .collect::<Result<_>>()?;
-    let names = policy_names(&args, &runs)?;
-    for run in &runs {
-        effects::check_paired(&base, run)?;
-    }
-    let window = match &args.window {
-        Some(text) => Window::parse(text).map_err(anyhow::Error::msg)?,
-        None => Window {
-            start: base.years[0],
-            end: base.years[base.years.len() - 1],
-        },
+    let opts = CompareOptions {
+        base: args.base,
+        policies: args.policies,
+        out: args.out,
+        window: args.window,
+        cohort_year: args.cohort_year,
+        names: args.names,
+        png: args.png,
+        command: std::env::args().collect(),
     };
-    effects::check_window(&base, window)?;
-    let mut notes = Vec::new();
-    let mut diffs = Vec::with_capacity(runs.len());
-    let mut cohort_diffs = Vec::with_capacity(runs.len());
-    let mut all_effects = Vec::new();
-    for (run, name) in runs.iter().zip(&names) {
-        diffs.push(results::differences(&base, run)?);
-        let cd = results::cohort_differences(&base, run)?;
-        if cd.is_empty() {
-            notes.push(format!(
-                "cohort_differences.csv has no rows for {name}: the base and {} follow no cohort year in common",
-                run.dir.display()
-            ));
-        }
-        cohort_diffs.push(cd);
-        all_effects.extend(effects::window_effects(&base, run, name, window));
-        if let Some(c) = args.cohort_year {
-            all_effects.extend(effects::cohort_window_effects(&base, run, name, window, c)?);
-        }
-    }
-    // Cost-effectiveness needs every run's costs; it is written (the
-    // header alone, with a note) even without, so that no earlier
-    // comparison's file is left beside these.
-    let mut cost_rows = Vec::new();
-    match total_costs(&base)? {
-        None => notes.push(format!(
-            "cost_effectiveness.csv has no rows: the base {} has no costs.csv (made before migflow counted lever costs)",
-            args.base.display()
-        )),
-        Some(base_costs) => {
-            for (run, name) in runs.iter().zip(&names) {
-                match total_costs(run)? {
-                    Some(costs) => cost_rows.extend(effects::cost_effectiveness(
-                        &base,
-                        &base_costs,
-                        run,
-                        &costs,
-                        name,
-                        window,
-                    )),
-                    None => notes.push(format!(
-                        "cost_effectiveness.csv has no rows for {name}: {} has no costs.csv",
-                        run.dir.display()
-                    )),
-                }
-            }
-        }
-    }
-    let named_diffs: Vec<(&str, &[results::Difference])> = names
-        .iter()
-        .map(String::as_str)
-        .zip(diffs.iter().map(Vec::as_slice))
-        .collect();
-    let named_cohorts: Vec<(&str, &[results::CohortDifference])> = names
-        .iter()
-        .map(String::as_str)
-        .zip(cohort_diffs.iter().map(Vec::as_slice))
-        .collect();
-    let mut files: Vec<(String, Vec<u8>)> = vec![
-        (
-            "differences.csv".into(),
-            results::differences_csv(&named_diffs).into_bytes(),
-        ),
-        (
-            "cohort_differences.csv".into(),
-            results::cohort_differences_csv(&named_cohorts).into_bytes(),
-        ),
-        (
-            "effects.csv".into(),
-            effects::effects_csv(&all_effects).into_bytes(),
-        ),
-        (
-            "cost_effectiveness.csv".into(),
-            effects::cost_effectiveness_csv(&cost_rows).into_bytes(),
-        ),
-    ];
-    let charted: Vec<(&str, &RunResults, &[results::Difference])> = names
-        .iter()
-        .zip(&runs)
-        .zip(&diffs)
-        .map(|((n, r), d)| (n.as_str(), r.as_ref(), d.as_slice()))
-        .collect();
-    let by_state: Vec<effects::Effect> = all_effects
-        .iter()
-        .filter(|e| e.cohort_year.is_none())
-        .cloned()
-        .collect();
-    let figures = migflow_report::build::policy_comparison_charts(&base, &charted, &by_state);
-    notes.extend(figures.notes.iter().cloned());
-    let mut inputs: Vec<PathBuf> = recorded_files(&args.base);
-    for p in &args.policies {
-        inputs.extend(recorded_files(p));
-    }
-    let file_entries: Vec<serde_json::Value> = files
-        .iter()
-        .map(|(name, bytes)| serde_json::json!({"name": name, "sha256": sha256_hex(bytes)}))
-        .collect();
-    let policies: Vec<serde_json::Value> = names
-        .iter()
-        .zip(&args.policies)
-        .map(|(n, p)| input(n, p))
-        .collect::<Result<_>>()?;
-    // Named so that no reader takes it for a run's or a sweep's manifest.
-    let manifest = serde_json::json!({
-        "migflow_comparison": env!("CARGO_PKG_VERSION"),
-        "git_commit": migflow_io::manifest::git_commit(),
-        "command": std::env::args().collect::<Vec<_>>(),
-        "base": input("base", &args.base)?,
-        "policies": policies,
-        "window": [window.start, window.end],
-        "cohort_year": args.cohort_year,
-        "files": file_entries,
-    });
-    files.push((
-        migflow_io::manifest::MANIFEST.into(),
-        serde_json::to_vec_pretty(&manifest)?,
-    ));
-    let extra: Vec<(&str, &[u8])> = files
-        .iter()
-        .map(|(n, b)| (n.as_str(), b.as_slice()))
-        .collect();
-    let written = write_figures(
-        &args.out,
-        &figures.figures,
-        args.png,
-        &extra,
-        "a comparison",
-        &inputs,
-    )?;
-    for path in written {
+    let done = compare::compare(&opts).map_err(|e| match e {
+        // As the library's own error, so that its message is told in
+        // this command line's flags (see `main.rs`).
+        CompareError::Io(e) => anyhow::Error::from(e),
+        other => anyhow::Error::from(other),
+    })?;
+    for path in done.written {
         println!("wrote {}", path.display());
     }
-    print_notes(&notes);
+    print_notes(&done.notes);
     Ok(())
 }

@@ -11,10 +11,9 @@ pub fn discover(args: DiscoverArgs) -> Result<()> {
         Ok(c) => c,
         Err(message) => bail!("--where: {message}"),
     };
-    let method = match args.method.as_str() {
-        "prim" => sd::Method::Prim,
-        "cart" => sd::Method::Cart,
-        other => bail!("--method: `{other}` is not a method (expected prim or cart)"),
+    let method: sd::Method = match args.method.parse() {
+        Ok(m) => m,
+        Err(message) => bail!("--method: {message}"),
     };
     for (flag, v, hi) in [
         ("--alpha", args.alpha, 0.5),
@@ -46,24 +45,18 @@ pub fn discover(args: DiscoverArgs) -> Result<()> {
         method,
         prim: sd::PrimOptions {
             peel_alpha: args.alpha,
-            paste_alpha: 0.05,
+            paste_alpha: sd::PrimOptions::default().paste_alpha,
             mass_min: args.min_mass,
             threshold: args.threshold,
         },
         box_index: args.box_index,
         max_depth: args.max_depth,
     };
-    // The default is a subdirectory: a sweep's directory holds its results alone.
-    let out = args.out.unwrap_or_else(|| args.sweep_dir.join("discover"));
-    migflow_io::atomic::refuse_results_dir(&out, "a scenario discovery")?;
-    let d = sd::analyze(&args.sweep_dir, &opts)?;
-    let (charts, chart_notes) = migflow_report::html::discover::charts(&d);
-    let written = sd::write(&d, charts, &out)?;
-    print!("{}", sd::summary(&d));
-    for path in written {
+    let done = migflow_report::analyses::discover(&args.sweep_dir, &opts, args.out.as_deref())?;
+    print!("{}", sd::summary(&done.analysis));
+    for path in done.written {
         println!("wrote {}", path.display());
     }
-    print_notes(&d.notes);
-    print_notes(&chart_notes);
+    print_notes(&done.notes);
     Ok(())
 }

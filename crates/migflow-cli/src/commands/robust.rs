@@ -24,29 +24,16 @@ pub fn robust(args: RobustArgs) -> Result<()> {
         },
         threshold: args.threshold,
     };
-    let dir = args.sweep_dir;
-    // The default is a subdirectory: a sweep's directory holds its results alone.
-    let out = args.out.unwrap_or_else(|| dir.join("robust"));
-    migflow_io::atomic::refuse_results_dir(&out, "a robustness analysis")?;
-    let (table, mut notes) = rb::read_table(&dir, &args.outcome)?;
-    let mut analysis = rb::analyse(&table, &opts)?;
-    notes.append(&mut analysis.notes);
-    analysis.notes = notes;
-    let input = rb::Input {
-        sweep_dir: dir.clone(),
-        runs_sha256: migflow_io::manifest::sha256_file(&dir.join("runs.csv"))?,
-    };
-    let figures = migflow_report::html::robust::figures(&analysis);
-    let mut charts = Vec::new();
-    for f in &figures.figures {
-        charts.push((format!("{}.svg", f.name), f.svg()?.into_bytes()));
-    }
-    let written = rb::write(&analysis, &input, charts, &out)?;
-    print!("{}", rb::summary(&analysis));
-    for path in written {
+    let done = migflow_report::analyses::robust(
+        &args.sweep_dir,
+        &args.outcome,
+        &opts,
+        args.out.as_deref(),
+    )?;
+    print!("{}", rb::summary(&done.analysis));
+    for path in done.written {
         println!("wrote {}", path.display());
     }
-    print_notes(&analysis.notes);
-    print_notes(&figures.notes);
+    print_notes(&done.notes);
     Ok(())
 }

@@ -53,17 +53,11 @@ pub fn sensitivity(args: SensitivityArgs) -> Result<ExitCode> {
         year: args.year,
         bootstrap: args.bootstrap,
     };
-    // The default is a subdirectory: a sweep's directory holds its results alone.
-    let out = args.out.unwrap_or_else(|| dir.join("sensitivity"));
-    migflow_io::atomic::refuse_results_dir(&out, "a sensitivity analysis")?;
-    let analysis = sa::analyze(&dir, &opts)?;
-    let (charts, chart_notes) = migflow_report::sensitivity_charts(&analysis);
-    let written = sa::write(&analysis, charts, &out)?;
-    print!("{}", sa::summary(&analysis));
-    for path in written {
+    let done = migflow_report::analyses::sensitivity(&dir, &opts, args.out.as_deref())?;
+    print!("{}", sa::summary(&done.analysis));
+    for path in done.written {
         println!("wrote {}", path.display());
     }
-    print_notes(&analysis.notes);
-    print_notes(&chart_notes);
+    print_notes(&done.notes);
     Ok(ExitCode::SUCCESS)
 }

@@ -2,7 +2,10 @@
 
 import os
 import pathlib
-from typing import List, Optional, Union
+from typing import Any, Callable, List, Literal, Mapping, Optional, Tuple, Union
+
+PathLike = Union[str, "os.PathLike[str]"]
+Progress = Optional[Callable[[int, int], None]]
 
 __version__: str
 
@@ -43,7 +46,7 @@ class Scenario:
 
 def run(
     scenario: Scenario,
-    out: str,
+    out: PathLike,
     replicates: int = 1,
     seed: Optional[int] = None,
     threads: Optional[int] = None,
@@ -51,10 +54,80 @@ def run(
     by_site: bool = False,
     cohort_years: Optional[List[int]] = None,
 ) -> None:
-    """Run ``scenario`` into ``out`` as ``migflow run`` does (the GIL released)."""
+    """Run ``scenario`` into ``out`` as ``migflow run`` does (the GIL
+    released); Ctrl-C raises ``KeyboardInterrupt`` and writes nothing."""
 
-def verify(dir: str) -> None:
-    """Check a results directory against its manifest; raises ``ResultsError``."""
+def verify(dir: PathLike) -> Literal["run", "sweep"]:
+    """Check a run's or a sweep's results directory against its manifest
+    (every listed file's SHA-256); its kind, or ``ResultsError``."""
+
+def sweep(
+    sweep: Union[PathLike, Mapping[str, Any]],
+    out: PathLike,
+    resume: bool = False,
+    threads: Optional[int] = None,
+    progress: Progress = None,
+) -> Tuple[int, int, int, Optional[str]]:
+    """Run a sweep into ``out`` as ``migflow sweep`` does; Ctrl-C raises
+    ``KeyboardInterrupt``, keeping the finished runs. Returns (completed,
+    failed, executed now, the error of timing.json or None)."""
+
+def calibrate(
+    calibration: PathLike,
+    out: PathLike,
+    samples: int = 1000,
+    method: str = "rejection",
+    accept: float = 0.1,
+    generations: int = 4,
+    resume: bool = False,
+    threads: Optional[int] = None,
+    progress: Progress = None,
+) -> List[str]:
+    """Calibrate into ``out`` as ``migflow calibrate`` does; the warnings it prints."""
+
+def sensitivity(
+    sweep_dir: PathLike,
+    out: Optional[PathLike] = None,
+    metrics: List[str] = ...,
+    year: Optional[int] = None,
+    bootstrap: int = 500,
+) -> Tuple[pathlib.Path, str, List[str]]:
+    """``migflow sensitivity``: (the directory written, the summary, the notes)."""
+
+def discover(
+    sweep_dir: PathLike,
+    outcome: str,
+    where: str,
+    policy: Optional[str] = None,
+    method: str = "prim",
+    alpha: float = 0.05,
+    box_index: Optional[int] = None,
+    threshold: float = 0.8,
+    min_mass: float = 0.05,
+    max_depth: int = 3,
+    out: Optional[PathLike] = None,
+) -> Tuple[pathlib.Path, str, List[str]]:
+    """``migflow discover``: (the directory written, the summary, the notes)."""
+
+def robust(
+    sweep_dir: PathLike,
+    outcome: str,
+    threshold: Optional[float] = None,
+    maximise: bool = False,
+    out: Optional[PathLike] = None,
+) -> Tuple[pathlib.Path, str, List[str]]:
+    """``migflow robust``: (the directory written, the summary, the notes)."""
+
+def compare(
+    base: PathLike,
+    policies: List[PathLike],
+    out: PathLike,
+    window: Optional[str] = None,
+    cohort_year: Optional[int] = None,
+    names: List[str] = ...,
+    png: bool = False,
+) -> Tuple[List[str], List[str]]:
+    """``migflow compare``: (the policies' names, the notes)."""
 
 def default_scenario_toml() -> str:
     """The built-in default scenario's TOML, every key commented."""
