@@ -9,6 +9,7 @@ use migflow_core::params::{self, Params, Scenario};
 use migflow_core::record::YearRecord;
 use migflow_core::run::{Cancel, YearObserver, run_replicates};
 use migflow_io::atomic::SetOptions;
+use migflow_io::columnar::TableOutput;
 use migflow_io::error::{Error, Result};
 use migflow_io::{self, Manifest, OutputDir, manifest::FileEntry, sha256_hex};
 use std::io::{BufRead, BufReader, Write};
@@ -52,6 +53,8 @@ pub struct RunOptions {
     /// Asked to stop early: the run then writes nothing and ends in
     /// [`Error::Interrupted`].
     pub cancel: Cancel,
+    /// The format of the tables.
+    pub format: migflow_io::TableFormat,
 }
 
 /// The files a run writes besides `manifest.json` (`summary.csv` with two
@@ -208,7 +211,11 @@ pub fn run_to_dir(opts: &RunOptions, progress: &(dyn Fn() + Sync)) -> Result<Run
         .into_iter()
         .flatten()
         .collect(),
-        names: RUN_FILES.iter().map(|n| n.to_string()).collect(),
+        // Either format's files of an earlier run are replaced.
+        names: RUN_FILES
+            .iter()
+            .flat_map(|n| migflow_io::TableFormat::ALL.map(|f| f.file_name(n)))
+            .collect(),
     };
     let cohort_years = cohort_years(opts)?;
     let mut dir = OutputDir::create_set(&opts.out, &set)?;
@@ -266,15 +273,25 @@ pub fn run_to_dir(opts: &RunOptions, progress: &(dyn Fn() + Sync)) -> Result<Run
         sites.extend(observer.sites);
     }
 
+    let resolved = resolved_scenario(opts);
+    let scenario_toml = params::to_toml(&resolved)?;
+    let scenario_sha256 = sha256_hex(scenario_toml.as_bytes());
+    let output = TableOutput::new(
+        opts.format,
+        vec![
+            ("migflow_version".into(), env!("CARGO_PKG_VERSION").into()),
+            ("git_commit".into(), git_commit().unwrap_or_default()),
+            ("scenario_sha256".into(), scenario_sha256.clone()),
+            ("seed".into(), opts.seed.to_string()),
+            ("replicates".into(), opts.replicates.to_string()),
+        ],
+    );
     let mut files = Vec::new();
     let mut stage_bytes = |dir: &mut OutputDir, name: &str, bytes: &[u8]| -> Result<()> {
-        let (mut w, tmp) = dir.stage(name)?;
-        w.write_all(bytes).map_err(write_err(&tmp))?;
-        migflow_io::atomic::finish(w, &tmp)?;
-        files.push(FileEntry {
-            name: name.to_string(),
-            sha256: sha256_hex(bytes),
-        });
+        let (entry, _) = dir.stage_table(name, &output, |w, tmp| {
+            w.write_all(bytes).map_err(write_err(tmp))
+        })?;
+        files.push(entry);
         Ok(())
     };
     let mut buf = Vec::new();
@@ -303,12 +320,10 @@ pub fn run_to_dir(opts: &RunOptions, progress: &(dyn Fn() + Sync)) -> Result<Run
         stage_bytes(&mut dir, "site_costs.csv", &buf)?;
     }
     if opts.households_out {
-        let entry = concatenate_panel(&mut dir, &panel_parts)?;
+        let entry = concatenate_panel(&mut dir, &panel_parts, &output)?;
         files.push(entry);
     }
 
-    let resolved = resolved_scenario(opts);
-    let scenario_toml = params::to_toml(&resolved)?;
     // The file named relative to the results directory, with the hash of
     // the bytes the run loaded.
     let population_file = population_sha256.map(|sha256| FileEntry {
@@ -327,7 +342,7 @@ pub fn run_to_dir(opts: &RunOptions, progress: &(dyn Fn() + Sync)) -> Result<Run
             .loaded
             .source()
             .map_or("built-in default".to_string(), |p| p.display().to_string()),
-        scenario_sha256: sha256_hex(scenario_toml.as_bytes()),
+        scenario_sha256,
         scenario_toml,
         population_file,
         seed: opts.seed,
@@ -448,42 +463,36 @@ impl YearObserver for PanelObserver<'_> {
 }
 
 /// Join the replicates' panel parts under one header into `households.csv`.
-fn concatenate_panel(dir: &mut OutputDir, parts: &[PathBuf]) -> Result<FileEntry> {
-    use sha2::{Digest, Sha256};
-    let (mut w, tmp) = dir.stage("households.csv")?;
-    let mut hasher = Sha256::new();
-    let header = format!("{}\n", migflow_io::PANEL_HEADER.join(","));
-    hasher.update(header.as_bytes());
-    w.write_all(header.as_bytes()).map_err(write_err(&tmp))?;
-    for part in parts {
-        let file = std::fs::File::open(part).map_err(|source| Error::Read {
-            path: part.clone(),
-            source,
-        })?;
-        let mut reader = BufReader::new(file);
-        loop {
-            let chunk = reader.fill_buf().map_err(|source| Error::Read {
+fn concatenate_panel(
+    dir: &mut OutputDir,
+    parts: &[PathBuf],
+    output: &TableOutput,
+) -> Result<FileEntry> {
+    let (entry, _) = dir.stage_table("households.csv", output, |w, tmp| {
+        let header = format!("{}\n", migflow_io::PANEL_HEADER.join(","));
+        w.write_all(header.as_bytes()).map_err(write_err(tmp))?;
+        for part in parts {
+            let file = std::fs::File::open(part).map_err(|source| Error::Read {
                 path: part.clone(),
                 source,
             })?;
-            if chunk.is_empty() {
-                break;
+            let mut reader = BufReader::new(file);
+            loop {
+                let chunk = reader.fill_buf().map_err(|source| Error::Read {
+                    path: part.clone(),
+                    source,
+                })?;
+                if chunk.is_empty() {
+                    break;
+                }
+                w.write_all(chunk).map_err(write_err(tmp))?;
+                let n = chunk.len();
+                reader.consume(n);
             }
-            hasher.update(chunk);
-            w.write_all(chunk).map_err(write_err(&tmp))?;
-            let n = chunk.len();
-            reader.consume(n);
         }
-    }
-    migflow_io::atomic::finish(w, &tmp)?;
-    Ok(FileEntry {
-        name: "households.csv".to_string(),
-        sha256: hasher
-            .finalize()
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect(),
-    })
+        Ok(())
+    })?;
+    Ok(entry)
 }
 
 #[cfg(test)]

@@ -1,5 +1,6 @@
 //! Integration tests of sweeps: one binary, modules by topic.
 
 mod cancel;
+mod parquet;
 mod shards;
 mod util;
