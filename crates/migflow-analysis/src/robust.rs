@@ -480,7 +480,7 @@ fn influence(
 pub fn read_table(dir: &Path, outcome: &str) -> Result<(Table, Vec<String>), RobustError> {
     let results = SweepResults::read(dir)?;
     let manifest_path = dir.join("manifest.json");
-    let runs_path = dir.join("runs.csv");
+    let runs_path = migflow_io::columnar::present_table(dir, "runs.csv");
     let m = &results.manifest;
     let input = |path: &Path, message: String| {
         RobustError::Io(Error::Input {

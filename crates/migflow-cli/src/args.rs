@@ -5,6 +5,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 use migflow_analysis::calibrate::Method;
 use migflow_experiments::store::Shard;
 use migflow_experiments::sweep::MAX_RUNS;
+use migflow_io::TableFormat;
 use std::num::{NonZeroU64, NonZeroUsize};
 use std::path::PathBuf;
 
@@ -246,6 +247,11 @@ pub struct SweepArgs {
     /// by its dotted path (repeatable); a --resume must repeat it.
     #[arg(long = "set", value_name = "KEY=VALUE")]
     pub sets: Vec<String>,
+    /// The format of the result tables: `csv`, or `parquet` (typed, zstd-
+    /// compressed, the sweep's hash, seed and replicates in each file's
+    /// metadata). The stream of a running sweep is CSV in either.
+    #[arg(long, default_value = "csv", value_parser = parse_format)]
+    pub format: TableFormat,
 }
 
 /// The arguments of `migflow plot`.
@@ -483,6 +489,11 @@ pub struct RunArgs {
     /// The manifest records the resolved scenario.
     #[arg(long = "set", value_name = "KEY=VALUE")]
     pub sets: Vec<String>,
+    /// The format of the result tables: `csv` (the default), or `parquet`
+    /// (typed, zstd-compressed, the manifest's key facts in each file's
+    /// metadata). A rerun from a manifest takes the format it records.
+    #[arg(long, value_parser = parse_format)]
+    pub format: Option<TableFormat>,
 }
 
 /// `--method` of `migflow calibrate`.
@@ -514,6 +525,10 @@ const THREADS_PER_CORE: usize = 4;
 
 /// Parse `--threads`: from 1 to [`THREADS_PER_CORE`] × the cores this
 /// process may use.
+fn parse_format(text: &str) -> Result<TableFormat, String> {
+    text.parse()
+}
+
 fn parse_seed(text: &str) -> Result<u64, String> {
     let most = migflow_core::params::validate::MAX_SEED;
     match text.trim().parse::<u64>() {

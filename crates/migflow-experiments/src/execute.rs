@@ -30,6 +30,8 @@ pub struct SweepOptions {
     /// committed (so that a resume keeps them), and the sweep ends in
     /// [`Error::Interrupted`].
     pub cancel: migflow_core::run::Cancel,
+    /// The format of the final tables (the stream is CSV in either).
+    pub format: migflow_io::TableFormat,
 }
 
 /// What a sweep did.
@@ -199,7 +201,7 @@ pub fn run_sweep(
     // The directory stays locked until timing.json is written.
     let _lock = store.lock().clone();
     drop(store);
-    let manifest = store::finalize(&opts.out, plan, opts.shard)?;
+    let manifest = store::finalize(&opts.out, plan, opts.shard, opts.format)?;
     store::remove_stream(&opts.out);
     let wall_seconds = t0.elapsed().as_secs_f64();
     let timing = serde_json::json!({

@@ -9,6 +9,7 @@ use migflow_core::params::{self, Params, Scenario};
 use migflow_core::record::YearRecord;
 use migflow_core::run::{Cancel, YearObserver, run_replicates};
 use migflow_io::atomic::SetOptions;
+use migflow_io::columnar::TableOutput;
 use migflow_io::error::{Error, Result};
 use migflow_io::{self, Manifest, OutputDir, manifest::FileEntry, sha256_hex};
 use std::io::{BufRead, BufReader, Write};
@@ -52,6 +53,8 @@ pub struct RunOptions {
     /// Asked to stop early: the run then writes nothing and ends in
     /// [`Error::Interrupted`].
     pub cancel: Cancel,
+    /// The format of the tables.
+    pub format: migflow_io::TableFormat,
 }
 
 /// The files a run writes besides `manifest.json` (`summary.csv` with two
@@ -208,7 +211,11 @@ pub fn run_to_dir(opts: &RunOptions, progress: &(dyn Fn() + Sync)) -> Result<Run
         .into_iter()
         .flatten()
         .collect(),
-        names: RUN_FILES.iter().map(|n| n.to_string()).collect(),
+        // Either format's files of an earlier run are replaced.
+        names: RUN_FILES
+            .iter()
+            .flat_map(|n| migflow_io::TableFormat::ALL.map(|f| f.file_name(n)))
+            .collect(),
     };
     let cohort_years = cohort_years(opts)?;
     let mut dir = OutputDir::create_set(&opts.out, &set)?;
@@ -266,15 +273,23 @@ pub fn run_to_dir(opts: &RunOptions, progress: &(dyn Fn() + Sync)) -> Result<Run
         sites.extend(observer.sites);
     }
 
+    let resolved = resolved_scenario(opts);
+    let scenario_toml = params::to_toml(&resolved)?;
+    let scenario_sha256 = sha256_hex(scenario_toml.as_bytes());
+    let output = run_output(
+        opts.format,
+        env!("CARGO_PKG_VERSION"),
+        git_commit().as_deref(),
+        &scenario_sha256,
+        opts.seed,
+        opts.replicates,
+    );
     let mut files = Vec::new();
     let mut stage_bytes = |dir: &mut OutputDir, name: &str, bytes: &[u8]| -> Result<()> {
-        let (mut w, tmp) = dir.stage(name)?;
-        w.write_all(bytes).map_err(write_err(&tmp))?;
-        migflow_io::atomic::finish(w, &tmp)?;
-        files.push(FileEntry {
-            name: name.to_string(),
-            sha256: sha256_hex(bytes),
-        });
+        let (entry, _) = dir.stage_table(name, &output, |w, tmp| {
+            w.write_all(bytes).map_err(write_err(tmp))
+        })?;
+        files.push(entry);
         Ok(())
     };
     let mut buf = Vec::new();
@@ -303,12 +318,10 @@ pub fn run_to_dir(opts: &RunOptions, progress: &(dyn Fn() + Sync)) -> Result<Run
         stage_bytes(&mut dir, "site_costs.csv", &buf)?;
     }
     if opts.households_out {
-        let entry = concatenate_panel(&mut dir, &panel_parts)?;
+        let entry = concatenate_panel(&mut dir, &panel_parts, &output)?;
         files.push(entry);
     }
 
-    let resolved = resolved_scenario(opts);
-    let scenario_toml = params::to_toml(&resolved)?;
     // The file named relative to the results directory, with the hash of
     // the bytes the run loaded.
     let population_file = population_sha256.map(|sha256| FileEntry {
@@ -327,7 +340,7 @@ pub fn run_to_dir(opts: &RunOptions, progress: &(dyn Fn() + Sync)) -> Result<Run
             .loaded
             .source()
             .map_or("built-in default".to_string(), |p| p.display().to_string()),
-        scenario_sha256: sha256_hex(scenario_toml.as_bytes()),
+        scenario_sha256,
         scenario_toml,
         population_file,
         seed: opts.seed,
@@ -355,6 +368,97 @@ pub fn run_to_dir(opts: &RunOptions, progress: &(dyn Fn() + Sync)) -> Result<Run
         manifest,
         files: written,
     })
+}
+
+/// How a run's tables are written: in `format`, with the manifest's key
+/// facts as each Parquet file's metadata.
+fn run_output(
+    format: migflow_io::TableFormat,
+    version: &str,
+    commit: Option<&str>,
+    scenario_sha256: &str,
+    seed: u64,
+    replicates: u32,
+) -> TableOutput {
+    TableOutput::new(
+        format,
+        vec![
+            ("migflow_version".into(), version.into()),
+            ("git_commit".into(), commit.unwrap_or_default().into()),
+            ("scenario_sha256".into(), scenario_sha256.into()),
+            ("seed".into(), seed.to_string()),
+            ("replicates".into(), replicates.to_string()),
+        ],
+    )
+}
+
+/// Write the run in `src` into `dst` with its tables in `format`: every
+/// table is checked against the run's manifest, read and written again,
+/// row by row, so the files are those `migflow run --format FORMAT` writes
+/// for the same run; the manifest is the run's, with its list of files
+/// (names and SHA-256) for the new ones. `dst` is replaced as a run's
+/// directory is (`force` as in [`RunOptions`]). A population file stays
+/// named as the manifest names it, relative to `src`: save beside the
+/// source to keep a rerun from the manifest finding it.
+pub fn save_run_as(
+    src: &Path,
+    dst: &Path,
+    format: migflow_io::TableFormat,
+    force: bool,
+) -> Result<Manifest> {
+    let mut manifest = migflow_io::read_manifest(&src.join(migflow_io::manifest::MANIFEST))?;
+    let output = run_output(
+        format,
+        &manifest.migflow_version,
+        manifest.git_commit.as_deref(),
+        &manifest.scenario_sha256,
+        manifest.seed,
+        manifest.replicates,
+    );
+    let set = SetOptions {
+        force,
+        inputs: Vec::new(),
+        names: RUN_FILES
+            .iter()
+            .flat_map(|n| migflow_io::TableFormat::ALL.map(|f| f.file_name(n)))
+            .collect(),
+    };
+    let mut dir = OutputDir::create_set(dst, &set)?;
+    let mut files = Vec::new();
+    for entry in &manifest.files {
+        let name = migflow_io::columnar::table_stem(&entry.name);
+        if !RUN_FILES
+            .iter()
+            .any(|f| migflow_io::columnar::table_stem(f) == name)
+        {
+            return Err(Error::Input {
+                path: src.join(migflow_io::manifest::MANIFEST),
+                message: format!("lists {}, which is not a table of a run", entry.name),
+            });
+        }
+        let path = migflow_io::manifest::table_file(src, &manifest.files, &entry.name)?;
+        let mut table = migflow_io::NamedCsv::open(&path)?;
+        let (saved, _) = dir.stage_table(&entry.name, &output, |w, tmp| {
+            w.write_all(&crate::store::csv_line(table.header()))
+                .map_err(write_err(tmp))?;
+            while let Some(row) = table.next_row()? {
+                w.write_all(&crate::store::csv_line(&row.cells().collect::<Vec<_>>()))
+                    .map_err(write_err(tmp))?;
+            }
+            Ok(())
+        })?;
+        files.push(saved);
+    }
+    manifest.files = files;
+    let json = serde_json::to_vec_pretty(&manifest).map_err(|e| Error::Input {
+        path: dst.join("manifest.json"),
+        message: e.to_string(),
+    })?;
+    let (mut w, tmp) = dir.stage("manifest.json")?;
+    w.write_all(&json).map_err(write_err(&tmp))?;
+    migflow_io::atomic::finish(w, &tmp)?;
+    dir.commit()?;
+    Ok(manifest)
 }
 
 /// Removes the per-replicate panel parts however the run ends.
@@ -448,42 +552,36 @@ impl YearObserver for PanelObserver<'_> {
 }
 
 /// Join the replicates' panel parts under one header into `households.csv`.
-fn concatenate_panel(dir: &mut OutputDir, parts: &[PathBuf]) -> Result<FileEntry> {
-    use sha2::{Digest, Sha256};
-    let (mut w, tmp) = dir.stage("households.csv")?;
-    let mut hasher = Sha256::new();
-    let header = format!("{}\n", migflow_io::PANEL_HEADER.join(","));
-    hasher.update(header.as_bytes());
-    w.write_all(header.as_bytes()).map_err(write_err(&tmp))?;
-    for part in parts {
-        let file = std::fs::File::open(part).map_err(|source| Error::Read {
-            path: part.clone(),
-            source,
-        })?;
-        let mut reader = BufReader::new(file);
-        loop {
-            let chunk = reader.fill_buf().map_err(|source| Error::Read {
+fn concatenate_panel(
+    dir: &mut OutputDir,
+    parts: &[PathBuf],
+    output: &TableOutput,
+) -> Result<FileEntry> {
+    let (entry, _) = dir.stage_table("households.csv", output, |w, tmp| {
+        let header = format!("{}\n", migflow_io::PANEL_HEADER.join(","));
+        w.write_all(header.as_bytes()).map_err(write_err(tmp))?;
+        for part in parts {
+            let file = std::fs::File::open(part).map_err(|source| Error::Read {
                 path: part.clone(),
                 source,
             })?;
-            if chunk.is_empty() {
-                break;
+            let mut reader = BufReader::new(file);
+            loop {
+                let chunk = reader.fill_buf().map_err(|source| Error::Read {
+                    path: part.clone(),
+                    source,
+                })?;
+                if chunk.is_empty() {
+                    break;
+                }
+                w.write_all(chunk).map_err(write_err(tmp))?;
+                let n = chunk.len();
+                reader.consume(n);
             }
-            hasher.update(chunk);
-            w.write_all(chunk).map_err(write_err(&tmp))?;
-            let n = chunk.len();
-            reader.consume(n);
         }
-    }
-    migflow_io::atomic::finish(w, &tmp)?;
-    Ok(FileEntry {
-        name: "households.csv".to_string(),
-        sha256: hasher
-            .finalize()
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect(),
-    })
+        Ok(())
+    })?;
+    Ok(entry)
 }
 
 #[cfg(test)]

@@ -12,9 +12,17 @@
 //! its directory throughout. When every run is in, the blocks are copied in
 //! run order into the final files, written under temporary names and
 //! renamed into place.
+//!
+//! The stream is CSV whatever the sweep's format: it must be readable and
+//! cut back after a kill at any byte, which a Parquet file (whose footer
+//! comes last) is not. A sweep in Parquet writes its final files from the
+//! committed stream at the end, in run order and one row group at a time
+//! ([`migflow_io::columnar`]), so memory stays flat with the number of runs
+//! and a resumed sweep gives the same bytes as one never stopped.
 
 use super::sweep::SweepPlan;
 use migflow_core::record::GROUPS;
+use migflow_io::columnar::{ColumnType, TableFormat, TableOutput};
 use migflow_io::error::{Error, Result};
 use migflow_io::journal::{self, Journal, Streams};
 pub use migflow_io::manifest::{RunStatus, Shard, SweepManifest, read_sweep_manifest};
@@ -380,20 +388,28 @@ fn copy_range(
 /// repeated or foreign runs (the first few, and how many), so that a
 /// directory written by two processes at once, or with runs lost, is never
 /// declared finished.
-pub fn finalize(dir: &Path, plan: &SweepPlan, shard: Option<Shard>) -> Result<SweepManifest> {
+pub fn finalize(
+    dir: &Path,
+    plan: &SweepPlan,
+    shard: Option<Shard>,
+    format: TableFormat,
+) -> Result<SweepManifest> {
+    let output = table_output(plan, format);
     let stream = journal::stream_dir(dir);
     let headers = headers(plan);
     let mut entries = read_journal(dir, plan)?;
     entries.sort_by_key(|e| e.key.run);
     check_complete(dir, plan, shard, &entries)?;
-    let mut out = OutputDir::create_work_set(dir, &OUTPUT_FILES)?;
+    let names = output_names();
+    let mut out =
+        OutputDir::create_work_set(dir, &names.iter().map(String::as_str).collect::<Vec<_>>())?;
     let mut files = Vec::new();
     let mut staged_trajectories = PathBuf::new();
     for (k, name) in STREAM_FILES.iter().enumerate() {
         let src_path = stream.join(name);
         let mut src =
             migflow_io::input::open_streamed(&src_path, "a migflow stream file")?.into_file();
-        let (entry, tmp) = stage_hashed(&mut out, name, |w, tmp| {
+        let (entry, tmp) = stage_hashed(&mut out, name, &output, |w, tmp| {
             w.write_all(&headers[k]).map_err(io_err(tmp))?;
             for e in &entries {
                 copy_range(&mut src, &src_path, w, tmp, e.start[k], e.end[k])?;
@@ -405,7 +421,7 @@ pub fn finalize(dir: &Path, plan: &SweepPlan, shard: Option<Shard>) -> Result<Sw
         }
         files.push(entry);
     }
-    files.push(write_points(&mut out, plan)?);
+    files.push(write_points(&mut out, plan, &output)?);
     if shard.is_none() {
         // Summaries read the run-ordered trajectories just staged.
         let paths: Vec<String> = plan.factor_paths().iter().map(|s| s.to_string()).collect();
@@ -413,6 +429,7 @@ pub fn finalize(dir: &Path, plan: &SweepPlan, shard: Option<Shard>) -> Result<Sw
             &mut out,
             &paths,
             &staged_trajectories,
+            &output,
         )?);
     }
     let manifest = sweep_manifest(
@@ -425,14 +442,70 @@ pub fn finalize(dir: &Path, plan: &SweepPlan, shard: Option<Shard>) -> Result<Sw
     Ok(manifest)
 }
 
-/// Every file a sweep (or a merge) writes besides `manifest.json`.
-const OUTPUT_FILES: [&str; 5] = [
+/// Every table a sweep (or a merge) writes besides `manifest.json`, by its
+/// CSV name.
+pub const OUTPUT_FILES: [&str; 5] = [
     "runs.csv",
     "trajectories.csv",
     "failures.csv",
     "points.csv",
     "points_summary.csv",
 ];
+
+/// The names of [`OUTPUT_FILES`] in every format: a sweep replaces the
+/// files of an earlier set in either.
+fn output_names() -> Vec<String> {
+    OUTPUT_FILES
+        .iter()
+        .flat_map(|n| TableFormat::ALL.map(|f| f.file_name(n)))
+        .collect()
+}
+
+/// How a sweep's tables are written: in `format`, its factor columns typed
+/// by the values the design gives them (whole numbers as integers, any
+/// other number as a float, text and booleans as text), with the sweep's
+/// key facts as Parquet metadata.
+pub fn table_output(plan: &SweepPlan, format: TableFormat) -> TableOutput {
+    let paths = plan.factor_paths();
+    let types: Vec<(String, ColumnType)> = paths
+        .iter()
+        .enumerate()
+        .map(|(j, path)| {
+            let mut kind = None;
+            for p in &plan.points {
+                let this = match p.values.get(j) {
+                    Some(toml::Value::Integer(_)) => ColumnType::Int,
+                    Some(toml::Value::Float(_)) => ColumnType::Float,
+                    _ => ColumnType::Text,
+                };
+                kind = Some(match (kind, this) {
+                    (None, t) => t,
+                    (Some(a), b) if a == b => a,
+                    (
+                        Some(ColumnType::Int | ColumnType::Float),
+                        ColumnType::Int | ColumnType::Float,
+                    ) => ColumnType::Float,
+                    _ => ColumnType::Text,
+                });
+            }
+            (path.to_string(), kind.unwrap_or(ColumnType::Text))
+        })
+        .collect();
+    TableOutput::new(
+        format,
+        vec![
+            ("migflow_version".into(), env!("CARGO_PKG_VERSION").into()),
+            (
+                "git_commit".into(),
+                crate::run::git_commit().unwrap_or_default(),
+            ),
+            ("sweep_sha256".into(), plan.hash.clone()),
+            ("seed".into(), plan.sweep.seed.to_string()),
+            ("replicates".into(), plan.sweep.replicates.to_string()),
+        ],
+    )
+    .with_types(types)
+}
 
 /// Runs named in a message: the first few, and how many there are.
 fn name_runs(runs: &[u64]) -> String {
@@ -613,7 +686,11 @@ fn manifest_from(
 
 /// `points.csv`: every design point with its factor values and its role in
 /// the design.
-fn write_points(out: &mut OutputDir, plan: &SweepPlan) -> Result<migflow_io::manifest::FileEntry> {
+fn write_points(
+    out: &mut OutputDir,
+    plan: &SweepPlan,
+    output: &TableOutput,
+) -> Result<migflow_io::manifest::FileEntry> {
     let mut header: Vec<String> = vec!["point_id".into()];
     header.extend(plan.factor_paths().iter().map(|s| s.to_string()));
     header.extend(
@@ -621,7 +698,7 @@ fn write_points(out: &mut OutputDir, plan: &SweepPlan) -> Result<migflow_io::man
             .iter()
             .map(|s| s.to_string()),
     );
-    let (entry, _) = stage_hashed(out, "points.csv", |w, tmp| {
+    let (entry, _) = stage_hashed(out, "points.csv", output, |w, tmp| {
         w.write_all(&csv_line(&header)).map_err(io_err(tmp))?;
         for (i, p) in plan.points.iter().enumerate() {
             let mut row = vec![i.to_string()];
@@ -641,9 +718,10 @@ fn write_points_summary(
     out: &mut OutputDir,
     factor_paths: &[String],
     trajectories: &Path,
+    output: &TableOutput,
 ) -> Result<migflow_io::manifest::FileEntry> {
     let factors = factor_paths.len();
-    let (entry, _) = stage_hashed(out, "points_summary.csv", |w, tmp| {
+    let (entry, _) = stage_hashed(out, "points_summary.csv", output, |w, tmp| {
         let mut header: Vec<String> = vec!["point_id".into()];
         header.extend(factor_paths.iter().cloned());
         header.extend(
@@ -653,10 +731,8 @@ fn write_points_summary(
                 .map(|s| s.to_string()),
         );
         w.write_all(&csv_line(&header)).map_err(io_err(tmp))?;
-        let mut reader = csv::Reader::from_path(trajectories).map_err(|e| Error::Input {
-            path: trajectories.to_path_buf(),
-            message: e.to_string(),
-        })?;
+        // CSV or Parquet, as staged.
+        let mut reader = NamedCsv::options().buffer(1 << 16).open(trajectories)?;
         // Rows of the current point: (run, key cells, metric values).
         let mut current: Option<String> = None;
         let mut rows: Vec<PointRow> = Vec::new();
@@ -693,26 +769,22 @@ fn write_points_summary(
             rows.clear();
             Ok(())
         };
-        for record in reader.records() {
-            let record = record.map_err(|e| Error::Input {
-                path: trajectories.to_path_buf(),
-                message: e.to_string(),
-            })?;
-            let point = record.get(1).unwrap_or("").to_string();
+        while let Some(record) = reader.next_row()? {
+            let point = record.get(1).to_string();
             if current.as_deref() != Some(point.as_str()) {
                 if let Some(prev) = current.take() {
                     flush(&prev, &mut rows, w)?;
                 }
                 current = Some(point);
             }
-            let key: Vec<String> = (3..metric_start)
-                .filter_map(|c| record.get(c).map(str::to_string))
+            let key: Vec<String> = (3..metric_start.min(record.len()))
+                .map(|c| record.get(c).to_string())
                 .collect();
             let values: Vec<Option<f64>> = (metric_start
                 ..metric_start + migflow_io::SUMMARY_METRICS.len())
-                .map(|c| record.get(c).and_then(|v| v.parse::<f64>().ok()))
+                .map(|c| record.get(c).parse::<f64>().ok())
                 .collect();
-            rows.push((record.get(0).unwrap_or("").to_string(), key, values));
+            rows.push((record.get(0).to_string(), key, values));
         }
         if let Some(prev) = current.take() {
             flush(&prev, &mut rows, w)?;
@@ -725,9 +797,9 @@ fn write_points_summary(
 /// Stage the manifest, then rename every staged file into place.
 fn commit_with_manifest(mut out: OutputDir, manifest: &SweepManifest) -> Result<()> {
     let json = migflow_io::manifest::to_json(manifest, "manifest")?;
-    stage_hashed(&mut out, "manifest.json", |w, tmp| {
-        w.write_all(&json).map_err(io_err(tmp))
-    })?;
+    let (mut w, tmp) = out.stage("manifest.json")?;
+    w.write_all(&json).map_err(io_err(&tmp))?;
+    migflow_io::atomic::finish(w, &tmp)?;
     out.commit()?;
     Ok(())
 }
@@ -736,64 +808,20 @@ fn commit_with_manifest(mut out: OutputDir, manifest: &SweepManifest) -> Result<
 /// livelihood), metric values.
 type PointRow = (String, Vec<String>, Vec<Option<f64>>);
 
-/// The writer of a staged output file: buffered, and hashing what passes.
-type StagedWriter = HashingWriter<std::io::BufWriter<File>>;
+/// The writer of a staged output file: buffered, hashing what passes, in
+/// the table's format.
+type StagedWriter = migflow_io::atomic::TableFile;
 
-/// Stage `name` in `out`, let `write` fill it (given the writer and the
-/// staged path, for errors), and return its manifest entry and staged path.
+/// Stage the table `name` in `out` as `output` says, let `write` fill it
+/// (given the writer and the staged path, for errors), and return its
+/// manifest entry and staged path.
 fn stage_hashed(
     out: &mut OutputDir,
     name: &str,
+    output: &TableOutput,
     write: impl FnOnce(&mut StagedWriter, &Path) -> Result<()>,
 ) -> Result<(migflow_io::manifest::FileEntry, PathBuf)> {
-    let (w, tmp) = out.stage(name)?;
-    let mut w = HashingWriter::new(w);
-    write(&mut w, &tmp)?;
-    let (w, digest) = w.finish();
-    migflow_io::atomic::finish(w, &tmp)?;
-    let entry = migflow_io::manifest::FileEntry {
-        name: name.to_string(),
-        sha256: digest,
-    };
-    Ok((entry, tmp))
-}
-
-/// A writer that hashes what passes through it.
-struct HashingWriter<W: Write> {
-    inner: W,
-    hasher: sha2::Sha256,
-}
-
-impl<W: Write> HashingWriter<W> {
-    fn new(inner: W) -> Self {
-        use sha2::Digest;
-        HashingWriter {
-            inner,
-            hasher: sha2::Sha256::new(),
-        }
-    }
-
-    fn finish(self) -> (W, String) {
-        use sha2::Digest;
-        let digest = self.hasher.finalize();
-        (
-            self.inner,
-            digest.iter().map(|b| format!("{b:02x}")).collect(),
-        )
-    }
-}
-
-impl<W: Write> Write for HashingWriter<W> {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        use sha2::Digest;
-        let n = self.inner.write(buf)?;
-        self.hasher.update(&buf[..n]);
-        Ok(n)
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        self.inner.flush()
-    }
+    out.stage_table(name, output, write)
 }
 
 /// Combine finished shard directories into the outputs of the whole sweep,
@@ -888,19 +916,33 @@ pub fn merge(shards: &[PathBuf], out_dir: &Path) -> Result<SweepManifest> {
             ),
         });
     }
+    // Per shard, the files of its tables (runs, trajectories, failures,
+    // points), each checked against the shard's manifest.
+    let mut tables: Vec<Vec<PathBuf>> = Vec::new();
     for (dir, m) in shards.iter().zip(&manifests) {
-        for name in STREAM_FILES.iter().chain(&["points.csv"]) {
-            migflow_io::manifest::verify_file(dir, &m.files, name)?;
-        }
+        tables.push(
+            STREAM_FILES
+                .iter()
+                .chain(&["points.csv"])
+                .map(|name| migflow_io::manifest::table_file(dir, &m.files, name))
+                .collect::<Result<_>>()?,
+        );
     }
-    let mut out = OutputDir::create_merge_set(out_dir, &OUTPUT_FILES, shards, &first.sweep_sha256)?;
+    let output = merged_output(&tables)?;
+    let names = output_names();
+    let mut out = OutputDir::create_merge_set(
+        out_dir,
+        &names.iter().map(String::as_str).collect::<Vec<_>>(),
+        shards,
+        &first.sweep_sha256,
+    )?;
     let mut files = Vec::new();
     let mut staged_trajectories = PathBuf::new();
     for (k, name) in STREAM_FILES.iter().enumerate() {
         // Small buffers: a merge may read many shards at once.
-        let mut readers: Vec<NamedCsv> = shards
+        let mut readers: Vec<NamedCsv> = tables
             .iter()
-            .map(|d| NamedCsv::options().buffer(1 << 16).open(&d.join(name)))
+            .map(|t| NamedCsv::options().buffer(1 << 16).open(&t[k]))
             .collect::<Result<_>>()?;
         let columns = readers[0].header().to_vec();
         for r in &readers[1..] {
@@ -926,7 +968,7 @@ pub fn merge(shards: &[PathBuf], out_dir: &Path) -> Result<SweepManifest> {
             let run = row.parse::<u64>(run_col, "a run number")?;
             Ok(Some((run, csv_line(&row.cells().collect::<Vec<_>>()))))
         };
-        let (entry, tmp) = stage_hashed(&mut out, name, |w, tmp| {
+        let (entry, tmp) = stage_hashed(&mut out, name, &output, |w, tmp| {
             w.write_all(&header).map_err(io_err(tmp))?;
             let mut heads: Vec<Option<(u64, Vec<u8>)>> = Vec::new();
             for (r, &c) in readers.iter_mut().zip(&run_cols) {
@@ -951,19 +993,24 @@ pub fn merge(shards: &[PathBuf], out_dir: &Path) -> Result<SweepManifest> {
         }
         files.push(entry);
     }
-    // Every shard wrote the same points.csv (same sweep hash).
-    let points_src = shards[0].join("points.csv");
-    // A regular file, checked against its hash above.
-    let points =
-        migflow_io::input::open_streamed(&points_src, "the points.csv of a shard")?.read_all()?;
-    let (entry, _) = stage_hashed(&mut out, "points.csv", |w, tmp| {
-        w.write_all(&points).map_err(io_err(tmp))
+    // Every shard wrote the same points (same sweep hash); its rows are
+    // written again, as the stream files' are, in the merge's format.
+    let mut points = NamedCsv::open(&tables[0][3])?;
+    let (entry, _) = stage_hashed(&mut out, "points.csv", &output, |w, tmp| {
+        w.write_all(&csv_line(points.header()))
+            .map_err(io_err(tmp))?;
+        while let Some(row) = points.next_row()? {
+            w.write_all(&csv_line(&row.cells().collect::<Vec<_>>()))
+                .map_err(io_err(tmp))?;
+        }
+        Ok(())
     })?;
     files.push(entry);
     files.push(write_points_summary(
         &mut out,
         &first.factors,
         &staged_trajectories,
+        &output,
     )?);
     let mut run_status: Vec<(u64, RunStatus)> = manifests
         .iter()
@@ -973,6 +1020,44 @@ pub fn merge(shards: &[PathBuf], out_dir: &Path) -> Result<SweepManifest> {
     let manifest = manifest_from(first, None, run_status, files);
     commit_with_manifest(out, &manifest)?;
     Ok(manifest)
+}
+
+/// How a merge writes its tables: in the shards' format (which must be
+/// one), for Parquet with the first shard's column types and metadata, so
+/// the merged files are those of the sweep run whole.
+fn merged_output(tables: &[Vec<PathBuf>]) -> Result<TableOutput> {
+    let format_of = |p: &Path| {
+        TableFormat::of_file(&p.file_name().unwrap_or_default().to_string_lossy())
+            .unwrap_or_default()
+    };
+    let first = &tables[0];
+    let format = format_of(&first[0]);
+    for files in tables {
+        for f in files {
+            if format_of(f) != format {
+                return Err(Error::Input {
+                    path: f.clone(),
+                    message: format!(
+                        "is a {} table, but {} is {}: merge shards written in one format",
+                        format_of(f),
+                        first[0].display(),
+                        format
+                    ),
+                });
+            }
+        }
+    }
+    if format == TableFormat::Csv {
+        return Ok(TableOutput::csv());
+    }
+    let mut types = Vec::new();
+    let mut metadata = None;
+    for f in first {
+        let layout = migflow_io::columnar::parquet_layout(f)?;
+        types.extend(layout.types);
+        metadata.get_or_insert(layout.metadata);
+    }
+    Ok(TableOutput::new(format, metadata.unwrap_or_default()).with_types(types))
 }
 
 /// Remove the streamed copies once the final files are in place (they

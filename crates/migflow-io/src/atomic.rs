@@ -23,8 +23,52 @@ use crate::manifest::{self, Kind, MANIFEST};
 use crate::staging::process_tag;
 pub(crate) use crate::staging::temp_path;
 use std::fs::File;
-use std::io::BufWriter;
+use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
+
+/// A table being staged by [`OutputDir::stage_table`].
+pub type TableFile = crate::columnar::TableWriter<HashingWriter<BufWriter<File>>>;
+
+/// A writer that hashes what passes through it (a file's manifest entry,
+/// without reading the file again).
+pub struct HashingWriter<W: Write> {
+    inner: W,
+    hasher: sha2::Sha256,
+}
+
+impl<W: Write> HashingWriter<W> {
+    /// Hash what is written to `inner`.
+    pub fn new(inner: W) -> Self {
+        use sha2::Digest;
+        HashingWriter {
+            inner,
+            hasher: sha2::Sha256::new(),
+        }
+    }
+
+    /// The inner writer and the hex SHA-256 of everything written.
+    pub fn finish(self) -> (W, String) {
+        use sha2::Digest;
+        let digest = self.hasher.finalize();
+        (
+            self.inner,
+            digest.iter().map(|b| format!("{b:02x}")).collect(),
+        )
+    }
+}
+
+impl<W: Write> Write for HashingWriter<W> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        use sha2::Digest;
+        let n = self.inner.write(buf)?;
+        self.hasher.update(&buf[..n]);
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.inner.flush()
+    }
+}
 
 /// Remove temporary files that processes of this machine which no longer
 /// run left in `dir` (a killed run's staged outputs can be gigabytes).
@@ -319,6 +363,32 @@ impl OutputDir {
     /// commit, for files written after it).
     pub fn lock(&self) -> &DirLock {
         &self.lock
+    }
+
+    /// Write the table `name` (`trajectories.csv`) as `output` says, under
+    /// its name in that format: `write` gets the table's CSV text (header
+    /// first) and the staged file's path, for its errors. Returns the file's
+    /// manifest entry (its SHA-256 hashed as it is written) and the staged
+    /// path.
+    pub fn stage_table(
+        &mut self,
+        name: &str,
+        output: &crate::columnar::TableOutput,
+        write: impl FnOnce(&mut TableFile, &Path) -> Result<()>,
+    ) -> Result<(manifest::FileEntry, PathBuf)> {
+        let file = output.file_name(name);
+        let (w, tmp) = self.stage(&file)?;
+        let mut w = output.writer(HashingWriter::new(w));
+        write(&mut w, &tmp)?;
+        let (w, sha256) = w
+            .finish()
+            .map_err(|source| Error::Write {
+                path: tmp.clone(),
+                source,
+            })?
+            .finish();
+        finish(w, &tmp)?;
+        Ok((manifest::FileEntry { name: file, sha256 }, tmp))
     }
 
     /// Start writing `name`; it appears under that name only at [`commit`](Self::commit).

@@ -12,6 +12,7 @@
 
 use crate::csvread::{NamedCsv, Row};
 use crate::error::{Error, Result};
+use crate::manifest::{FileEntry, table_file};
 use crate::tables::{csv_err, format_float};
 use migflow_core::costs::{CostItem, CostLever, YearCosts};
 use migflow_core::record::YearRecord;
@@ -198,15 +199,17 @@ impl CostTable {
     }
 }
 
-/// Read `DIR/costs.csv`; none when the directory has none (a run of an
-/// earlier version). The caller checks the file against the manifest.
-pub fn read_costs(dir: &Path) -> Result<Option<CostTable>> {
-    read_if_present(&dir.join("costs.csv"), false)
+/// Read the costs table of the run in `dir` (`costs.csv` or
+/// `costs.parquet`), checked against `files`, its manifest's list; none
+/// when the run has none (a run of an earlier version).
+pub fn read_costs(dir: &Path, files: &[FileEntry]) -> Result<Option<CostTable>> {
+    read_if_present(&table_file(dir, files, "costs.csv")?, false)
 }
 
-/// Read `DIR/site_costs.csv` (written with `--by-site`); none when absent.
-pub fn read_site_costs(dir: &Path) -> Result<Option<CostTable>> {
-    read_if_present(&dir.join("site_costs.csv"), true)
+/// Read the site costs table (written with `--by-site`), checked against
+/// `files`; none when absent.
+pub fn read_site_costs(dir: &Path, files: &[FileEntry]) -> Result<Option<CostTable>> {
+    read_if_present(&table_file(dir, files, "site_costs.csv")?, true)
 }
 
 fn read_if_present(path: &Path, by_site: bool) -> Result<Option<CostTable>> {
@@ -681,7 +684,7 @@ mod tests {
     #[test]
     fn an_absent_file_is_none() {
         let dir = tempfile::tempdir().unwrap();
-        assert_eq!(read_costs(dir.path()).unwrap(), None);
-        assert_eq!(read_site_costs(dir.path()).unwrap(), None);
+        assert_eq!(read_costs(dir.path(), &[]).unwrap(), None);
+        assert_eq!(read_site_costs(dir.path(), &[]).unwrap(), None);
     }
 }

@@ -3,6 +3,13 @@
 //! fetched by column per row, with errors that name the file, the line (or
 //! the data row), the column, the value found and what was expected.
 //!
+//! It reads migflow's Parquet tables too (a file that starts with Parquet's
+//! magic number `PAR1`, whatever its name): their rows come as the cells
+//! migflow writes in CSV (integers in decimal, floats in the shortest form
+//! that reads back as the same `f64`, nulls as empty cells, user text
+//! prefixed as [`crate::tables::csv_user_text`] does), so every reader
+//! reads both formats the same way, and records are named by data row.
+//!
 //! ```no_run
 //! # fn main() -> migflow_io::Result<()> {
 //! use migflow_io::csvread::NamedCsv;
@@ -91,6 +98,19 @@ impl CsvOptions {
             }
             Err(e) => return Err(e),
         };
+        let mut magic = [0u8; 4];
+        if source.peek(&mut magic)? == 4 && &magic == b"PAR1" {
+            let rows = ParquetRows::open(path, source.into_file())?;
+            return Ok(NamedCsv {
+                path: path.to_path_buf(),
+                header: rows.header(),
+                reader: Source::Parquet(Box::new(rows)),
+                record: csv::StringRecord::new(),
+                rows: 0,
+                place: Place::Row,
+                max_bytes: self.max_bytes,
+            });
+        }
         let too_large = |max: u64| Error::Input {
             path: path.to_path_buf(),
             message: format!("larger than {}: expected a CSV table", size_text(max)),
@@ -124,7 +144,7 @@ impl CsvOptions {
         }
         Ok(NamedCsv {
             path: path.to_path_buf(),
-            reader,
+            reader: Source::Csv(Box::new(reader)),
             header,
             record: csv::StringRecord::new(),
             rows: 0,
@@ -152,10 +172,121 @@ pub struct Malformed {
     pub message: String,
 }
 
+/// Where the records come from.
+enum Source {
+    Csv(Box<csv::Reader<BufReader<InputFile>>>),
+    Parquet(Box<ParquetRows>),
+}
+
+/// The rows of a Parquet file, batch by batch.
+struct ParquetRows {
+    reader: parquet::arrow::arrow_reader::ParquetRecordBatchReader,
+    schema: arrow_schema::SchemaRef,
+    batch: Option<arrow_array::RecordBatch>,
+    at: usize,
+    cell: String,
+}
+
+impl ParquetRows {
+    fn open(path: &Path, file: std::fs::File) -> Result<ParquetRows> {
+        use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+        let damaged = |e: parquet::errors::ParquetError| Error::Input {
+            path: path.to_path_buf(),
+            message: format!("not a readable Parquet file: {e}"),
+        };
+        let builder = ParquetRecordBatchReaderBuilder::try_new(file).map_err(damaged)?;
+        let schema = builder.schema().clone();
+        let reader = builder.with_batch_size(8192).build().map_err(damaged)?;
+        Ok(ParquetRows {
+            reader,
+            schema,
+            batch: None,
+            at: 0,
+            cell: String::new(),
+        })
+    }
+
+    fn header(&self) -> Vec<String> {
+        self.schema
+            .fields()
+            .iter()
+            .map(|f| f.name().clone())
+            .collect()
+    }
+
+    /// Fill `record` with the next row's cells; `false` at the end.
+    fn next(&mut self, record: &mut csv::StringRecord) -> std::result::Result<bool, String> {
+        loop {
+            if let Some(batch) = &self.batch
+                && self.at < batch.num_rows()
+            {
+                record.clear();
+                for column in batch.columns() {
+                    self.cell.clear();
+                    cell_text(column.as_ref(), self.at, &mut self.cell)?;
+                    record.push_field(&self.cell);
+                }
+                self.at += 1;
+                return Ok(true);
+            }
+            match self.reader.next() {
+                None => return Ok(false),
+                Some(Err(e)) => return Err(e.to_string()),
+                Some(Ok(batch)) => {
+                    self.batch = Some(batch);
+                    self.at = 0;
+                }
+            }
+        }
+    }
+}
+
+/// The CSV cell migflow writes for row `i` of `column`.
+fn cell_text(
+    column: &dyn arrow_array::Array,
+    i: usize,
+    out: &mut String,
+) -> std::result::Result<(), String> {
+    use arrow_array::cast::AsArray;
+    use arrow_array::types::{Float32Type, Float64Type, Int32Type, Int64Type, UInt64Type};
+    use arrow_schema::DataType;
+    use std::fmt::Write;
+    if column.is_null(i) {
+        return Ok(());
+    }
+    // Writing to a String cannot fail.
+    let _ = match column.data_type() {
+        DataType::Int64 => write!(out, "{}", column.as_primitive::<Int64Type>().value(i)),
+        DataType::Int32 => write!(out, "{}", column.as_primitive::<Int32Type>().value(i)),
+        DataType::UInt64 => write!(out, "{}", column.as_primitive::<UInt64Type>().value(i)),
+        DataType::Float64 => write!(out, "{}", column.as_primitive::<Float64Type>().value(i)),
+        DataType::Float32 => write!(out, "{}", column.as_primitive::<Float32Type>().value(i)),
+        DataType::Boolean => write!(out, "{}", column.as_boolean().value(i)),
+        DataType::Utf8 => {
+            out.push_str(&crate::tables::csv_user_text(
+                column.as_string::<i32>().value(i),
+            ));
+            Ok(())
+        }
+        DataType::LargeUtf8 => {
+            out.push_str(&crate::tables::csv_user_text(
+                column.as_string::<i64>().value(i),
+            ));
+            Ok(())
+        }
+        other => {
+            return Err(format!(
+                "a column of type {other}, which migflow does not write"
+            ));
+        }
+    };
+    Ok(())
+}
+
 /// An open CSV file with named columns.
 pub struct NamedCsv {
     path: PathBuf,
-    reader: csv::Reader<BufReader<InputFile>>,
+    reader: Source,
     header: Vec<String>,
     record: csv::StringRecord,
     rows: u64,
@@ -255,7 +386,30 @@ impl NamedCsv {
     /// The next record, or `None` at the end; a malformed record is a
     /// [`Malformed`] for a caller with errors of its own.
     pub fn try_next_row(&mut self) -> std::result::Result<Option<Row<'_>>, Malformed> {
-        match self.reader.read_record(&mut self.record) {
+        let reader = match &mut self.reader {
+            Source::Csv(reader) => reader,
+            Source::Parquet(rows) => {
+                return match rows.next(&mut self.record) {
+                    Ok(false) => Ok(None),
+                    Err(message) => Err(Malformed {
+                        line: None,
+                        message: format!("row {}: {message}", self.rows + 1),
+                    }),
+                    Ok(true) => {
+                        self.rows += 1;
+                        Ok(Some(Row {
+                            path: &self.path,
+                            header: &self.header,
+                            record: &self.record,
+                            line: self.rows + 1,
+                            row: self.rows,
+                            place: self.place,
+                        }))
+                    }
+                };
+            }
+        };
+        match reader.read_record(&mut self.record) {
             Ok(true) => {}
             Ok(false) => return Ok(None),
             Err(e) => {
@@ -285,9 +439,13 @@ impl NamedCsv {
     /// The next record, or `None` at the end.
     pub fn next_row(&mut self) -> Result<Option<Row<'_>>> {
         let path = self.path.clone();
+        let what = match self.reader {
+            Source::Csv(_) => "malformed CSV",
+            Source::Parquet(_) => "damaged Parquet",
+        };
         self.try_next_row().map_err(|m| Error::Input {
             path,
-            message: format!("malformed CSV: {}", m.message),
+            message: format!("{what}: {}", m.message),
         })
     }
 

@@ -243,6 +243,27 @@ impl InputFile {
     pub fn into_file(self) -> File {
         self.file
     }
+
+    /// Read the file's first bytes into `buf` without moving the reader
+    /// (to tell a Parquet file by its magic number); how many were read.
+    pub fn peek(&self, buf: &mut [u8]) -> Result<usize> {
+        use std::os::unix::fs::FileExt;
+        let mut filled = 0;
+        while filled < buf.len() {
+            match self.file.read_at(&mut buf[filled..], filled as u64) {
+                Ok(0) => break,
+                Ok(n) => filled += n,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(source) => {
+                    return Err(Error::Read {
+                        path: self.path.clone(),
+                        source,
+                    });
+                }
+            }
+        }
+        Ok(filled)
+    }
 }
 
 impl Read for InputFile {

@@ -21,6 +21,7 @@
 
 pub mod atomic;
 pub mod cohorts;
+pub mod columnar;
 pub mod costs;
 pub mod csvread;
 pub mod error;
@@ -35,6 +36,7 @@ pub mod staging;
 pub mod tables;
 
 pub use atomic::{OutputDir, write_file_atomic};
+pub use columnar::TableFormat;
 pub use csvread::NamedCsv;
 pub use error::{Error, OptionName, Problem, Result};
 pub use lock::DirLock;

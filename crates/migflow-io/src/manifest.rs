@@ -3,7 +3,7 @@
 use crate::error::{Error, Result};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 static PROGRAM_COMMIT: std::sync::OnceLock<String> = std::sync::OnceLock::new();
 
@@ -380,6 +380,25 @@ pub fn verify_file(dir: &Path, files: &[FileEntry], name: &str) -> Result<()> {
         });
     }
     Ok(())
+}
+
+/// The file that holds the table `name` (`trajectories.csv`) in `dir`:
+/// the one of its formats ([`TableFormat`](crate::columnar::TableFormat))
+/// that the manifest lists, checked as [`verify_file`] checks it, with its
+/// twin in the other format checked too (so a stale file of the other
+/// format beside it is refused, not read in its place). When neither is
+/// listed the path is that of `name`, which is then absent.
+pub fn table_file(dir: &Path, files: &[FileEntry], name: &str) -> Result<PathBuf> {
+    use crate::columnar::TableFormat;
+    let mut chosen = None;
+    for format in TableFormat::ALL {
+        let file = format.file_name(name);
+        verify_file(dir, files, &file)?;
+        if chosen.is_none() && files.iter().any(|f| f.name == file) {
+            chosen = Some(file);
+        }
+    }
+    Ok(dir.join(chosen.unwrap_or_else(|| name.to_string())))
 }
 
 /// A shard: the runs `index, index + count, index + 2·count, …`.

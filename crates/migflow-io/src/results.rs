@@ -8,8 +8,8 @@
 //! Everything is read from the files, never from memory of the run, so the
 //! charts and the report work on results made earlier or elsewhere. Only
 //! the files the manifest lists are read, each checked against the SHA-256
-//! it records ([`verify_file`]): a file beside them that it does not list is
-//! refused, and so is a directory whose manifest marks an interrupted
+//! it records ([`table_file`]): a file beside them that it does not list
+//! is refused, and so is a directory whose manifest marks an interrupted
 //! commit. A missing or malformed file is an [`Error::Input`] that names
 //! the file and what is wrong (the missing column, the line of a bad
 //! value); an optional file that is absent (and not listed) leaves a note
@@ -18,7 +18,7 @@
 use crate::csvread::{NamedCsv, Row};
 use crate::error::{Error, Result};
 use crate::manifest::SweepManifest;
-use crate::manifest::verify_file;
+use crate::manifest::table_file;
 use crate::tables::{SummaryRow, summarize_metrics};
 use crate::{Manifest, SUMMARY_METRICS};
 use migflow_core::metrics::METRICS;
@@ -330,14 +330,10 @@ impl RunResults {
         let replicates = manifest.replicates as usize;
         let mut notes = Vec::new();
 
-        let verify = |name: &str| verify_file(dir, &manifest.files, name);
-        verify("trajectories.csv")?;
-        let trajectories =
-            read_trajectories(&dir.join("trajectories.csv"), &run_years, replicates)?;
-        verify("flows.csv")?;
-        let flows = read_flows(&dir.join("flows.csv"), &run_years, replicates)?;
-        let summary_path = dir.join("summary.csv");
-        verify("summary.csv")?;
+        let table = |name: &str| table_file(dir, &manifest.files, name);
+        let trajectories = read_trajectories(&table("trajectories.csv")?, &run_years, replicates)?;
+        let flows = read_flows(&table("flows.csv")?, &run_years, replicates)?;
+        let summary_path = table("summary.csv")?;
         let summary = if summary_path.exists() {
             Some(read_summary(&summary_path, &run_years)?)
         } else {
@@ -385,15 +381,13 @@ impl RunResults {
         }
         // sites.csv (`migflow run --by-site`): checked against the manifest
         // and for its columns; nothing here reads its rows yet.
-        verify("sites.csv")?;
-        let sites_path = dir.join("sites.csv");
+        let sites_path = table("sites.csv")?;
         if sites_path.exists() {
             let csv = open_csv(&sites_path, "written by `migflow run --by-site`")?;
             csv.columns(&crate::cohorts::SITE_HEADER)?;
         }
 
-        let panel_path = dir.join("households.csv");
-        verify("households.csv")?;
+        let panel_path = table("households.csv")?;
         let incomes = if panel_path.exists() {
             Some(read_incomes(&panel_path, &chosen_years)?)
         } else {
@@ -617,9 +611,8 @@ fn read_cohorts(
     replicates: usize,
 ) -> Result<Option<Cohorts>> {
     let manifest_path = dir.join("manifest.json");
-    let path = dir.join("cohorts.csv");
-    verify_file(dir, &manifest.files, "cohorts.csv")?;
-    let listed = manifest.files.iter().any(|f| f.name == "cohorts.csv");
+    let path = table_file(dir, &manifest.files, "cohorts.csv")?;
+    let listed = path.exists();
     match (listed, manifest.cohort_years.is_empty()) {
         (false, true) => return Ok(None),
         (true, true) => {
@@ -1395,17 +1388,21 @@ impl SweepResults {
         let base = params::parse(&manifest.base_scenario_toml, &manifest_path)?;
         let factors = manifest.factors.clone();
         let mut notes = Vec::new();
-        for name in [
+        let [
+            runs_path,
+            trajectories_path,
+            points_path,
+            points_summary_path,
+        ] = [
             "runs.csv",
             "trajectories.csv",
             "points.csv",
             "points_summary.csv",
-        ] {
-            verify_file(dir, &manifest.files, name)?;
-        }
+        ]
+        .map(|name| table_file(dir, &manifest.files, name));
 
         // runs.csv
-        let path = dir.join("runs.csv");
+        let path = runs_path?;
         let mut csv = open_csv(&path, SWEEP_FILES)?;
         let key = csv.columns(&["run_id", "point_id", "replicate", "status"])?;
         let fcols = csv.columns(&factors.iter().map(String::as_str).collect::<Vec<_>>())?;
@@ -1456,14 +1453,14 @@ impl SweepResults {
 
         // trajectories.csv: checked, not loaded (points_summary.csv has its
         // means).
-        let path = dir.join("trajectories.csv");
+        let path = trajectories_path?;
         let csv = open_csv(&path, SWEEP_FILES)?;
         csv.columns(&["run_id", "point_id", "replicate", "year", "livelihood"])?;
         csv.columns(&factors.iter().map(String::as_str).collect::<Vec<_>>())?;
         csv.columns(&SUMMARY_METRICS)?;
 
         // points.csv
-        let path = dir.join("points.csv");
+        let path = points_path?;
         let mut csv = open_csv(&path, SWEEP_FILES)?;
         let pid = csv.column("point_id")?;
         let fcols = csv.columns(&factors.iter().map(String::as_str).collect::<Vec<_>>())?;
@@ -1482,7 +1479,7 @@ impl SweepResults {
         })?;
 
         // points_summary.csv (a whole sweep; a shard has none)
-        let path = dir.join("points_summary.csv");
+        let path = points_summary_path?;
         let mut years = Vec::new();
         let point_summary = if path.exists() {
             let mut csv = open_csv(&path, SWEEP_FILES)?;

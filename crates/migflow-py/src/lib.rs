@@ -14,6 +14,7 @@ use migflow_core::run::Cancel;
 use migflow_experiments::execute::{self, SweepOptions};
 use migflow_experiments::run::{RunOptions, run_to_dir};
 use migflow_experiments::sweep::SweepPlan;
+use migflow_io::TableFormat;
 use pyo3::exceptions::{PyException, PyRuntimeError, PyTypeError};
 use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyDict, PyFloat, PyInt, PyList, PyString, PyTuple};
@@ -234,7 +235,7 @@ impl Scenario {
 /// scenario's; `threads` of None uses every core (results do not depend on
 /// it). The `migflow.run` wrapper reads the results.
 #[pyfunction]
-#[pyo3(signature = (scenario, out, replicates=1, seed=None, threads=None, households_out=false, by_site=false, cohort_years=None))]
+#[pyo3(signature = (scenario, out, replicates=1, seed=None, threads=None, households_out=false, by_site=false, cohort_years=None, format="csv"))]
 #[allow(clippy::too_many_arguments)]
 fn run(
     py: Python<'_>,
@@ -246,7 +247,9 @@ fn run(
     households_out: bool,
     by_site: bool,
     cohort_years: Option<Vec<i32>>,
+    format: &str,
 ) -> PyResult<()> {
+    let format = table_format(format)?;
     let loaded = scenario.params.clone();
     drop(scenario);
     let most = params::validate::MAX_REPLICATES;
@@ -278,6 +281,9 @@ fn run(
     if by_site {
         command.push("--by-site".into());
     }
+    if format != TableFormat::Csv {
+        command.push(format!("--format={format}"));
+    }
     command.push(format!("--out={}", out.display()));
     let cancel = Cancel::new();
     let opts = RunOptions {
@@ -293,6 +299,7 @@ fn run(
         force: false,
         population_sha256: None,
         cancel: cancel.clone(),
+        format,
     };
     interruptible(py, &cancel, || run_to_dir(&opts, &|| {}), |_| Ok(()))?
         .map(drop)
@@ -493,7 +500,7 @@ fn sweep_plan(sweep: &Bound<'_, PyAny>) -> PyResult<SweepPlan> {
 /// Ctrl-C stops it with `KeyboardInterrupt`, keeping the finished runs.
 /// Returns `(completed, failed, executed, timing_error)`.
 #[pyfunction]
-#[pyo3(signature = (sweep, out, resume=false, threads=None, progress=None))]
+#[pyo3(signature = (sweep, out, resume=false, threads=None, progress=None, format="csv"))]
 fn sweep(
     py: Python<'_>,
     sweep: &Bound<'_, PyAny>,
@@ -501,9 +508,11 @@ fn sweep(
     resume: bool,
     threads: Option<usize>,
     progress: Option<Py<PyAny>>,
+    format: &str,
 ) -> PyResult<(u64, u64, u64, Option<String>)> {
     // The options first, as the CLI parses its flags before reading files.
     let threads = check_threads(threads)?;
+    let format = table_format(format)?;
     let plan = sweep_plan(sweep)?;
     let cancel = Cancel::new();
     let opts = SweepOptions {
@@ -512,6 +521,7 @@ fn sweep(
         shard: None,
         threads,
         cancel: cancel.clone(),
+        format,
     };
     let counter = Counter::default();
     counter.start(0, plan.runs());
@@ -780,6 +790,24 @@ fn verify(py: Python<'_>, dir: PathBuf) -> PyResult<&'static str> {
     })
     .map_err(|e: migflow_io::Error| ResultsError::new_err(e.to_string()))
 }
+/// `format=` as a [`TableFormat`], or `InputError` naming it.
+fn table_format(format: &str) -> PyResult<TableFormat> {
+    format
+        .parse()
+        .map_err(|e: String| InputError::new_err(format!("format={e}")))
+}
+
+/// Write the run in `src` into `dst` with its tables in `format` (`"csv"`
+/// or `"parquet"`): the files `migflow run --format FORMAT` writes for the
+/// same run, and its manifest with the new files' SHA-256.
+#[pyfunction]
+fn save_as(py: Python<'_>, src: PathBuf, dst: PathBuf, format: &str) -> PyResult<()> {
+    let format = table_format(format)?;
+    py.detach(|| migflow_experiments::run::save_run_as(&src, &dst, format, false))
+        .map(drop)
+        .map_err(input_error)
+}
+
 /// The scenario TOML of the built-in default, with every key commented.
 #[pyfunction]
 fn default_scenario_toml() -> &'static str {
@@ -799,6 +827,7 @@ fn _migflow(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<Scenario>()?;
     m.add_function(wrap_pyfunction!(run, m)?)?;
     m.add_function(wrap_pyfunction!(verify, m)?)?;
+    m.add_function(wrap_pyfunction!(save_as, m)?)?;
     m.add_function(wrap_pyfunction!(sweep, m)?)?;
     m.add_function(wrap_pyfunction!(calibrate, m)?)?;
     m.add_function(wrap_pyfunction!(sensitivity, m)?)?;

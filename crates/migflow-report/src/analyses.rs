@@ -96,7 +96,9 @@ pub fn robust(
     analysis.notes = notes;
     let input = rb::Input {
         sweep_dir: dir.to_path_buf(),
-        runs_sha256: migflow_io::manifest::sha256_file(&dir.join("runs.csv"))?,
+        runs_sha256: migflow_io::manifest::sha256_file(&migflow_io::columnar::present_table(
+            dir, "runs.csv",
+        ))?,
     };
     let figures = crate::html::robust::figures(&analysis);
     let mut charts = Vec::new();

@@ -139,7 +139,8 @@ pub fn analyze(dir: &Path, opts: &Options) -> Result<Discovery> {
         });
     }
     let sweep = SweepResults::read(dir)?;
-    let runs_sha256 = migflow_io::manifest::sha256_file(&dir.join("runs.csv"))?;
+    let runs_sha256 =
+        migflow_io::manifest::sha256_file(&migflow_io::columnar::present_table(dir, "runs.csv"))?;
     let cases = table::cases(
         &sweep,
         &opts.outcome,
@@ -166,7 +167,7 @@ pub fn analyze(dir: &Path, opts: &Options) -> Result<Discovery> {
                 Some(i) if i < trajectory.stats.len() => i,
                 Some(i) => {
                     return Err(Error::Input {
-                        path: dir.join("runs.csv"),
+                        path: migflow_io::columnar::present_table(dir, "runs.csv"),
                         message: format!(
                             "box {i} was asked for, but the peeling trajectory has boxes 0 to {}",
                             trajectory.stats.len() - 1

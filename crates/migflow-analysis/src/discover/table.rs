@@ -207,7 +207,7 @@ pub fn cases(
     condition: &Condition,
     policy: Option<&str>,
 ) -> Result<Cases> {
-    let runs_csv = sweep.dir.join("runs.csv");
+    let runs_csv = migflow_io::columnar::present_table(&sweep.dir, "runs.csv");
     let input = |message: String| Error::Input {
         path: runs_csv.clone(),
         message,
@@ -369,5 +369,5 @@ pub fn cases(
 
 /// Where a discovery's input came from, for error messages that name it.
 pub fn runs_csv(dir: &Path) -> std::path::PathBuf {
-    dir.join("runs.csv")
+    migflow_io::columnar::present_table(dir, "runs.csv")
 }

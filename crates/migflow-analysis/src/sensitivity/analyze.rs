@@ -182,7 +182,7 @@ fn run_notes(dir: &Path, manifest: &SweepManifest) -> Result<Vec<String>> {
 pub fn analyze(dir: &Path, opts: &Options) -> Result<Analysis> {
     let manifest = read_sweep_manifest(dir)?;
     for name in ["runs.csv", "points.csv", "trajectories.csv"] {
-        migflow_io::manifest::verify_file(dir, &manifest.files, name)?;
+        migflow_io::manifest::table_file(dir, &manifest.files, name)?;
     }
     let manifest_path = dir.join("manifest.json");
     // None: a sample analysed by ranks (lhs, grid, table).
@@ -427,6 +427,7 @@ mod tests {
             shard: None,
             threads: 1,
             cancel: Default::default(),
+            format: Default::default(),
         };
         run_sweep(&plan, &opts, &|_, _| {}, &|| {}).expect("sweep");
         let e = analyze(&out, &Options::default())

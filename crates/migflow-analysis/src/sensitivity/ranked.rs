@@ -86,7 +86,7 @@ fn rank_factors(
             };
             if !columns.contains(&c) {
                 return Err(input(
-                    &dir.join("points.csv"),
+                    &migflow_io::columnar::present_table(dir, "points.csv"),
                     format!(
                         "factor `{path}` (min {} to max {}) takes the single value {} at every point: expected it to vary (an integer key over a range narrower than 1?)",
                         sweep.factors[i].min.unwrap_or(f64::NAN),
@@ -99,7 +99,7 @@ fn rank_factors(
     }
     if columns.is_empty() {
         return Err(input(
-            &dir.join("points.csv"),
+            &migflow_io::columnar::present_table(dir, "points.csv"),
             "varies no numeric factor: rank-based indices need at least one factor with more than one numeric value",
         ));
     }
@@ -150,7 +150,7 @@ fn refuse_design(
     points: usize,
     group: &str,
 ) -> migflow_io::Error {
-    let path = dir.join("points.csv");
+    let path = migflow_io::columnar::present_table(dir, "points.csv");
     match e {
         RankError::TooFewPoints { points, factors } => input(
             &path,

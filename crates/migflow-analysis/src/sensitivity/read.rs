@@ -63,7 +63,7 @@ fn split_metric(name: &str) -> Option<(usize, &str)> {
 pub(crate) type PointRuns = Vec<BTreeMap<u64, Vec<f64>>>;
 
 pub(crate) fn read_runs(dir: &Path, metrics: &[String], factors: usize) -> Result<PointRuns> {
-    let mut t = open_table(dir.join("runs.csv"))?;
+    let mut t = open_table(migflow_io::columnar::present_table(dir, "runs.csv"))?;
     let point_col = column(&t, "point_id")?;
     let status_col = column(&t, "status")?;
     let first_outcome = 5 + factors;
@@ -128,7 +128,7 @@ pub(crate) fn read_trajectories(
             Some(p) => wanted.push(p),
             None => {
                 return Err(input(
-                    &dir.join("trajectories.csv"),
+                    &migflow_io::columnar::present_table(dir, "trajectories.csv"),
                     format!(
                         "--metric `{m}` with --year: expected <livelihood>_<metric> with livelihood one of {} and metric one of {}, {}",
                         (0..GROUPS).map(group_name).collect::<Vec<_>>().join(", "),
@@ -139,7 +139,7 @@ pub(crate) fn read_trajectories(
             }
         }
     }
-    let mut t = open_table(dir.join("trajectories.csv"))?;
+    let mut t = open_table(migflow_io::columnar::present_table(dir, "trajectories.csv"))?;
     let run_col = column(&t, "run_id")?;
     let point_col = column(&t, "point_id")?;
     let year_col = 3 + factors;
@@ -252,7 +252,7 @@ pub(crate) fn read_points(
     factors: &[Factor],
     sobol: bool,
 ) -> Result<PointsFile> {
-    let mut t = open_table(dir.join("points.csv"))?;
+    let mut t = open_table(migflow_io::columnar::present_table(dir, "points.csv"))?;
     let point_col = column(&t, "point_id")?;
     let varied = design::varied_factors(factors);
     let value_cols: Vec<usize> = varied
@@ -353,7 +353,7 @@ pub(crate) fn read_points(
 /// numbers, `true`/`false` or text, so nothing is parsed here). Every point
 /// of the manifest must have exactly one row.
 pub(crate) fn read_point_cells(dir: &Path, manifest: &SweepManifest) -> Result<Vec<Vec<String>>> {
-    let mut t = open_table(dir.join("points.csv"))?;
+    let mut t = open_table(migflow_io::columnar::present_table(dir, "points.csv"))?;
     let point_col = column(&t, "point_id")?;
     let cols: Vec<usize> = manifest
         .factors

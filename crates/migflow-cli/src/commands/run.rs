@@ -30,11 +30,21 @@ pub fn run(args: RunArgs) -> Result<()> {
         }
         _ => None,
     };
+    // A table in either format.
     let wrote = |name: &str| {
+        repeated.as_ref().is_some_and(|m| {
+            m.files.iter().any(|f| {
+                migflow_io::columnar::table_stem(&f.name) == migflow_io::columnar::table_stem(name)
+            })
+        })
+    };
+    let format = args.format.unwrap_or_else(|| {
         repeated
             .as_ref()
-            .is_some_and(|m| m.files.iter().any(|f| f.name == name))
-    };
+            .and_then(|m| m.files.first())
+            .and_then(|f| migflow_io::TableFormat::of_file(&f.name))
+            .unwrap_or_default()
+    });
     let households_out = args.households_out || wrote("households.csv");
     let by_site = args.by_site || wrote("sites.csv");
     let cohort_years = args.cohort_years.clone().or_else(|| {
@@ -56,6 +66,7 @@ pub fn run(args: RunArgs) -> Result<()> {
         force: args.force,
         population_sha256,
         cancel: Default::default(),
+        format,
     };
     let bar = progress::bar(args.quiet, u64::from(replicates) * years, "replicate-years");
     super::print_warnings(&opts.loaded);

@@ -73,6 +73,7 @@ pub fn sweep(args: SweepArgs) -> Result<ExitCode> {
         shard,
         threads,
         cancel: Default::default(),
+        format: args.format,
     };
     let bar = progress::bar(args.quiet, plan.runs(), "runs");
     let started = |done: u64, total: u64| {
@@ -102,7 +103,9 @@ pub fn sweep(args: SweepArgs) -> Result<ExitCode> {
         eprintln!(
             "error: {} run(s) failed; their errors are in {}",
             m.failed,
-            args.out.join("failures.csv").display()
+            args.out
+                .join(args.format.file_name("failures.csv"))
+                .display()
         );
         return Ok(ExitCode::from(1));
     }

@@ -82,11 +82,14 @@ fn a_run_writes_costs_listed_in_its_manifest_and_the_same_with_1_and_2_threads()
         );
     }
     let dir = tmp.path().join("one");
-    let costs = migflow_io::costs::read_costs(&dir)
+    let files = migflow_io::read_manifest(&dir.join("manifest.json"))
+        .unwrap()
+        .files;
+    let costs = migflow_io::costs::read_costs(&dir, &files)
         .unwrap()
         .expect("costs.csv");
     assert_eq!(costs.rows.len(), 3 * migflow_io::costs::BLOCK_ROWS);
-    let sites = migflow_io::costs::read_site_costs(&dir)
+    let sites = migflow_io::costs::read_site_costs(&dir, &files)
         .unwrap()
         .expect("site_costs.csv");
     assert_eq!(sites.rows.len(), 2 * costs.rows.len(), "two sites");

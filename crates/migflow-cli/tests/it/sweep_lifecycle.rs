@@ -161,6 +161,7 @@ fn a_population_file_changed_while_the_sweep_runs_stops_it_and_commits_no_run_of
         shard: None,
         threads: 1,
         cancel: Default::default(),
+        format: Default::default(),
     };
     let err = execute::run_sweep(&plan, &opts, &|_, _| {}, &|| {})
         .expect_err("a sweep whose population file changed must stop");
@@ -292,7 +293,7 @@ fn finalising_refuses_missing_and_repeated_runs_naming_them() {
     let w = tmp.path();
     let out = w.join("out");
     let plan = interrupted(w, &[0, 1]);
-    let err = store::finalize(&out, &plan, None)
+    let err = store::finalize(&out, &plan, None, Default::default())
         .expect_err("two of four runs")
         .to_string();
     assert_mentions(
@@ -310,7 +311,7 @@ fn finalising_refuses_missing_and_repeated_runs_naming_them() {
     }
     store.commit().expect("commit");
     drop(store);
-    let err = store::finalize(&out, &plan, None)
+    let err = store::finalize(&out, &plan, None, Default::default())
         .expect_err("run 1 twice")
         .to_string();
     assert_mentions(&err, &["run 1 committed more than once"]);

@@ -250,8 +250,15 @@ fn totals_are_the_sums_of_their_items_and_every_lever_costs_something() {
     }
     // The file reads back, its totals checked.
     let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("costs.csv"), costs_csv(&runs)).unwrap();
-    let table = migflow_io::costs::read_costs(dir.path()).unwrap().unwrap();
+    let bytes = costs_csv(&runs);
+    std::fs::write(dir.path().join("costs.csv"), &bytes).unwrap();
+    let listed = [migflow_io::manifest::FileEntry {
+        name: "costs.csv".into(),
+        sha256: migflow_io::sha256_hex(bytes.as_ref()),
+    }];
+    let table = migflow_io::costs::read_costs(dir.path(), &listed)
+        .unwrap()
+        .unwrap();
     assert_eq!(table.rows.len(), 6 * migflow_io::costs::BLOCK_ROWS);
     assert_eq!(
         table.cost(0, None, 2021, "total", "total"),

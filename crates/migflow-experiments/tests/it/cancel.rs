@@ -35,6 +35,7 @@ fn a_stopped_run_writes_nothing() {
         force: false,
         population_sha256: None,
         cancel: cancel.clone(),
+        format: Default::default(),
     };
     // Stop after the first replicate-year.
     let tick = || cancel.request();
@@ -64,6 +65,7 @@ fn sweep(dir: &Path, cancel: Cancel, stop_after: Option<usize>, resume: bool) ->
         shard: None,
         threads: 1,
         cancel: cancel.clone(),
+        format: Default::default(),
     };
     let done = std::sync::atomic::AtomicUsize::new(0);
     let tick = || {

@@ -100,6 +100,7 @@ fn run(plan: &SweepPlan, out: &Path, shard: Option<Shard>, threads: usize) -> Re
         shard,
         threads,
         cancel: Default::default(),
+        format: Default::default(),
     };
     run_sweep(plan, &opts, &|_, _| {}, &|| {})
         .map(|_| ())

@@ -41,6 +41,7 @@ fn run(plan: &SweepPlan, out: &Path) {
         shard: None,
         threads: 1,
         cancel: Default::default(),
+        format: Default::default(),
     };
     run_sweep(plan, &opts, &|_, _| {}, &|| {}).unwrap();
 }

@@ -274,16 +274,29 @@ class Results(_Tables):
         """``households.csv``: the household × year panel (None unless run with ``households_out=True``)."""
         return self.table("households")
 
-    def save(self, dir: PathLike) -> "Results":
-        """Copy the run's files (the manifest and every file it lists) into
-        ``dir`` (created if missing) and return the ``Results`` there.
+    @property
+    def format(self) -> str:
+        """The format of the run's tables: ``"csv"`` or ``"parquet"``."""
+        return "parquet" if any(f.endswith(".parquet") for f in self.files) else "csv"
+
+    def save(self, dir: PathLike, format: Optional[str] = None) -> "Results":
+        """Write the run into ``dir`` (created if missing) and return the
+        ``Results`` there. With ``format`` None or the run's own, the files
+        are copied; with the other (``"csv"`` or ``"parquet"``), every table
+        is written again in it: the files ``migflow run --format FORMAT``
+        writes for the same run, with the manifest's list of files updated.
         Refuses a directory that already holds a ``manifest.json``."""
         target = Path(dir)
         if (target / "manifest.json").exists():
             raise InputError(f"{target}: already holds a manifest.json: choose a new or empty directory")
-        target.mkdir(parents=True, exist_ok=True)
-        for name in self.files + ["manifest.json"]:
-            shutil.copy2(self._dir / name, target / name)
+        if format is not None and format not in ("csv", "parquet"):
+            raise InputError(f"format={format!r}: expected \"csv\" or \"parquet\"")
+        if format is None or format == self.format:
+            target.mkdir(parents=True, exist_ok=True)
+            for name in self.files + ["manifest.json"]:
+                shutil.copy2(self._dir / name, target / name)
+        else:
+            _migflow.save_as(os.fspath(self._dir), os.fspath(target), format)
         return Results(target)
 
     def __repr__(self) -> str:
@@ -468,6 +481,7 @@ def run(
     by_site: bool = False,
     out: Optional[PathLike] = None,
     cohort_years: Optional[Sequence[int]] = None,
+    format: str = "csv",
 ) -> Results:
     """Run ``scenario`` and return its ``Results``.
 
@@ -479,7 +493,9 @@ def run(
     ``cohort_years`` chooses the cohorts of ``cohorts.csv``. The files go to
     ``out`` (created if missing; a directory holding files that are not a
     migflow run's is refused) or, when None, to a temporary directory
-    removed with the ``Results``. The GIL is released while it runs.
+    removed with the ``Results``. ``format="parquet"`` writes the tables as
+    Parquet (typed, zstd-compressed, the manifest's key facts in each
+    file's metadata) instead of CSV. The GIL is released while it runs.
 
     Ctrl-C stops it with ``KeyboardInterrupt``; nothing is written then (an
     earlier run in ``out`` stays as it was). Raises ``InputError`` for an
@@ -499,6 +515,7 @@ def run(
         households_out=households_out,
         by_site=by_site,
         cohort_years=None if cohort_years is None else list(cohort_years),
+        format=format,
     )
     return Results(out, _tmp=tmp)
 
@@ -512,6 +529,7 @@ def sweep(
     resume: bool = False,
     threads: Optional[int] = None,
     progress: bool = True,
+    format: str = "csv",
 ) -> SweepResults:
     """Run a parameter sweep into ``out`` and return its ``SweepResults``.
 
@@ -526,6 +544,8 @@ def sweep(
     finishes an interrupted sweep in ``out`` (or starts it). ``threads``
     defaults to every core (results do not depend on it). ``progress``
     shows the runs done on stderr (a tqdm bar when tqdm is installed).
+    ``format="parquet"`` writes the final tables as Parquet (the stream of
+    a running sweep is CSV in either).
 
     Ctrl-C stops it with ``KeyboardInterrupt``: the finished runs are kept,
     and ``resume=True`` finishes the sweep. Runs that fail are listed in
@@ -537,7 +557,7 @@ def sweep(
     shown = _Progress("runs", progress)
     try:
         completed, failed, _executed, timing_error = _migflow.sweep(
-            sweep, os.fspath(out), resume=resume, threads=threads, progress=shown
+            sweep, os.fspath(out), resume=resume, threads=threads, progress=shown, format=format
         )
     finally:
         shown.close()
@@ -546,7 +566,8 @@ def sweep(
                       stacklevel=2)
     if failed:
         warnings.warn(
-            f"{failed} run(s) failed; their errors are in {Path(out) / 'failures.csv'}", RuntimeWarning, stacklevel=2
+            f"{failed} run(s) failed; their errors are in {Path(out) / ('failures.' + format)}", RuntimeWarning,
+            stacklevel=2
         )
     return SweepResults(out)
 

@@ -53,9 +53,14 @@ def run(
     households_out: bool = False,
     by_site: bool = False,
     cohort_years: Optional[List[int]] = None,
+    format: Literal["csv", "parquet"] = "csv",
 ) -> None:
     """Run ``scenario`` into ``out`` as ``migflow run`` does (the GIL
     released); Ctrl-C raises ``KeyboardInterrupt`` and writes nothing."""
+
+def save_as(src: PathLike, dst: PathLike, format: Literal["csv", "parquet"]) -> None:
+    """Write the run in ``src`` into ``dst`` with its tables in ``format``:
+    the files ``migflow run --format FORMAT`` writes for the same run."""
 
 def verify(dir: PathLike) -> Literal["run", "sweep"]:
     """Check a run's or a sweep's results directory against its manifest
@@ -67,6 +72,7 @@ def sweep(
     resume: bool = False,
     threads: Optional[int] = None,
     progress: Progress = None,
+    format: Literal["csv", "parquet"] = "csv",
 ) -> Tuple[int, int, int, Optional[str]]:
     """Run a sweep into ``out`` as ``migflow sweep`` does; Ctrl-C raises
     ``KeyboardInterrupt``, keeping the finished runs. Returns (completed,

@@ -299,7 +299,7 @@ pub fn section(dir: &Path) -> Option<Markup> {
     // The recorded path, else the directory above (the default layout,
     // SWEEP_DIR/discover, moved as a whole).
     let sweep_dir = sweep
-        .filter(|p| p.join("runs.csv").is_file())
+        .filter(|p| migflow_io::columnar::present_table(p, "runs.csv").is_file())
         .or_else(|| dir.parent().map(Path::to_path_buf))?;
     let d = match sd::analyze(&sweep_dir, &opts) {
         Ok(d) => d,

@@ -224,7 +224,9 @@ pub fn section_numbered(dir: &Path, n: &mut usize) -> Option<Markup> {
         Err(e) => return problem(format!("the analysis cannot be made again: {e}")),
     };
     let recorded = manifest.get("runs_csv_sha256").and_then(|s| s.as_str());
-    let current = migflow_io::manifest::sha256_file(&dir.join("runs.csv")).ok();
+    let current =
+        migflow_io::manifest::sha256_file(&migflow_io::columnar::present_table(dir, "runs.csv"))
+            .ok();
     let stale = recorded.is_some() && recorded != current.as_deref();
     let figs = figures(&r);
     let mut shown = Vec::new();

@@ -23,6 +23,7 @@ fn run_to(loaded: migflow_core::params::Params, out: &Path, replicates: u32, com
         force: false,
         population_sha256: None,
         cancel: Default::default(),
+        format: Default::default(),
     };
     migflow_experiments::run::run_to_dir(&opts, &|| {}).unwrap();
 }
