@@ -8,7 +8,8 @@
 #
 # A ```sh block runs line by line; a line that fails fails the test,
 # naming the block's line in README.md and the command. A ```python block
-# runs with pandas (installed into a virtual environment under target/).
+# runs with pandas and this checkout's Python package `migflow` (installed
+# into a virtual environment under target/).
 # A block right after `<!-- readme-test: skip (reason) -->` is skipped and
 # the reason printed (the set-up and test commands, which CI runs itself,
 # and the Slurm commands, which scripts/test-slurm-sweep.sh runs on a
@@ -27,8 +28,11 @@ ln -s "$bin" "$work/.bin/migflow"
 
 venv="$root/target/readme-venv"
 python_ready() {
-    [ -x "$venv/bin/python" ] && "$venv/bin/python" -c 'import pandas' 2>/dev/null
+    [ -x "$venv/bin/python" ] && "$venv/bin/python" -c 'import pandas, pyarrow' 2>/dev/null
 }
+# The Python package of this checkout, installed afresh on the first
+# python block (never an earlier build's): its own command, from the root.
+package_installed=no
 
 # Blocks as records: kind, README line, and the lines of the block.
 blocks="$work/.blocks"
@@ -75,7 +79,12 @@ print(b["kind"], b["line"], (b["skip"] or "-").replace(" ", "_"))' "$blocks" "$k
     if [ "$kind" = python ]; then
         if ! python_ready; then
             python3 -m venv "$venv"
-            "$venv/bin/pip" install --quiet pandas
+            "$venv/bin/pip" install --quiet pandas==2.3.3 numpy==1.26.4 pyarrow==21.0.0
+        fi
+        if [ "$package_installed" = no ]; then
+            (cd "$root" && "$venv/bin/pip" install --quiet --disable-pip-version-check \
+                --force-reinstall --no-deps ./crates/migflow-py)
+            package_installed=yes
         fi
         if ! (cd "$work" && "$venv/bin/python" "$work/.block"); then
             echo "FAILED: the python block at README.md:$line" >&2

@@ -463,8 +463,8 @@ fn output_names() -> Vec<String> {
 
 /// How a sweep's tables are written: in `format`, its factor columns typed
 /// by the values the design gives them (whole numbers as integers, any
-/// other number as a float, text and booleans as text), with the sweep's
-/// key facts as Parquet metadata.
+/// other number as a float, booleans as booleans, the rest as text), with
+/// the sweep's key facts as Parquet metadata.
 pub fn table_output(plan: &SweepPlan, format: TableFormat) -> TableOutput {
     let paths = plan.factor_paths();
     let types: Vec<(String, ColumnType)> = paths
@@ -476,6 +476,7 @@ pub fn table_output(plan: &SweepPlan, format: TableFormat) -> TableOutput {
                 let this = match p.values.get(j) {
                     Some(toml::Value::Integer(_)) => ColumnType::Int,
                     Some(toml::Value::Float(_)) => ColumnType::Float,
+                    Some(toml::Value::Boolean(_)) => ColumnType::Bool,
                     _ => ColumnType::Text,
                 };
                 kind = Some(match (kind, this) {

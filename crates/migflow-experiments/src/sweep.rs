@@ -298,7 +298,10 @@ fn load_policies(
     if sweep.policies.is_empty() {
         return Ok(Vec::new());
     }
-    if matches!(sweep.design, Design::Sobol { .. } | Design::Morris { .. }) {
+    if matches!(
+        sweep.design,
+        Design::Sobol { .. } | Design::SobolTable { .. } | Design::Morris { .. }
+    ) {
         return Err(invalid(
             file,
             "design.kind".into(),
@@ -637,7 +640,7 @@ impl SweepPlan {
     /// scenario is invalid reads none).
     pub fn input_files(&self) -> Vec<(&'static str, PathBuf)> {
         let mut files = Vec::new();
-        if let design::Design::Table { file } = &self.sweep.design {
+        if let Some(file) = design::design_file(&self.sweep.design) {
             let p = PathBuf::from(file);
             let dir = self
                 .file

@@ -16,7 +16,9 @@
 //! written.
 
 use crate::tables::user_text_from_csv;
-use arrow_array::builder::{Float64Builder, Int64Builder, StringBuilder, UInt64Builder};
+use arrow_array::builder::{
+    BooleanBuilder, Float64Builder, Int64Builder, StringBuilder, UInt64Builder,
+};
 use arrow_array::{ArrayRef, RecordBatch};
 use arrow_schema::{DataType, Field, Schema, SchemaRef};
 use parquet::arrow::ArrowWriter;
@@ -100,6 +102,8 @@ pub enum ColumnType {
     Float,
     /// UTF-8 text.
     Text,
+    /// `true` or `false` (a sweep's boolean factor).
+    Bool,
 }
 
 impl ColumnType {
@@ -109,6 +113,7 @@ impl ColumnType {
             ColumnType::UInt => DataType::UInt64,
             ColumnType::Float => DataType::Float64,
             ColumnType::Text => DataType::Utf8,
+            ColumnType::Bool => DataType::Boolean,
         }
     }
 }
@@ -189,6 +194,7 @@ enum Column {
     UInt(UInt64Builder),
     Float(Float64Builder),
     Text(StringBuilder),
+    Bool(BooleanBuilder),
 }
 
 impl Column {
@@ -198,6 +204,7 @@ impl Column {
             ColumnType::UInt => Column::UInt(UInt64Builder::with_capacity(ROW_GROUP_ROWS)),
             ColumnType::Float => Column::Float(Float64Builder::with_capacity(ROW_GROUP_ROWS)),
             ColumnType::Text => Column::Text(StringBuilder::new()),
+            ColumnType::Bool => Column::Bool(BooleanBuilder::with_capacity(ROW_GROUP_ROWS)),
         }
     }
 
@@ -209,6 +216,7 @@ impl Column {
                 Column::UInt(b) => b.append_null(),
                 Column::Float(b) => b.append_null(),
                 Column::Text(b) => b.append_null(),
+                Column::Bool(b) => b.append_null(),
             }
             return Ok(());
         }
@@ -217,6 +225,11 @@ impl Column {
             Column::UInt(b) => b.append_value(cell.parse().map_err(|_| "a whole number")?),
             Column::Float(b) => b.append_value(cell.parse().map_err(|_| "a number")?),
             Column::Text(b) => b.append_value(user_text_from_csv(cell)),
+            Column::Bool(b) => b.append_value(match cell {
+                "true" => true,
+                "false" => false,
+                _ => return Err("`true` or `false`"),
+            }),
         }
         Ok(())
     }
@@ -227,6 +240,7 @@ impl Column {
             Column::UInt(b) => Arc::new(b.finish()),
             Column::Float(b) => Arc::new(b.finish()),
             Column::Text(b) => Arc::new(b.finish()),
+            Column::Bool(b) => Arc::new(b.finish()),
         }
     }
 }
@@ -575,6 +589,7 @@ pub fn parquet_layout(path: &std::path::Path) -> crate::Result<ParquetLayout> {
                 DataType::UInt64 => ColumnType::UInt,
                 DataType::Float64 => ColumnType::Float,
                 DataType::Utf8 => ColumnType::Text,
+                DataType::Boolean => ColumnType::Bool,
                 other => {
                     return Err(damaged(format!(
                         "column `{}` is of type {other}, which migflow does not write",
@@ -743,6 +758,29 @@ mod tests {
             err.contains("row 2, column `year`: found \"20x2\", expected an integer"),
             "{err}"
         );
+    }
+
+    #[test]
+    fn a_typed_boolean_column_reads_back_as_true_and_false() {
+        let output = TableOutput::new(TableFormat::Parquet, metadata())
+            .with_types(vec![("levers.training.enabled".into(), ColumnType::Bool)]);
+        let text = "run_id,levers.training.enabled\n0,true\n1,false\n2,\n";
+        let tmp = tempfile::tempdir().expect("tmp");
+        let path = tmp.path().join("runs.parquet");
+        std::fs::write(&path, output.encode(text.as_bytes()).expect("encode")).expect("write");
+        let layout = parquet_layout(&path).expect("layout");
+        assert_eq!(layout.types[1].1, ColumnType::Bool);
+        let mut t = NamedCsv::open(&path).expect("open");
+        let mut cells = Vec::new();
+        while let Some(r) = t.next_row().expect("row") {
+            cells.push(r.get(1).to_string());
+        }
+        assert_eq!(cells, ["true", "false", ""]);
+        let err = output
+            .encode(b"run_id,levers.training.enabled\n0,yes\n")
+            .expect_err("not a boolean")
+            .to_string();
+        assert!(err.contains("expected `true` or `false`"), "{err}");
     }
 
     #[test]

@@ -349,3 +349,48 @@ fn a_sobol_design_with_both_base_points_and_file_or_neither_is_refused() {
     );
     assert!(toml::from_str::<Design>("kind = \"lhs\"\npoints = 4\nfile = \"x.csv\"").is_err());
 }
+
+#[test]
+fn the_file_is_an_input_of_the_sweep_and_policies_are_refused() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    base(dir);
+    let generated = sweep(
+        dir,
+        "gen.toml",
+        "[design]\nkind = \"sobol\"\nbase_points = 2\n",
+    );
+    run(&generated, &dir.join("gen"));
+    let points = std::fs::read_to_string(dir.join("gen/points.csv")).unwrap();
+    let n = points.lines().count() - 1;
+    let table = without_point_id(&points, &(0..n).collect::<Vec<_>>())
+        .lines()
+        .map(|l| {
+            let c: Vec<&str> = l.split(',').collect();
+            format!("{},{},{},{}\n", c[0], c[2], c[3], c[4])
+        })
+        .collect::<String>();
+    write(dir, "pts.csv", &table);
+    let plan = sweep(
+        dir,
+        "file.toml",
+        "[design]\nkind = \"sobol\"\nfile = \"pts.csv\"\n",
+    );
+    let inputs = plan.input_files();
+    assert!(
+        inputs.iter().any(|(_, p)| p.ends_with("pts.csv")),
+        "the points file is not among the sweep's inputs: {inputs:?}"
+    );
+    let text = format!(
+        "base = \"base.toml\"\nseed = 11\nreplicates = 1\n[design]\nkind = \"sobol\"\nfile = \"pts.csv\"\n\
+         {FACTORS}[[policies]]\nname = \"a\"\n[[policies]]\nname = \"b\"\n"
+    );
+    write(dir, "policies.toml", &text);
+    let err = SweepPlan::load(&dir.join("policies.toml"))
+        .expect_err("policies with a sobol design")
+        .to_string();
+    assert!(
+        err.contains("design.kind") && err.contains("[[policies]]"),
+        "{err}"
+    );
+}
