@@ -6,6 +6,7 @@ import pytest
 
 import migflow
 from conftest import run_cli
+from test_analyses import median_outcome
 from test_run import RUN_TABLES, csv_rows, same_value
 
 pq = pytest.importorskip("pyarrow.parquet")
@@ -106,3 +107,20 @@ def test_a_bad_format_is_refused_naming_it(tmp_path):
 
     with pytest.raises(migflow.InputError, match="format=\"xlsx\": expected `csv` or `parquet`"):
         migflow.run(small_scenario(), out=tmp_path / "x", format="xlsx")
+
+
+def test_the_analyses_of_a_parquet_sweep_are_those_of_its_csv_twin(cli, sweep_files, cli_policies, tmp_path):
+    parquet = tmp_path / "parquet-sweep"
+    run_cli(cli, "sweep", sweep_files / "policies.toml", "--out", parquet, "-q", "--format", "parquet")
+    where = f"> {median_outcome(cli_policies)}"
+    for name, analyse in [
+        ("sensitivity", lambda d, o: migflow.sensitivity(d, out=o, metrics=["all_mean_poor_share"], bootstrap=20)),
+        ("robust", lambda d, o: migflow.robust(d, "all_mean_poor_share", threshold=0.05, out=o)),
+        ("discover", lambda d, o: migflow.discover(d, "all_mean_poor_share", where, out=o)),
+    ]:
+        a = analyse(cli_policies, tmp_path / f"{name}-csv")
+        b = analyse(parquet, tmp_path / f"{name}-parquet")
+        tables = [f for f in a.dir.iterdir() if f.suffix == ".csv"]
+        assert tables, name
+        for f in tables:
+            assert f.read_bytes() == (b.dir / f.name).read_bytes(), (name, f.name)
