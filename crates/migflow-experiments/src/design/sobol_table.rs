@@ -18,7 +18,7 @@ use std::path::Path;
 
 use migflow_core::params::path::KeyKind;
 
-use super::table::{open_table, parse_cell};
+use super::table::{for_each_row, open_table, parse_cell};
 use super::{
     Design, DesignError, Factor, MAX_POINTS, Point, PointRole, SobolMatrix, Spec, err,
     sobol::SOBOL_MAX_FACTORS,
@@ -215,24 +215,8 @@ pub(crate) fn generate(
         ));
     }
     let mut rows: Vec<Row> = Vec::new();
-    loop {
-        let row = table.try_next_row().map_err(|m| {
-            let at = m.line.map(|l| format!(", line {l}")).unwrap_or_default();
-            err(
-                format!("{shown}{at}"),
-                "an unreadable row",
-                format!("a CSV row with one cell per column ({})", m.message),
-            )
-        })?;
-        let Some(row) = row else { break };
+    for_each_row(&mut table, &shown, |row| {
         let line = row.line();
-        if rows.len() == MAX_POINTS {
-            return Err(err(
-                "design.file",
-                format!("\"{shown}\""),
-                format!("at most {MAX_POINTS} rows"),
-            ));
-        }
         let at = |name: &str| format!("{shown}, line {line}, column `{name}`");
         let cell = row.get(column[k]);
         let base = match cell.parse::<usize>() {
@@ -287,7 +271,8 @@ pub(crate) fn generate(
             matrix,
             values,
         });
-    }
+        Ok(())
+    })?;
     if rows.is_empty() {
         return Err(err(
             "design.file",

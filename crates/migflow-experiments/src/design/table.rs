@@ -70,6 +70,37 @@ pub(super) fn open_table(full: &Path) -> Result<migflow_io::NamedCsv, DesignErro
         })
 }
 
+/// Call `f` with each row of a design table, in order: an unreadable row,
+/// or more than [`MAX_POINTS`] rows, is an error naming the file (`shown`)
+/// and the line.
+pub(super) fn for_each_row(
+    table: &mut migflow_io::NamedCsv,
+    shown: &str,
+    mut f: impl FnMut(&migflow_io::csvread::Row<'_>) -> Result<(), DesignError>,
+) -> Result<(), DesignError> {
+    let mut rows = 0;
+    loop {
+        let row = table.try_next_row().map_err(|m| {
+            let at = m.line.map(|l| format!(", line {l}")).unwrap_or_default();
+            err(
+                format!("{shown}{at}"),
+                "an unreadable row",
+                format!("a CSV row with one cell per column ({})", m.message),
+            )
+        })?;
+        let Some(row) = row else { return Ok(()) };
+        if rows == MAX_POINTS {
+            return Err(err(
+                "design.file",
+                format!("\"{shown}\""),
+                format!("at most {MAX_POINTS} rows"),
+            ));
+        }
+        rows += 1;
+        f(&row)?;
+    }
+}
+
 /// The column names of a table file (for a caller that wants to list the
 /// factors from the header).
 pub fn table_columns(file: &str, table_base_dir: &Path) -> Result<Vec<String>, DesignError> {
@@ -145,24 +176,8 @@ pub(crate) fn generate(
         ));
     }
     let mut out = Vec::new();
-    loop {
-        let row = table.try_next_row().map_err(|m| {
-            let at = m.line.map(|l| format!(", line {l}")).unwrap_or_default();
-            err(
-                format!("{shown}{at}"),
-                "an unreadable row",
-                format!("a CSV row with one cell per column ({})", m.message),
-            )
-        })?;
-        let Some(row) = row else { break };
+    for_each_row(&mut table, &shown, |row| {
         let line = row.line();
-        if out.len() == MAX_POINTS {
-            return Err(err(
-                "design.file",
-                format!("\"{shown}\""),
-                format!("at most {MAX_POINTS} rows"),
-            ));
-        }
         let mut values = Vec::with_capacity(factors.len());
         for (i, f) in factors.iter().enumerate() {
             let cell = row.get(column[i]);
@@ -181,7 +196,8 @@ pub(crate) fn generate(
             values,
             role: PointRole::Plain,
         });
-    }
+        Ok(())
+    })?;
     if out.is_empty() {
         return Err(err(
             "design.file",

@@ -63,6 +63,18 @@ fn without_point_id(points: &str, order: &[usize]) -> String {
 }
 
 /// Load a sweep of design `sobol` read from `text`, expecting an error.
+/// A generated sweep's `points.csv` as a design file: without `point_id`
+/// and the constant's column (`population.sites`), rows in order.
+fn as_design_file(points: &str, n: usize) -> String {
+    without_point_id(points, &(0..n).collect::<Vec<_>>())
+        .lines()
+        .map(|l| {
+            let c: Vec<&str> = l.split(',').collect();
+            format!("{},{},{},{}\n", c[0], c[2], c[3], c[4])
+        })
+        .collect()
+}
+
 fn refused(dir: &Path, text: &str) -> String {
     write(dir, "bad.csv", text);
     let sweep = format!(
@@ -95,13 +107,7 @@ fn a_generated_sobol_sweeps_points_given_as_a_file_run_the_same_sweep() {
     );
     // The file has no constant's column, and its rows keep their order.
     let n = points.lines().count() - 1;
-    let table = without_point_id(&points, &(0..n).collect::<Vec<_>>())
-        .lines()
-        .map(|l| {
-            let c: Vec<&str> = l.split(',').collect();
-            format!("{},{},{},{}\n", c[0], c[2], c[3], c[4])
-        })
-        .collect::<String>();
+    let table = as_design_file(&points, n);
     write(dir, "salib.csv", &table);
     let from_file = sweep(
         dir,
@@ -363,13 +369,7 @@ fn the_file_is_an_input_of_the_sweep_and_policies_are_refused() {
     run(&generated, &dir.join("gen"));
     let points = std::fs::read_to_string(dir.join("gen/points.csv")).unwrap();
     let n = points.lines().count() - 1;
-    let table = without_point_id(&points, &(0..n).collect::<Vec<_>>())
-        .lines()
-        .map(|l| {
-            let c: Vec<&str> = l.split(',').collect();
-            format!("{},{},{},{}\n", c[0], c[2], c[3], c[4])
-        })
-        .collect::<String>();
+    let table = as_design_file(&points, n);
     write(dir, "pts.csv", &table);
     let plan = sweep(
         dir,
