@@ -69,6 +69,8 @@ fn fixture() -> &'static Fixture {
             command: vec!["fuzz".into()],
             force: false,
             population_sha256: None,
+            cancel: Default::default(),
+            format: Default::default(),
         };
         migflow_experiments::run::run_to_dir(&opts, &|| {}).expect("fixture run");
         let plan = migflow_experiments::sweep::SweepPlan::load(&root.join("sweep.toml")).expect("plan");
@@ -77,6 +79,8 @@ fn fixture() -> &'static Fixture {
             resume: false,
             shard: None,
             threads: 1,
+            cancel: Default::default(),
+            format: Default::default(),
         };
         migflow_experiments::execute::run_sweep(&plan, &sweep_opts, &|_, _| {}, &|| {})
             .expect("fixture sweep");

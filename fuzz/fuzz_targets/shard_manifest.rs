@@ -48,6 +48,8 @@ fn fixture() -> &'static Fixture {
                 resume: false,
                 shard: Some(Shard { index, count: 2 }),
                 threads: 1,
+                cancel: Default::default(),
+                format: Default::default(),
             };
             migflow_experiments::execute::run_sweep(&plan, &opts, &|_, _| {}, &|| {})
                 .expect("fixture shard");
