@@ -117,7 +117,7 @@ fn input(name: &str, dir: &Path) -> Result<serde_json::Value> {
 
 /// Each replicate's total lever cost in each year of `run` (`costs.csv`,
 /// checked against its manifest), or none for a run made before costs.
-fn total_costs(run: &RunResults) -> Result<Option<Vec<Vec<f64>>>> {
+pub fn total_costs(run: &RunResults) -> Result<Option<Vec<Vec<f64>>>> {
     use migflow_io::costs::{TOTAL, read_costs};
     const FILE: &str = "costs.csv";
     let Some(table) = read_costs(&run.dir, &run.manifest.files)? else {

@@ -16,6 +16,7 @@ pub mod build;
 pub mod charts;
 pub mod compare;
 pub mod counts;
+pub mod headline;
 pub mod html;
 pub mod output;
 

@@ -1,12 +1,15 @@
 //! Scenario files: the schema with defaults, loading with precise errors,
 //! validation, and dotted-path access to keys.
 
+pub mod meta;
 pub mod path;
 mod schema;
+mod set;
 pub mod validate;
 pub mod year;
 
 pub use schema::*;
+pub use set::{SetError, SetProblem, with_sets};
 pub use validate::validate;
 pub use year::{Year, capacity};
 

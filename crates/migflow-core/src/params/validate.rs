@@ -38,11 +38,54 @@ pub fn readable(x: f64) -> String {
     }
 }
 
+/// A bound a key's value must keep, as the validation checks it: the
+/// ranges the explorer's controls show come from here, so they cannot
+/// drift from what a run accepts.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Bound {
+    /// Dotted path of the key (`events[0].harvest_factor` for an event's).
+    pub key: String,
+    /// Smallest value allowed, if any.
+    pub min: Option<f64>,
+    /// Whether `min` itself is refused (a number > 0).
+    pub min_exclusive: bool,
+    /// Largest value allowed, if any.
+    pub max: Option<f64>,
+    /// The validation's words for what it expects.
+    pub expected: String,
+}
+
 struct Checker {
     problems: Vec<Problem>,
+    /// Filled only by [`bounds`]: a sweep validates every point, and
+    /// must not pay for keys nobody reads.
+    bounds: Option<Vec<Bound>>,
 }
 
 impl Checker {
+    fn bound(&mut self, key: &str, min: Option<f64>, max: Option<f64>, expected: &str) {
+        self.bound_with(key, min, false, max, expected);
+    }
+
+    fn bound_with(
+        &mut self,
+        key: &str,
+        min: Option<f64>,
+        min_exclusive: bool,
+        max: Option<f64>,
+        expected: &str,
+    ) {
+        if let Some(bounds) = &mut self.bounds {
+            bounds.push(Bound {
+                key: key.to_string(),
+                min,
+                min_exclusive,
+                max,
+                expected: expected.to_string(),
+            });
+        }
+    }
+
     fn push(&mut self, key: &str, value: impl std::fmt::Display, expected: &str) {
         self.problems.push(Problem {
             key: key.to_string(),
@@ -60,30 +103,59 @@ impl Checker {
     }
 
     fn probability(&mut self, key: &str, v: f64) {
+        self.bound(
+            key,
+            Some(0.0),
+            Some(1.0),
+            "a probability or share in [0, 1]",
+        );
         if self.finite(key, v) && !(0.0..=1.0).contains(&v) {
             self.push(key, readable(v), "a probability or share in [0, 1]");
         }
     }
 
     fn non_negative(&mut self, key: &str, v: f64) {
+        self.bound(key, Some(0.0), None, "a number ≥ 0");
         if self.finite(key, v) && v < 0.0 {
             self.push(key, readable(v), "a number ≥ 0");
         }
     }
 
     fn positive(&mut self, key: &str, v: f64) {
+        self.bound_with(key, Some(0.0), true, None, "a number > 0");
         if self.finite(key, v) && v <= 0.0 {
             self.push(key, readable(v), "a number > 0");
         }
     }
 
     fn count_in(&mut self, key: &str, v: u64, min: u64, max: u64) {
+        let expected = format!("an integer from {min} to {max}");
+        self.bound(key, Some(min as f64), Some(max as f64), &expected);
         if v < min || v > max {
-            self.push(key, v, &format!("an integer from {min} to {max}"));
+            self.push(key, v, &expected);
         }
     }
 
     fn age_range(&mut self, prefix: &str, min_key: &str, min: u32, max_key: &str, max: u32) {
+        if self.bounds.is_some() {
+            let (min_path, max_path) =
+                (format!("{prefix}.{min_key}"), format!("{prefix}.{max_key}"));
+            self.bound(&max_path, Some(0.0), Some(120.0), "an age from 0 to 120");
+            if min_key != max_key {
+                self.bound(
+                    &max_path,
+                    Some(min as f64),
+                    None,
+                    &format!("at least `{min_path}` ({min})"),
+                );
+                self.bound(
+                    &min_path,
+                    Some(0.0),
+                    Some(max as f64),
+                    &format!("at most `{max_path}` ({max})"),
+                );
+            }
+        }
         if max > 120 {
             self.push(&format!("{prefix}.{max_key}"), max, "an age from 0 to 120");
         }
@@ -97,6 +169,16 @@ impl Checker {
     }
 
     fn window(&mut self, lever: &str, w: Window) {
+        if self.bounds.is_some() {
+            let (start, end) = (
+                format!("levers.{lever}.start_year"),
+                format!("levers.{lever}.end_year"),
+            );
+            let expected = format!("a year not after `{end}` ({})", w.end_year);
+            self.bound(&start, None, Some(w.end_year.into()), &expected);
+            let expected = format!("a year not before `{start}` ({})", w.start_year);
+            self.bound(&end, Some(w.start_year.into()), None, &expected);
+        }
         if w.start_year > w.end_year {
             self.push(
                 &format!("levers.{lever}.start_year"),
@@ -133,8 +215,38 @@ pub fn warnings(s: &Scenario) -> Vec<String> {
 pub fn validate(s: &Scenario) -> Result<(), Vec<Problem>> {
     let mut c = Checker {
         problems: Vec::new(),
+        bounds: None,
     };
+    check(s, &mut c);
+    if c.problems.is_empty() {
+        Ok(())
+    } else {
+        Err(c.problems)
+    }
+}
+
+/// Every bound [`validate`] holds the keys of `s` to, key by key in the
+/// order it checks them (a key may have several: a share is within
+/// [0, 1] and, as every real, within [`MAX_MAGNITUDE`]). Bounds that
+/// relate two keys (a lever's start and end years) are given with the
+/// other key's current value.
+pub fn bounds(s: &Scenario) -> Vec<Bound> {
+    let mut c = Checker {
+        problems: Vec::new(),
+        bounds: Some(Vec::new()),
+    };
+    check(s, &mut c);
+    c.bounds.unwrap_or_default()
+}
+
+fn check(s: &Scenario, c: &mut Checker) {
     let run = &s.run;
+    c.bound(
+        "run.start_year",
+        Some(1000.0),
+        Some(9999.0),
+        "a calendar year from 1000 to 9999",
+    );
     if !(1000..=9999).contains(&run.start_year) {
         c.push(
             "run.start_year",
@@ -173,6 +285,14 @@ pub fn validate(s: &Scenario) -> Result<(), Vec<Problem>> {
     for (name, v) in crate::model::household::Livelihood::ALL.iter().zip(shares) {
         c.probability(&format!("population.initial_shares.{}", name.name()), v);
     }
+    for name in crate::model::household::Livelihood::ALL {
+        c.bound(
+            &format!("population.initial_shares.{}", name.name()),
+            None,
+            None,
+            "the five initial shares sum to 1",
+        );
+    }
     let sum: f64 = shares.iter().sum();
     if sum.is_finite() && (sum - 1.0).abs() > 1e-6 {
         c.push(
@@ -194,6 +314,33 @@ pub fn validate(s: &Scenario) -> Result<(), Vec<Problem>> {
         p.head_age_min,
         "head_age_max",
         p.head_age_max,
+    );
+    c.bound(
+        "population.spouse_age_gap",
+        Some(0.0),
+        Some(f64::from(p.head_age_min.min(120u32.saturating_sub(p.head_age_max)))),
+        &format!(
+            "at most `population.head_age_min` ({}) and at most 120 − `population.head_age_max` ({})",
+            p.head_age_min, p.head_age_max
+        ),
+    );
+    c.bound(
+        "population.head_age_min",
+        Some(f64::from(p.spouse_age_gap)),
+        None,
+        &format!(
+            "at least `population.spouse_age_gap` ({})",
+            p.spouse_age_gap
+        ),
+    );
+    c.bound(
+        "population.head_age_max",
+        None,
+        Some(f64::from(120u32.saturating_sub(p.spouse_age_gap))),
+        &format!(
+            "at most 120 − `population.spouse_age_gap` ({})",
+            p.spouse_age_gap
+        ),
     );
     if p.spouse_age_gap > p.head_age_min {
         c.push(
@@ -241,6 +388,24 @@ pub fn validate(s: &Scenario) -> Result<(), Vec<Problem>> {
     c.positive("population.land_scale", p.land_scale);
     c.non_negative("population.distance_min_km", p.distance_min_km);
     c.non_negative("population.distance_max_km", p.distance_max_km);
+    c.bound(
+        "population.distance_min_km",
+        Some(0.0),
+        Some(p.distance_max_km),
+        &format!(
+            "at most `population.distance_max_km` ({})",
+            readable(p.distance_max_km)
+        ),
+    );
+    c.bound(
+        "population.distance_max_km",
+        Some(p.distance_min_km),
+        None,
+        &format!(
+            "at least `population.distance_min_km` ({})",
+            readable(p.distance_min_km)
+        ),
+    );
     if p.distance_min_km > p.distance_max_km {
         c.push(
             "population.distance_min_km",
@@ -295,6 +460,13 @@ pub fn validate(s: &Scenario) -> Result<(), Vec<Problem>> {
         ("wage_growth", e.wage_growth),
         ("line_growth", e.line_growth),
     ] {
+        c.bound_with(
+            &format!("economy.{key}"),
+            Some(-1.0),
+            true,
+            Some(MAX_GROWTH),
+            "a growth rate above −1",
+        );
         if c.finite(&format!("economy.{key}"), v) && v <= -1.0 {
             c.push(
                 &format!("economy.{key}"),
@@ -303,6 +475,24 @@ pub fn validate(s: &Scenario) -> Result<(), Vec<Problem>> {
             );
         }
     }
+    c.bound(
+        "economy.monitoring_line",
+        Some(e.poverty_line),
+        None,
+        &format!(
+            "at least `economy.poverty_line` ({})",
+            readable(e.poverty_line)
+        ),
+    );
+    c.bound(
+        "economy.poverty_line",
+        None,
+        Some(e.monitoring_line),
+        &format!(
+            "at most `economy.monitoring_line` ({})",
+            readable(e.monitoring_line)
+        ),
+    );
     if e.monitoring_line.is_finite()
         && e.poverty_line.is_finite()
         && e.monitoring_line < e.poverty_line
@@ -316,6 +506,12 @@ pub fn validate(s: &Scenario) -> Result<(), Vec<Problem>> {
             ),
         );
     }
+    c.bound(
+        "economy.work_age",
+        Some(1.0),
+        Some(59.0),
+        "an age from 1 to 59",
+    );
     if !(1..=59).contains(&e.work_age) {
         c.push("economy.work_age", e.work_age, "an age from 1 to 59");
     }
@@ -394,6 +590,12 @@ pub fn validate(s: &Scenario) -> Result<(), Vec<Problem>> {
         "levers.agricultural_support.subsidy_per_mu",
         ag.subsidy_per_mu,
     );
+    c.bound(
+        "levers.agricultural_support.yield_gain",
+        Some(-1.0),
+        None,
+        "a gain of at least −1",
+    );
     if c.finite("levers.agricultural_support.yield_gain", ag.yield_gain) && ag.yield_gain < -1.0 {
         c.push(
             "levers.agricultural_support.yield_gain",
@@ -425,6 +627,12 @@ pub fn validate(s: &Scenario) -> Result<(), Vec<Problem>> {
     c.window("targeting", lv.targeting.window());
 
     for (key, v) in s.costs.unit_costs() {
+        c.bound(
+            &format!("costs.{key}"),
+            Some(0.0),
+            None,
+            "a cost ≥ 0, in yuan of the start year",
+        );
         if c.finite(&format!("costs.{key}"), v) && v < 0.0 {
             c.push(
                 &format!("costs.{key}"),
@@ -448,6 +656,12 @@ pub fn validate(s: &Scenario) -> Result<(), Vec<Problem>> {
                 ..
             } => {
                 c.non_negative(&format!("{key}.harvest_factor"), *harvest_factor);
+                c.bound(
+                    &format!("{key}.sites"),
+                    Some(0.0),
+                    Some(f64::from(p.sites.saturating_sub(1))),
+                    &format!("a site number from 0 to {}", p.sites.saturating_sub(1)),
+                );
                 for site in sites.iter().flatten() {
                     if *site >= p.sites {
                         c.push(
@@ -461,13 +675,7 @@ pub fn validate(s: &Scenario) -> Result<(), Vec<Problem>> {
         }
     }
 
-    magnitudes(s, &mut c);
-
-    if c.problems.is_empty() {
-        Ok(())
-    } else {
-        Err(c.problems)
-    }
+    magnitudes(s, c);
 }
 
 /// Every real-valued key within [`MAX_MAGNITUDE`] (growth rates within
@@ -506,12 +714,22 @@ fn magnitudes(s: &Scenario, c: &mut Checker) {
         return;
     };
     let mut path = String::with_capacity(64);
+    let recording = c.bounds.is_some();
     walk(&value, &mut path, &mut |key, x| {
+        let growth = matches!(key, "economy.wage_growth" | "economy.line_growth");
+        let limit = if growth { MAX_GROWTH } else { MAX_MAGNITUDE };
+        if recording && !growth {
+            let words = readable(limit);
+            c.bound(
+                key,
+                Some(-limit),
+                Some(limit),
+                &format!("a number from −{words} to {words}"),
+            );
+        }
         if c.problems.iter().any(|p| p.key == key) {
             return;
         }
-        let growth = matches!(key, "economy.wage_growth" | "economy.line_growth");
-        let limit = if growth { MAX_GROWTH } else { MAX_MAGNITUDE };
         if !x.is_finite() {
             c.push(key, readable(x), "a finite number");
         } else if x.abs() > limit {
