@@ -209,6 +209,18 @@ A target the model cannot reach is reported with a WARNING on stderr and in
 fit.csv's `warning` column.
 Exit codes: 0 written (warnings included); 2 bad input.")]
     Calibrate(CalibrateArgs),
+    /// Explore a scenario in the browser: a local web server that runs it
+    /// against a modified copy and shows the paired differences.
+    #[command(after_help = "Examples:
+  migflow serve                                 # the built-in T County default at http://127.0.0.1:8350/
+  migflow serve scenarios/workshops_expanded.toml --open
+  migflow serve --port 0 --threads 2            # any free port (printed)
+  migflow serve --set population.households=4000
+
+Every run of the page is a `migflow run` of its modified scenario; its files
+can be downloaded from the page. Ctrl-C stops the server.
+Exit codes: 0 stopped; 2 bad scenario or options, or the address is taken.")]
+    Serve(ServeArgs),
     /// Print the default scenario, every key commented.
     #[command(after_help = "Examples:
   migflow scenario --print-default > my_scenario.toml")]
@@ -494,6 +506,32 @@ pub struct RunArgs {
     /// metadata). A rerun from a manifest takes the format it records.
     #[arg(long, value_parser = parse_format)]
     pub format: Option<TableFormat>,
+}
+
+/// The arguments of `migflow serve`.
+#[derive(Debug, clap::Args)]
+pub struct ServeArgs {
+    /// Scenario TOML file (or a manifest.json): the base of every run.
+    /// Without it, the built-in T County default.
+    pub scenario: Option<PathBuf>,
+    /// The port to listen on (0: any free port).
+    #[arg(long, default_value_t = 8350)]
+    pub port: u16,
+    /// The address to listen on. Anything but a loopback address lets
+    /// other machines run simulations on this one.
+    #[arg(long, default_value = "127.0.0.1")]
+    pub host: std::net::IpAddr,
+    /// Open the page in the default browser.
+    #[arg(long)]
+    pub open: bool,
+    /// Worker threads of the simulations (default: all cores). Results do
+    /// not depend on it.
+    #[arg(long, short = 'j', value_parser = parse_threads)]
+    pub threads: Option<NonZeroUsize>,
+    /// Set a key of the base scenario by its dotted path (repeatable), as
+    /// `migflow run --set`.
+    #[arg(long = "set", value_name = "KEY=VALUE")]
+    pub sets: Vec<String>,
 }
 
 /// `--method` of `migflow calibrate`.

@@ -7,6 +7,7 @@ mod discover;
 mod robust;
 mod run;
 mod sensitivity;
+mod serve;
 mod sweep;
 
 use crate::args::{Cli, Command};
@@ -41,6 +42,7 @@ pub fn dispatch(cli: Cli) -> Result<ExitCode> {
         Command::Robust(args) => ok(robust::robust(args)),
         Command::Discover(args) => ok(discover::discover(args)),
         Command::Calibrate(args) => ok(calibrate::calibrate(args)),
+        Command::Serve(args) => ok(serve::serve(args)),
         Command::Scenario { print_default } => ok(run::scenario(print_default)),
     }
 }
@@ -58,41 +60,34 @@ pub(crate) fn load(path: Option<&Path>) -> Result<(Params, Option<String>)> {
     Ok((migflow_io::files::load_scenario(path)?, None))
 }
 
-/// `params` with the `--set KEY=VALUE` assignments applied and checked;
-/// an error names the `--set` argument, the key, the value and what was
-/// expected.
+/// `params` with the `--set KEY=VALUE` assignments applied and checked
+/// (by [`migflow_core::params::with_sets`], which `migflow serve` uses
+/// too); an error names the `--set` argument, the key, the value and what
+/// was expected.
 pub(crate) fn with_sets(params: Params, sets: &[String]) -> Result<Params> {
     use migflow_core::params::path;
-    if sets.is_empty() {
-        return Ok(params);
-    }
-    let mut scenario = params.scenario().clone();
+    let mut assignments = Vec::with_capacity(sets.len());
+    // A malformed argument is reported after the ones before it are
+    // checked, as the arguments are read in order.
+    let mut malformed = None;
     for text in sets {
-        let (key, value) =
-            path::parse_assignment(text).map_err(|e| anyhow::anyhow!("--set {e}"))?;
-        scenario = path::with_values(&scenario, &[(key.as_str(), &value)])
-            .map_err(|(key, e)| anyhow::anyhow!("--set {text}: `{key}`: {e}"))?;
-        if let Err(problems) =
-            Params::checked(scenario.clone(), params.source().map(Path::to_path_buf))
-        {
-            let message = problems
-                .iter()
-                .map(|p| p.to_string())
-                .collect::<Vec<_>>()
-                .join("; ");
-            anyhow::bail!("--set {text}: {message}");
+        match path::parse_assignment(text) {
+            Ok(a) => assignments.push(a),
+            Err(e) => {
+                malformed = Some(e);
+                break;
+            }
         }
     }
-    Params::checked(scenario, params.source().map(Path::to_path_buf)).map_err(|problems| {
-        anyhow::anyhow!(
-            "--set: {}",
-            problems
-                .iter()
-                .map(|p| p.to_string())
-                .collect::<Vec<_>>()
-                .join("; ")
-        )
-    })
+    let params =
+        migflow_core::params::with_sets(params, &assignments).map_err(|e| match e.index {
+            Some(i) => anyhow::anyhow!("--set {}: {e}", sets[i]),
+            None => anyhow::anyhow!("--set: {e}"),
+        })?;
+    match malformed {
+        Some(e) => Err(anyhow::anyhow!("--set {e}")),
+        None => Ok(params),
+    }
 }
 
 /// Print what the scenario holds that cannot act.

@@ -20,6 +20,7 @@ mod report;
 mod results_set;
 mod robust;
 mod sensitivity;
+mod serve;
 mod set_keys;
 mod sweep;
 mod sweep_input;
