@@ -180,7 +180,7 @@ export function lineChart(container, spec) {
       },
     },
     axes: [
-      { label: 'year', labelSize: 16, size: 30, font: AXIS_FONT, labelFont: LABEL_FONT, incrs: [1, 2, 5, 10, 20, 50], values: (u, vals) => vals.map((v) => String(v)) },
+      { label: 'year', labelSize: 16, size: 30, space: 36, font: AXIS_FONT, labelFont: LABEL_FONT, incrs: [1, 2, 5, 10, 20, 50], values: (u, vals) => vals.map((v) => String(v)) },
       { label: spec.yLabel, labelSize: 16, size: 50, font: AXIS_FONT, labelFont: LABEL_FONT, values: (u, vals) => vals.map(yFormat) },
     ],
     series,

@@ -3,7 +3,7 @@
 // answer to the latest state is ever drawn (docs/serve.md, API and Page).
 
 import './style.css';
-import { keyControl, parseValue } from './controls.js';
+import { keyControl, orderAssignments, setResolver } from './controls.js';
 import { heatTable, legend, lineChart, overlayLegend, pruneCharts } from './charts.js';
 import { PALETTE, clone, el, fmt, fmtYuan, jsonEqual, livelihoodColour, randomId } from './util.js';
 
@@ -44,9 +44,16 @@ function setStatus(s, note) {
   r.classList.toggle('hidden-results', hide);
   $('#results-note').hidden = !hide;
   if (hide) {
-    $('#results-note').textContent = s === 'invalid'
-      ? 'results hidden: fix the value marked in the settings'
-      : `results hidden: ${note || 'the run failed'}`;
+    const box = $('#results-note');
+    if (s === 'invalid') {
+      const bad = [...document.querySelectorAll('.ctl.invalid [data-key]')];
+      box.replaceChildren('results hidden: fix the value marked in the settings',
+        ...(bad.length ? [' (', ...bad.flatMap((input, i) => [i ? ', ' : '', el('a', {
+          href: '#', onclick: (e) => { e.preventDefault(); input.closest('details')?.setAttribute('open', ''); input.focus(); input.scrollIntoView({ block: 'center' }); },
+        }, input.dataset.key)]), ')'] : []));
+    } else {
+      box.textContent = `results hidden: ${note || 'the run failed'}`;
+    }
   }
 }
 
@@ -63,12 +70,12 @@ function eventsChanged() {
 }
 
 function changedSet() {
-  const set = {};
+  const entries = [];
   for (const [path, key] of keys) {
     const v = values.get(path);
-    if (!jsonEqual(v, key.value)) set[path] = v;
+    if (!jsonEqual(v, key.value)) entries.push([path, v]);
   }
-  return set;
+  return Object.fromEntries(orderAssignments(entries, (p) => keys.get(p)));
 }
 
 function buildBody() {
@@ -77,8 +84,9 @@ function buildBody() {
     set: changedSet(),
     events: eventsChanged() ? clone(events) : null,
     replicates: run.replicates,
-    households: run.households,
   };
+  // Households only when changed: a scenario that reads them from a file refuses the field.
+  if (run.households !== null && run.households !== runDefaults.households) body.households = run.households;
   if (run.seed !== null && run.seed !== runDefaults.seed) body.seed = run.seed;
   if (run.window) body.window = run.window;
   if (run.flows_year !== '' && run.flows_year !== null) body.flows_year = Number(run.flows_year);
@@ -148,7 +156,14 @@ function applyState(s) {
 function readControls() {
   let ok = true;
   const limits = schema.limits;
+  // First the values (bounds may depend on other keys), then the checks.
   for (const [dataKey, ctl] of controls) {
+    if (!keys.has(dataKey)) continue;
+    const r = ctl.read(true);
+    if (r.ok) values.set(dataKey, r.value);
+  }
+  for (const [dataKey, ctl] of controls) {
+    ctl.refreshRange();
     const r = ctl.read();
     ctl.setError(r.ok ? '' : r.message);
     if (!r.ok) { ok = false; continue; }
@@ -156,12 +171,12 @@ function readControls() {
       values.set(dataKey, r.value);
       ctl.setChanged(!jsonEqual(r.value, keys.get(dataKey).value));
     } else if (dataKey in run) {
-      run[dataKey] = r.value === undefined ? (dataKey === 'seed' ? null : '') : r.value;
+      run[dataKey] = r.value === undefined ? (dataKey === 'window' ? '' : null) : r.value;
     }
   }
   // Run size: households × replicates × years within the limit.
   const years = schema.end_year - schema.start_year + 1;
-  if (ok && limits.max_household_years && run.households * run.replicates * years > limits.max_household_years) {
+  if (ok && limits.max_household_years && run.households && run.households * run.replicates * years > limits.max_household_years) {
     ok = false;
     controls.get('households').setError(
       `${fmt(run.households)} households × ${run.replicates} replicates × ${years} years is over the limit of ${fmt(limits.max_household_years)} household-years`);
@@ -182,6 +197,7 @@ function readControls() {
   for (const ec of eventControls) {
     const ev = { kind: ec.kind };
     for (const ctl of ec.controls) {
+      ctl.refreshRange();
       const r = ctl.read();
       ctl.setError(r.ok ? '' : r.message);
       if (!r.ok) ok = false;
@@ -291,9 +307,10 @@ async function send(t) {
   }
   if (inflight && inflight.t === t) inflight = null;
   if (target !== t) return; // superseded: never drawn
-  if (res.status === 409) {
-    // Superseded at the server by a request of ours that it saw later; retry.
-    if (t.tries++ < 3) { setTimeout(() => { if (target === t) send(t); }, 150); return; }
+  if (res.status === 409 || res.status === 503) {
+    // 409: superseded at the server by a request of ours that it saw later;
+    // 503: busy with another client's run. Retry this state a few times.
+    if (t.tries++ < 3) { setTimeout(() => { if (target === t) send(t); }, res.status === 409 ? 150 : 1000); return; }
   }
   if (!res.ok) {
     const message = (json && json.error) || `HTTP ${res.status}`;
@@ -519,9 +536,12 @@ function drawCharts(r) {
       $('#legend-costs').replaceChildren(legend([...items, { label: 'base (dashed)', colour: '#333', dash: true }, { label: 'modified (solid)', colour: '#333' }]));
       const ce = c.cost_effectiveness || [];
       $('#cost-eff').replaceChildren(...(ce.length ? [el('table', { class: 'ce' },
-        el('thead', null, el('tr', null, el('th', null, 'averted'), el('th', null, 'yuan per unit averted'), el('th', null, '95 % CI'), el('th', null, 'note'))),
+        el('thead', null, el('tr', null, el('th', null, 'averted'), el('th', null, 'averted over the window'), el('th', null, 'extra cost over the window, yuan'),
+          el('th', null, 'yuan per unit averted'), el('th', null, '95 % CI'), el('th', null, 'note'))),
         el('tbody', null, ce.map((x) => el('tr', null,
           el('td', null, String(x.averted).replace(/_/g, ' ')),
+          el('td', { class: 'num' }, Number.isFinite(x.averted_mean) ? fmt(x.averted_mean, Math.abs(x.averted_mean) < 100 ? 1 : 0) : '–'),
+          el('td', { class: 'num' }, Number.isFinite(x.extra_cost) ? fmt(x.extra_cost, 0) : '–'),
           el('td', { class: 'num' }, x.ratio === null || x.ratio === undefined ? '–' : fmt(x.ratio, 0)),
           el('td', { class: 'num' }, Number.isFinite(x.lo) && Number.isFinite(x.hi) ? `${fmt(x.lo, 0)} to ${fmt(x.hi, 0)}` : '–'),
           el('td', null, x.note || '')))))] : [el('p', { class: 'muted' }, 'No cost-effectiveness figure for this run.')]));
@@ -552,7 +572,7 @@ function buildLevers() {
         const ctl = keyControl(key, { value: key.value, onChange: (_c, commit) => changed(commit), label: 'on' });
         controls.set(ctl.dataKey, ctl);
         ctl.row.classList.add('toggle');
-        lg.append(el('span', { class: 'title', title: key.doc || '' }, lever.title || lever.name), ctl.row);
+        lg.append(el('span', { class: 'title', title: lever.doc || key.doc || '' }, lever.title || lever.name), ctl.row);
       } else {
         addControl(key, body);
       }
@@ -600,7 +620,7 @@ function buildRunSettings() {
   const L = schema.limits, D = schema.defaults;
   runDefaults = {
     replicates: D.replicates ?? 8,
-    households: Math.min(D.households ?? L.max_households, L.max_households),
+    households: D.households === null || D.households === undefined ? null : Math.min(D.households, L.max_households),
     seed: D.seed ?? null,
   };
   const box = $('#run-ctls');
@@ -608,7 +628,7 @@ function buildRunSettings() {
   addControl(rk('replicates', 'integer', runDefaults.replicates, L.min_replicates, L.max_replicates, 'runs',
     'Replicates of each arm, paired by seed: more give narrower confidence intervals and take longer.'), box);
   addControl(rk('households', 'integer', runDefaults.households, 1, L.max_households, 'households',
-    `Households simulated. Capped at ${fmt(L.max_households)} here: ${L.why || ''}`), box);
+    `Households simulated. Capped at ${fmt(L.max_households)} here: ${L.why || ''}`), box, { optional: runDefaults.households === null });
   addControl(rk('seed', 'integer', runDefaults.seed, 0, null, '', 'The seed of the first replicate; the same seed gives the same results.'), box,
     { optional: true });
   addControl(rk('window', 'string', '', null, null, 'years',
@@ -726,6 +746,7 @@ async function main() {
     return;
   }
   document.title = `migflow explorer: ${schema.scenario_name}`;
+  setResolver((path) => values.get(path), (path) => !keys.has(path) || jsonEqual(values.get(path), keys.get(path).value));
   $('#scenario-name').textContent = `${schema.scenario_name} · ${schema.start_year}–${schema.end_year} · migflow ${schema.migflow_version}`;
   buildRunSettings();
   buildLevers();
