@@ -230,7 +230,7 @@ fn window_caption(s: &migflow_core::params::Scenario, years: &[i32]) -> String {
 
 /// Share of all households in group `g` in year `t`, mean over the
 /// replicates that have households.
-pub(crate) fn group_share(r: &RunResults, t: usize, g: usize) -> Option<f64> {
+pub fn group_share(r: &RunResults, t: usize, g: usize) -> Option<f64> {
     let hh = metric_index("households")?;
     let shares: Vec<f64> = r
         .trajectories

@@ -78,23 +78,10 @@ fn difference(base: &RunResults, modified: &RunResults) -> Result<Value, ApiErro
 
 /// `[livelihood][year]`: the share of households, mean over replicates.
 fn composition(r: &RunResults) -> Result<Value, ApiError> {
-    let h = index("households")?;
-    let all = GROUPS - 1;
     let rows: Vec<Vec<Value>> = (0..STATES)
         .map(|g| {
             (0..r.years.len())
-                .map(|t| {
-                    let shares: Vec<f64> = r
-                        .trajectories
-                        .iter()
-                        .filter_map(|rep| {
-                            let total = rep[t][all][h]?;
-                            (total > 0.0).then(|| rep[t][g][h].unwrap_or(0.0) / total)
-                        })
-                        .collect();
-                    num((!shares.is_empty())
-                        .then(|| shares.iter().sum::<f64>() / shares.len() as f64))
-                })
+                .map(|t| num(migflow_report::build::group_share(r, t, g)))
                 .collect()
         })
         .collect();
