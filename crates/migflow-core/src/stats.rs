@@ -12,9 +12,7 @@ pub fn summarize(values: &[f64]) -> (Option<f64>, Option<f64>, Option<f64>, Opti
         Some(mean) if n >= 2 => {
             let var = values.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / (n - 1) as f64;
             let sd = var.sqrt();
-            let t = StudentsT::new(0.0, 1.0, (n - 1) as f64)
-                .map(|d| d.inverse_cdf(0.975))
-                .unwrap_or(f64::NAN);
+            let t = t_975(n - 1);
             let half = t * sd / (n as f64).sqrt();
             (
                 Some(mean),
@@ -25,6 +23,25 @@ pub fn summarize(values: &[f64]) -> (Option<f64>, Option<f64>, Option<f64>, Opti
             )
         }
         _ => (mean, None, None, None, n),
+    }
+}
+
+/// The 97.5 % quantile of Student's t with `df` degrees of freedom. The
+/// inverse CDF is an iterative search costing more than the rest of a
+/// summary, and a sweep summarises thousands of cells with the same count,
+/// so the small counts are computed once.
+fn t_975(df: usize) -> f64 {
+    const CACHED: usize = 64;
+    static TABLE: std::sync::OnceLock<[f64; CACHED]> = std::sync::OnceLock::new();
+    let compute = |df: usize| {
+        StudentsT::new(0.0, 1.0, df as f64)
+            .map(|d| d.inverse_cdf(0.975))
+            .unwrap_or(f64::NAN)
+    };
+    if df < CACHED {
+        TABLE.get_or_init(|| std::array::from_fn(|k| if k == 0 { f64::NAN } else { compute(k) }))[df]
+    } else {
+        compute(df)
     }
 }
 

@@ -201,7 +201,9 @@ pub fn run_sweep(
     // The directory stays locked until timing.json is written.
     let _lock = store.lock().clone();
     drop(store);
-    let manifest = store::finalize(&opts.out, plan, opts.shard, opts.format)?;
+    // In the sweep's pool: the summaries are computed in parallel, on the
+    // threads the user allowed.
+    let manifest = pool.install(|| store::finalize(&opts.out, plan, opts.shard, opts.format))?;
     store::remove_stream(&opts.out);
     let wall_seconds = t0.elapsed().as_secs_f64();
     let timing = serde_json::json!({
@@ -272,7 +274,7 @@ fn execute_checked(plan: &SweepPlan, run: u64) -> Result<RunRows> {
             ];
             row.extend(cells.iter().cloned());
             row.extend(trajectory_cells(rec.year, g, stats));
-            traj.extend(csv_line(&row));
+            store::csv_line_into(&mut traj, &row);
         }
     }
     Ok(RunRows {

@@ -27,6 +27,7 @@ use migflow_io::error::{Error, Result};
 use migflow_io::journal::{self, Journal, Streams};
 pub use migflow_io::manifest::{RunStatus, Shard, SweepManifest, read_sweep_manifest};
 use migflow_io::{self, DirLock, NamedCsv, OutputDir, TRAJECTORY_HEADER};
+use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use std::fs::File;
 use std::io::{Read, Seek, SeekFrom, Write};
@@ -155,10 +156,43 @@ pub fn headers(plan: &SweepPlan) -> [Vec<u8>; 3] {
 
 /// One CSV record as bytes.
 pub fn csv_line<S: AsRef<[u8]>>(cells: &[S]) -> Vec<u8> {
-    let mut w = csv::Writer::from_writer(Vec::new());
-    // Writing to memory cannot fail.
-    let _ = w.write_record(cells);
-    w.into_inner().unwrap_or_default()
+    let mut bytes = Vec::new();
+    csv_line_into(&mut bytes, cells);
+    bytes
+}
+
+/// Append one CSV record to `bytes`. The quoting writer is made once per
+/// thread: a new `csv::Writer` allocates and zeroes an 8 KB buffer, which
+/// cost more than formatting the row (a sweep writes 90 rows a run).
+pub fn csv_line_into<S: AsRef<[u8]>>(bytes: &mut Vec<u8>, cells: &[S]) {
+    /// The writer's sink, drained through the shared reference
+    /// `csv::Writer::get_ref` gives.
+    struct Tap(std::cell::RefCell<Vec<u8>>);
+    impl Write for Tap {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.0.get_mut().extend_from_slice(buf);
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    thread_local! {
+        // Flexible: one writer serves tables of different widths.
+        static WRITER: std::cell::RefCell<csv::Writer<Tap>> = std::cell::RefCell::new(
+            csv::WriterBuilder::new()
+                .flexible(true)
+                .from_writer(Tap(std::cell::RefCell::new(Vec::new()))),
+        );
+    }
+    WRITER.with_borrow_mut(|w| {
+        // Writing to memory cannot fail.
+        let _ = w.write_record(cells);
+        let _ = w.flush();
+        let mut tap = w.get_ref().0.borrow_mut();
+        bytes.extend_from_slice(&tap);
+        tap.clear();
+    });
 }
 
 fn io_err(path: &Path) -> impl Fn(std::io::Error) -> Error + '_ {
@@ -734,49 +768,31 @@ fn write_points_summary(
         w.write_all(&csv_line(&header)).map_err(io_err(tmp))?;
         // CSV or Parquet, as staged.
         let mut reader = NamedCsv::options().buffer(1 << 16).open(trajectories)?;
-        // Rows of the current point: (run, key cells, metric values).
-        let mut current: Option<String> = None;
-        let mut rows: Vec<PointRow> = Vec::new();
+        // Points are read in order, summarised a batch at a time in
+        // parallel (each point's summary depends on its rows alone), and
+        // written in order: the bytes do not depend on the thread count.
         let metric_start = 3 + factors + 2;
-        let flush = |point: &str, rows: &mut Vec<PointRow>, w: &mut StagedWriter| -> Result<()> {
-            let Some(first_run) = rows.first().map(|r| r.0.clone()) else {
-                return Ok(());
-            };
-            // Keys (factor cells, year, livelihood) in the first run's order;
-            // each run contributes one row per key, in the same order.
-            let keys: Vec<&Vec<String>> = rows
-                .iter()
-                .filter(|r| r.0 == first_run)
-                .map(|r| &r.1)
+        let mut batch: Vec<(String, Vec<PointRow>)> = Vec::new();
+        let mut batch_rows = 0usize;
+        let write_batch = |batch: &mut Vec<(String, Vec<PointRow>)>, w: &mut StagedWriter| -> Result<()> {
+            let summaries: Vec<Vec<u8>> = batch
+                .par_iter()
+                .map(|(point, rows)| point_summary(point, rows))
                 .collect();
-            let per_key = keys.len();
-            let runs = rows.len() / per_key.max(1);
-            for (j, key) in keys.iter().enumerate() {
-                for (m, metric) in migflow_io::SUMMARY_METRICS.iter().enumerate() {
-                    let values: Vec<f64> = (0..runs)
-                        .filter_map(|r| rows.get(r * per_key + j).and_then(|row| row.2[m]))
-                        .collect();
-                    let (mean, sd, lo, hi, n) = migflow_core::stats::summarize(&values);
-                    let mut cells = vec![point.to_string()];
-                    cells.extend(key.iter().cloned());
-                    cells.push(metric.to_string());
-                    for v in [mean, sd, lo, hi] {
-                        cells.push(migflow_io::format_float(v));
-                    }
-                    cells.push(n.to_string());
-                    w.write_all(&csv_line(&cells)).map_err(io_err(tmp))?;
-                }
+            for bytes in &summaries {
+                w.write_all(bytes).map_err(io_err(tmp))?;
             }
-            rows.clear();
+            batch.clear();
             Ok(())
         };
         while let Some(record) = reader.next_row()? {
-            let point = record.get(1).to_string();
-            if current.as_deref() != Some(point.as_str()) {
-                if let Some(prev) = current.take() {
-                    flush(&prev, &mut rows, w)?;
+            let point = record.get(1);
+            if batch.last().map(|(p, _)| p.as_str()) != Some(point) {
+                if batch_rows >= SUMMARY_BATCH_ROWS {
+                    write_batch(&mut batch, w)?;
+                    batch_rows = 0;
                 }
-                current = Some(point);
+                batch.push((point.to_string(), Vec::new()));
             }
             let key: Vec<String> = (3..metric_start.min(record.len()))
                 .map(|c| record.get(c).to_string())
@@ -785,11 +801,12 @@ fn write_points_summary(
                 ..metric_start + migflow_io::SUMMARY_METRICS.len())
                 .map(|c| record.get(c).parse::<f64>().ok())
                 .collect();
-            rows.push((record.get(0).to_string(), key, values));
+            if let Some((_, rows)) = batch.last_mut() {
+                rows.push((record.get(0).to_string(), key, values));
+                batch_rows += 1;
+            }
         }
-        if let Some(prev) = current.take() {
-            flush(&prev, &mut rows, w)?;
-        }
+        write_batch(&mut batch, w)?;
         Ok(())
     })?;
     Ok(entry)
@@ -803,6 +820,47 @@ fn commit_with_manifest(mut out: OutputDir, manifest: &SweepManifest) -> Result<
     migflow_io::atomic::finish(w, &tmp)?;
     out.commit()?;
     Ok(())
+}
+
+/// Trajectory rows held before a batch of points is summarised: enough
+/// to give every thread work, few enough to stay small (a few MB).
+const SUMMARY_BATCH_ROWS: usize = 20_000;
+
+/// The rows of `points_summary.csv` for one point, from its trajectory
+/// rows in run order. Keys (factor cells, year, livelihood) are in the
+/// first run's order; each run contributes one row per key, in the same
+/// order.
+fn point_summary(point: &str, rows: &[PointRow]) -> Vec<u8> {
+    let mut bytes = Vec::new();
+    let Some(first_run) = rows.first().map(|r| &r.0) else {
+        return bytes;
+    };
+    let keys: Vec<&Vec<String>> = rows
+        .iter()
+        .filter(|r| &r.0 == first_run)
+        .map(|r| &r.1)
+        .collect();
+    let per_key = keys.len();
+    let runs = rows.len() / per_key.max(1);
+    let mut values: Vec<f64> = Vec::with_capacity(runs);
+    let mut cells: Vec<String> = Vec::new();
+    for (j, key) in keys.iter().enumerate() {
+        for (m, metric) in migflow_io::SUMMARY_METRICS.iter().enumerate() {
+            values.clear();
+            values.extend((0..runs).filter_map(|r| rows.get(r * per_key + j).and_then(|row| row.2[m])));
+            let (mean, sd, lo, hi, n) = migflow_core::stats::summarize(&values);
+            cells.clear();
+            cells.push(point.to_string());
+            cells.extend(key.iter().cloned());
+            cells.push(metric.to_string());
+            for v in [mean, sd, lo, hi] {
+                cells.push(migflow_io::format_float(v));
+            }
+            cells.push(n.to_string());
+            csv_line_into(&mut bytes, &cells);
+        }
+    }
+    bytes
 }
 
 /// A trajectory row of one point: run id, key cells (factors, year,
