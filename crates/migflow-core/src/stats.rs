@@ -39,7 +39,8 @@ fn t_975(df: usize) -> f64 {
             .unwrap_or(f64::NAN)
     };
     if df < CACHED {
-        TABLE.get_or_init(|| std::array::from_fn(|k| if k == 0 { f64::NAN } else { compute(k) }))[df]
+        TABLE.get_or_init(|| std::array::from_fn(|k| if k == 0 { f64::NAN } else { compute(k) }))
+            [df]
     } else {
         compute(df)
     }

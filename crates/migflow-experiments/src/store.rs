@@ -774,17 +774,18 @@ fn write_points_summary(
         let metric_start = 3 + factors + 2;
         let mut batch: Vec<(String, Vec<PointRow>)> = Vec::new();
         let mut batch_rows = 0usize;
-        let write_batch = |batch: &mut Vec<(String, Vec<PointRow>)>, w: &mut StagedWriter| -> Result<()> {
-            let summaries: Vec<Vec<u8>> = batch
-                .par_iter()
-                .map(|(point, rows)| point_summary(point, rows))
-                .collect();
-            for bytes in &summaries {
-                w.write_all(bytes).map_err(io_err(tmp))?;
-            }
-            batch.clear();
-            Ok(())
-        };
+        let write_batch =
+            |batch: &mut Vec<(String, Vec<PointRow>)>, w: &mut StagedWriter| -> Result<()> {
+                let summaries: Vec<Vec<u8>> = batch
+                    .par_iter()
+                    .map(|(point, rows)| point_summary(point, rows))
+                    .collect();
+                for bytes in &summaries {
+                    w.write_all(bytes).map_err(io_err(tmp))?;
+                }
+                batch.clear();
+                Ok(())
+            };
         while let Some(record) = reader.next_row()? {
             let point = record.get(1);
             if batch.last().map(|(p, _)| p.as_str()) != Some(point) {
@@ -847,7 +848,9 @@ fn point_summary(point: &str, rows: &[PointRow]) -> Vec<u8> {
     for (j, key) in keys.iter().enumerate() {
         for (m, metric) in migflow_io::SUMMARY_METRICS.iter().enumerate() {
             values.clear();
-            values.extend((0..runs).filter_map(|r| rows.get(r * per_key + j).and_then(|row| row.2[m])));
+            values.extend(
+                (0..runs).filter_map(|r| rows.get(r * per_key + j).and_then(|row| row.2[m])),
+            );
             let (mean, sd, lo, hi, n) = migflow_core::stats::summarize(&values);
             cells.clear();
             cells.push(point.to_string());
