@@ -28,33 +28,17 @@ from pathlib import Path
 
 import migflow
 
-SWEEP = """
-base = "default"
-seed = 21
-replicates = 2
-[design]
-kind = "lhs"
-points = 500
-[[factors]]
-path = "decision.beta_net"
-min = 0.5
-max = 3.0
-[[factors]]
-path = "decision.kappa"
-min = 0.25
-max = 2.0
-[[factors]]
-path = "decision.beta_attach"
-min = 0.5
-max = 3.0
-[[factors]]
-path = "economy.p_loss_out"
-min = 0.05
-max = 0.4
-[[factors]]
-path = "population.households"
-levels = [500]
-"""
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def sweep_text() -> str:
+    """The shipped example sweep with 500 points of 500 households (1,000 runs)."""
+    base = (ROOT / "scenarios" / "sweeps" / "behaviour_lhs.toml").read_text()
+    text = base.replace("points = 40", "points = 500").replace("levels = [3000]", "levels = [500]")
+    if text.count("points = 500") != 1 or "levels = [500]" not in text:
+        raise SystemExit("behaviour_lhs.toml no longer has the keys this script sets")
+    return text
+
 
 TABLES = ["trajectories.csv", "runs.csv", "points_summary.csv", "summary.csv"]
 
@@ -102,7 +86,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
         sweep_file = work / "lhs1000.toml"
-        sweep_file.write_text(SWEEP)
+        sweep_file.write_text(sweep_text())
         print("| call | Python | CLI | Python / CLI |")
         print("| --- | --- | --- | --- |")
         scenario = migflow.Scenario.default()

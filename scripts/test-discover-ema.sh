@@ -28,33 +28,11 @@ fi
 (cd "$root" && cargo build --release -q -p migflow-cli)
 migflow="$root/target/release/migflow"
 
-cat > "$work/lhs.toml" <<'TOML'
-base = "default"
-seed = 21
-replicates = 2
-[design]
-kind = "lhs"
-points = 60
-[[factors]]
-path = "decision.beta_net"
-min = 0.5
-max = 3.0
-[[factors]]
-path = "decision.kappa"
-min = 0.25
-max = 2.0
-[[factors]]
-path = "decision.beta_attach"
-min = 0.5
-max = 3.0
-[[factors]]
-path = "economy.p_loss_out"
-min = 0.05
-max = 0.4
-[[factors]]
-path = "population.households"
-levels = [300]
-TOML
+# The shipped example sweep, smaller: 60 points of 300 households.
+sed -e 's/^points = 40$/points = 60/' -e 's/^levels = \[3000\]$/levels = [300]/' \
+    "$root/scenarios/sweeps/behaviour_lhs.toml" > "$work/lhs.toml"
+grep -qx 'points = 60' "$work/lhs.toml" && grep -qx 'levels = \[300\]' "$work/lhs.toml" ||
+    { echo "behaviour_lhs.toml no longer has the keys this test sets" >&2; exit 1; }
 
 cat > "$work/grid.toml" <<'TOML'
 base = "default"

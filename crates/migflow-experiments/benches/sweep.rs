@@ -9,37 +9,18 @@ use migflow_experiments::sweep::SweepPlan;
 use std::hint::black_box;
 use std::path::Path;
 
+/// The shipped example sweep, the one the bench varies.
+const BEHAVIOUR_LHS: &str = include_str!("../../../scenarios/sweeps/behaviour_lhs.toml");
+
 /// The sweep of `scenarios/sweeps/behaviour_lhs.toml` with `points`
 /// points of 500 households, 2 replicates each.
 fn plan(points: u64) -> SweepPlan {
-    let text = format!(
-        r#"
-base = "default"
-seed = 21
-replicates = 2
-[design]
-kind = "lhs"
-points = {points}
-[[factors]]
-path = "decision.beta_net"
-min = 0.5
-max = 3.0
-[[factors]]
-path = "decision.kappa"
-min = 0.25
-max = 2.0
-[[factors]]
-path = "decision.beta_attach"
-min = 0.5
-max = 3.0
-[[factors]]
-path = "economy.p_loss_out"
-min = 0.05
-max = 0.4
-[[factors]]
-path = "population.households"
-levels = [500]
-"#
+    let text = BEHAVIOUR_LHS
+        .replace("points = 40", &format!("points = {points}"))
+        .replace("levels = [3000]", "levels = [500]");
+    assert_ne!(
+        text, BEHAVIOUR_LHS,
+        "behaviour_lhs.toml no longer has the keys the bench sets"
     );
     SweepPlan::from_text(&text, Path::new("bench_sweep.toml")).expect("the bench's sweep is valid")
 }
