@@ -229,14 +229,14 @@ pub struct TakeUp {
 #[inline]
 pub fn take_up(h: &Household, y: &HouseholdYear, distance_km: f64, ys: &Year) -> TakeUp {
     let mut t = TakeUp::default();
-    if !h.alive || y.dissolved {
+    if !h.alive() || y.dissolved() {
         return t;
     }
     let on = &ys.costs.active;
     let flag = |b: bool| if b { 1.0 } else { 0.0 };
     if on.labor_cooperation {
         // `y.placed` is settled: placed and outbound after job search.
-        t.placed_laborers = flag(y.placed) * f64::from(y.members.laborers);
+        t.placed_laborers = flag(y.placed()) * f64::from(y.members.laborers);
         t.travel = flag(h.state == Livelihood::Outbound && ys.travel_subsidy > 0.0);
     }
     // `h.jobs` holds this year's places of a local household, none otherwise.
@@ -263,12 +263,12 @@ pub fn take_up(h: &Household, y: &HouseholdYear, distance_km: f64, ys: &Year) ->
         }
     }
     if on.training {
-        t.trained = flag(y.trained);
+        t.trained = flag(y.trained());
     }
     if on.asset_income {
         t.dividend = flag(ys.dividend > 0.0);
     }
-    if on.social_protection && y.dibao {
+    if on.social_protection && y.dibao() {
         t.dibao = 1.0;
         t.dibao_paid = y.dibao_top_up;
     }

@@ -52,26 +52,26 @@ fn household_demography(
     entity: EntityKey,
     ys: &Year,
 ) {
-    y.dissolved = false;
+    y.set_dissolved(false);
     y.births = 0;
     y.deaths = 0;
-    if !h.alive {
+    if !h.alive() {
         return;
     }
     y.last_state = h.state;
-    y.poor_last_year = h.poor;
+    y.set_poor_last_year(h.poor());
     y.jobs = [0; 3];
-    y.placed = false;
-    y.trained = false;
-    y.reviewed = false;
+    y.set_placed(false);
+    y.set_trained(false);
+    y.set_reviewed(false);
     demography::age_one_year(h);
     // `died` was drawn by `prepare_surroundings` at the start of the year.
     y.deaths = died.count_ones() as u8;
     if demography::remove_members(h, died) {
-        h.alive = false;
+        h.set_alive(false);
         h.jobs = [0; 3];
-        h.placed = false;
-        y.dissolved = true;
+        h.set_placed(false);
+        y.set_dissolved(true);
         y.births = 0;
         y.members = demography::Members::default();
         return;
@@ -86,7 +86,7 @@ fn household_demography(
 /// before it ages (at the ages it will have): the village counts of the
 /// decision need to know who survives before anyone decides.
 fn foreseen_deaths(h: &Household, key: YearKey, ys: &Year) -> u8 {
-    if !h.alive || ys.demography.mortality_a <= 0.0 {
+    if !h.alive() || ys.demography.mortality_a <= 0.0 {
         return 0;
     }
     let mut rng = key.entity(u64::from(h.id)).stream(Purpose::Mortality);
@@ -110,11 +110,15 @@ fn household_decision(
     villages: &Villages,
     ys: &Year,
 ) {
-    if !h.alive {
+    if !h.alive() {
         return;
     }
-    y.reviewed = decision::reviews(h, ys, &mut entity.stream(Purpose::Review));
-    y.ranking = if decision::ranking_matters(h, y.reviewed) {
+    y.set_reviewed(decision::reviews(
+        h,
+        ys,
+        &mut entity.stream(Purpose::Review),
+    ));
+    y.ranking = if decision::ranking_matters(h, y.reviewed()) {
         let v = h.village as usize;
         let around = Surroundings {
             village_outbound_share: f64::from(villages.outbound[v])
@@ -133,15 +137,15 @@ fn household_decision(
     } else {
         decision::Ranking::kept(h.state)
     };
-    y.choice = decision::choose(h, &y.ranking, y.reviewed);
+    y.choice = decision::choose(h, &y.ranking, y.reviewed());
 }
 
 /// §3.5 skill learning for one household, from its skill at the start of
 /// the year.
 #[inline]
 fn learn_one(h: &mut Household, y: &HouseholdYear, ys: &Year) {
-    if h.alive {
-        h.skill = poverty::learn(h.skill, h.state.is_wage_work(), y.trained, ys);
+    if h.alive() {
+        h.skill = poverty::learn(h.skill, h.state.is_wage_work(), y.trained(), ys);
     }
 }
 
@@ -184,8 +188,8 @@ fn clear_site(site: &Site, hs: &[Household], yrs: &mut [HouseholdYear], key: Yea
         household: h.id,
         slot: j as u32,
         laborers: y.members.laborers,
-        incumbent: h.placed && !h.placement_lost,
-        poor_last_year: y.poor_last_year,
+        incumbent: h.placed() && !h.placement_lost(),
+        poor_last_year: y.poor_last_year(),
         key: key
             .entity(u64::from(h.id))
             .stream(Purpose::PlacementLottery)
@@ -193,7 +197,7 @@ fn clear_site(site: &Site, hs: &[Household], yrs: &mut [HouseholdYear], key: Yea
         placed: false,
     };
     for (j, (h, y)) in hs.iter().zip(yrs.iter()).enumerate() {
-        if !h.alive {
+        if !h.alive() {
             continue;
         }
         match y.choice {
@@ -203,8 +207,8 @@ fn clear_site(site: &Site, hs: &[Household], yrs: &mut [HouseholdYear], key: Yea
                 laborers: y.members.laborers,
                 firm_qualified: h.skill >= ys.s_min_firm,
                 held: h.jobs,
-                incumbent: y.last_state == Livelihood::Local && !h.local_job_lost,
-                poor_last_year: y.poor_last_year,
+                incumbent: y.last_state == Livelihood::Local && !h.local_job_lost(),
+                poor_last_year: y.poor_last_year(),
                 key: key
                     .entity(u64::from(h.id))
                     .stream(Purpose::LocalLottery)
@@ -235,7 +239,7 @@ fn clear_site(site: &Site, hs: &[Household], yrs: &mut [HouseholdYear], key: Yea
     if placements > 0 {
         market::clear_placements(&mut outbound, placements, targeting);
         for a in outbound.iter().filter(|a| a.placed) {
-            yrs[a.slot as usize].placed = true;
+            yrs[a.slot as usize].set_placed(true);
         }
     }
 }
@@ -372,7 +376,7 @@ impl<'s> Engine<'s> {
         self.position
             .iter()
             .map(|&pos| (&self.households[pos as usize], &self.year[pos as usize]))
-            .filter(|(h, _)| h.alive)
+            .filter(|(h, _)| h.alive())
     }
 
     /// The sites.
@@ -464,7 +468,7 @@ impl<'s> Engine<'s> {
                 alive.fill(0);
                 for (h, mask) in hs.iter().zip(masks.iter_mut()) {
                     *mask = foreseen_deaths(h, key, ys);
-                    if h.alive && mask.count_ones() < u32::from(h.size) {
+                    if h.alive() && mask.count_ones() < u32::from(h.size) {
                         let v = h.village as usize - first_village(k);
                         alive[v] += 1;
                         outbound[v] += u32::from(h.state == Livelihood::Outbound);
@@ -543,7 +547,7 @@ impl<'s> Engine<'s> {
         self.households
             .par_iter_mut()
             .zip(self.year.par_iter_mut())
-            .filter(|(h, _)| h.alive)
+            .filter(|(h, _)| h.alive())
             .for_each(|(h, y)| {
                 let entity = key.entity(u64::from(h.id), t);
                 let harvest = harvest[h.site as usize];
@@ -562,7 +566,7 @@ impl<'s> Engine<'s> {
         let (key, t) = (self.key, self.t);
         let blocks = site_blocks(&self.sites, &self.households, &mut self.year);
         blocks.into_par_iter().for_each(|(_, hs, yrs)| {
-            let alive = hs.iter().filter(|h| h.alive).count();
+            let alive = hs.iter().filter(|h| h.alive()).count();
             let slots = poverty::training_slots(alive, ys);
             if slots == 0 {
                 return;
@@ -570,7 +574,9 @@ impl<'s> Engine<'s> {
             let mut eligible: Vec<(f64, u32)> = hs
                 .iter()
                 .enumerate()
-                .filter(|(_, h)| h.alive && matches!(h.state, Livelihood::Local | Livelihood::None))
+                .filter(|(_, h)| {
+                    h.alive() && matches!(h.state, Livelihood::Local | Livelihood::None)
+                })
                 .map(|(j, h)| {
                     let offer = key
                         .entity(u64::from(h.id), t)
@@ -592,7 +598,7 @@ impl<'s> Engine<'s> {
                     .stream(Purpose::TrainingTakeUp)
                     .bernoulli(p)
                 {
-                    yrs[j as usize].trained = true;
+                    yrs[j as usize].set_trained(true);
                 }
             }
         });
@@ -603,7 +609,7 @@ impl<'s> Engine<'s> {
         self.households
             .par_iter_mut()
             .zip(self.year.par_iter())
-            .filter(|(h, _)| h.alive)
+            .filter(|(h, _)| h.alive())
             .for_each(|(h, y)| learn_one(h, y, ys));
     }
 
@@ -774,7 +780,7 @@ fn aggregate_groupings<E: MedianEntry>(
                 }
                 costs.add(h, y, distance_of(h, village_distance), ys);
                 entries[j] = E::of(h);
-                states[j] = if h.alive {
+                states[j] = if h.alive() {
                     h.state.index() as u8
                 } else {
                     NO_GROUP
@@ -908,7 +914,7 @@ pub const NO_GROUP: u8 = u8::MAX;
 /// entry of `key` (none for [`NO_GROUP`] or a household not alive).
 #[inline]
 fn group_of(h: &Household, key: Option<u8>) -> Option<usize> {
-    if !h.alive {
+    if !h.alive() {
         return None;
     }
     match key {
@@ -928,7 +934,7 @@ fn tally_one(
     y: &HouseholdYear,
     key: Option<u8>,
 ) -> Option<usize> {
-    if y.dissolved {
+    if y.dissolved() {
         match key {
             None => tally.add_dissolved(y.last_state.index()),
             Some(NO_GROUP) => {}
@@ -945,11 +951,11 @@ fn tally_one(
             laborers: y.members.laborers,
             weight: h.weight,
             income_pc: h.income_pc,
-            poor: h.poor,
-            poor_last_year: y.poor_last_year,
-            at_risk: y.at_risk,
-            dibao: y.dibao,
-            ever_poor: h.ever_poor,
+            poor: h.poor(),
+            poor_last_year: y.poor_last_year(),
+            at_risk: y.at_risk(),
+            dibao: y.dibao(),
+            ever_poor: h.ever_poor(),
         },
         g,
     );

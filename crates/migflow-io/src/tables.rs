@@ -332,15 +332,15 @@ pub fn panel_row(
         h.jobs[0].to_string(),
         h.jobs[1].to_string(),
         h.jobs[2].to_string(),
-        flag(h.placed),
+        flag(h.placed()),
         format!("{}", h.skill),
         format!("{}", h.land_mu),
         format!("{}", h.income_pc),
-        flag(h.poor),
-        flag(y.at_risk),
-        flag(h.ever_poor),
-        flag(y.dibao),
-        flag(y.trained),
+        flag(h.poor()),
+        flag(y.at_risk()),
+        flag(h.ever_poor()),
+        flag(y.dibao()),
+        flag(y.trained()),
     ]
 }
 

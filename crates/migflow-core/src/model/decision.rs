@@ -120,26 +120,34 @@ pub fn utilities(
 
 /// The open livelihoods ranked by total utility `U_k = V_k + ε_k`, best
 /// first. Fallbacks walk down this ranking with the same ε.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Ranking {
-    order: [Livelihood; 5],
-    len: u8,
-}
+///
+/// Packed in two bytes (every household keeps one a year): the first four
+/// options at three bits each, the count from bit 12; a fifth option is
+/// the one livelihood the first four leave out.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub struct Ranking(u16);
+
+const LEN_SHIFT: u32 = 12;
 
 impl Ranking {
     /// The ranking of a household that can only be `none`.
-    pub const NONE_ONLY: Ranking = Ranking {
-        order: [Livelihood::None; 5],
-        len: 1,
-    };
+    pub const NONE_ONLY: Ranking = Ranking::pack(&[Livelihood::None], 1);
 
     /// The ranking of a household that keeps `state` this year and has no
     /// fallback (see [`ranking_matters`]).
     pub fn kept(state: Livelihood) -> Ranking {
-        Ranking {
-            order: [state; 5],
-            len: 1,
+        Ranking::pack(&[state], 1)
+    }
+
+    /// The first `len` of `order`, distinct livelihoods.
+    const fn pack(order: &[Livelihood], len: usize) -> Ranking {
+        let mut bits = (len as u16) << LEN_SHIFT;
+        let mut i = 0;
+        while i < len && i < 4 {
+            bits |= (order[i] as u16) << (3 * i);
+            i += 1;
         }
+        Ranking(bits)
     }
 
     /// Rank the open options by `v + eps`; exact ties go to the earlier
@@ -164,29 +172,57 @@ impl Ranking {
                 j -= 1;
             }
         }
-        Ranking {
-            order,
-            len: len as u8,
-        }
+        Ranking::pack(&order, len)
+    }
+
+    /// How many options are ranked (1 to 5).
+    #[inline]
+    pub fn len(&self) -> usize {
+        usize::from(self.0 >> LEN_SHIFT)
+    }
+
+    /// Whether no option is ranked (never: every ranking holds at least
+    /// `none` or the kept state).
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The option of rank `i` (0 the best), `i < len()`.
+    #[inline]
+    fn at(&self, i: usize) -> Livelihood {
+        let index = if i < 4 {
+            usize::from((self.0 >> (3 * i)) & 0b111)
+        } else {
+            // The five indices sum to 0 + 1 + 2 + 3 + 4.
+            10 - (0..4)
+                .map(|j| usize::from((self.0 >> (3 * j)) & 0b111))
+                .sum::<usize>()
+        };
+        Livelihood::ALL[index]
     }
 
     /// The first choice.
+    #[inline]
     pub fn first(&self) -> Livelihood {
-        self.order[0]
+        self.at(0)
     }
 
     /// The best option other than `closed`.
     pub fn best_except(&self, closed: Livelihood) -> Livelihood {
         self.options()
-            .iter()
-            .copied()
             .find(|&k| k != closed)
             .unwrap_or(Livelihood::None)
     }
 
     /// The open options, best first.
-    pub fn options(&self) -> &[Livelihood] {
-        &self.order[..self.len as usize]
+    pub fn options(&self) -> impl Iterator<Item = Livelihood> + '_ {
+        (0..self.len()).map(|i| self.at(i))
+    }
+}
+
+impl std::fmt::Debug for Ranking {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_list().entries(self.options()).finish()
     }
 }
 
@@ -198,7 +234,7 @@ impl Ranking {
 /// its history.
 pub fn reviews(h: &Household, ys: &Year, rng: &mut Stream) -> bool {
     let draw = rng.uniform();
-    h.state == Livelihood::None || h.lost_job || h.at_risk || draw < ys.decision.p_review
+    h.state == Livelihood::None || h.lost_job() || h.at_risk() || draw < ys.decision.p_review
 }
 
 /// This year's choice before market clearing: a household that reviews
@@ -206,7 +242,7 @@ pub fn reviews(h: &Household, ys: &Year, rng: &mut Stream) -> bool {
 /// state (always open to it: land never changes, and a household that was
 /// `none` reviews). A household without laborers is `none` either way.
 pub fn choose(h: &Household, ranking: &Ranking, reviewed: bool) -> Livelihood {
-    if reviewed || ranking.options().len() <= 1 {
+    if reviewed || ranking.len() <= 1 {
         ranking.first()
     } else {
         h.state
@@ -235,7 +271,7 @@ pub fn decide(
         return Ranking::NONE_ONLY;
     }
     let open = open_options(h, m);
-    let v = utilities(h, m, around, h.state, h.lost_job, ys, &open);
+    let v = utilities(h, m, around, h.state, h.lost_job(), ys, &open);
     // One shock per open option, in livelihood order.
     let mut eps = [0.0; 5];
     for (e, _) in eps.iter_mut().zip(open).filter(|(_, o)| *o) {
@@ -300,7 +336,7 @@ mod tests {
         let eps = [0.0; 5];
         let r = Ranking::new(&v, &eps, &[true, true, false, true, true]);
         assert_eq!(
-            r.options(),
+            r.options().collect::<Vec<_>>(),
             [
                 Livelihood::Local,
                 Livelihood::Outbound,
@@ -309,6 +345,58 @@ mod tests {
             ]
         );
         assert_eq!(r.best_except(Livelihood::Local), Livelihood::Outbound);
+    }
+
+    /// Every order of every set of open options survives the packing.
+    #[test]
+    fn ranking_packs_every_order_of_every_open_set() {
+        let mut checked = 0;
+        for mask in 1u32..32 {
+            let open: [bool; 5] = std::array::from_fn(|k| mask & (1 << k) != 0);
+            let n = open.iter().filter(|&&o| o).count();
+            // Utilities from each permutation of 0..5 give each order once.
+            let mut perm = [0usize, 1, 2, 3, 4];
+            loop {
+                let v: [f64; 5] = std::array::from_fn(|k| perm[k] as f64);
+                let r = Ranking::new(&v, &[0.0; 5], &open);
+                let mut expected: Vec<Livelihood> = Livelihood::ALL
+                    .into_iter()
+                    .filter(|k| open[k.index()])
+                    .collect();
+                expected.sort_by(|a, b| v[b.index()].total_cmp(&v[a.index()]));
+                assert_eq!(r.options().collect::<Vec<_>>(), expected, "{open:?} {v:?}");
+                assert_eq!(r.len(), n);
+                assert_eq!(r.first(), expected[0]);
+                checked += 1;
+                if !next_permutation(&mut perm) {
+                    break;
+                }
+            }
+        }
+        assert_eq!(checked, 31 * 120);
+        assert_eq!(
+            Ranking::kept(Livelihood::Mixed)
+                .options()
+                .collect::<Vec<_>>(),
+            [Livelihood::Mixed]
+        );
+        assert_eq!(
+            Ranking::NONE_ONLY.options().collect::<Vec<_>>(),
+            [Livelihood::None]
+        );
+    }
+
+    fn next_permutation(p: &mut [usize; 5]) -> bool {
+        let Some(i) = (0..4).rev().find(|&i| p[i] < p[i + 1]) else {
+            return false;
+        };
+        let j = (i + 1..5)
+            .rev()
+            .find(|&j| p[j] > p[i])
+            .expect("a larger element");
+        p.swap(i, j);
+        p[i + 1..].reverse();
+        true
     }
 
     #[test]

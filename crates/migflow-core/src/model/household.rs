@@ -87,9 +87,15 @@ impl JobType {
 pub type Jobs = [u8; 3];
 
 /// A household agent (MODEL.md §2). Between steps, `state`, `jobs`,
-/// `placed`, `poor`, `at_risk`, `dibao`, `lost_job` and `income_pc`
-/// describe the last completed year (before the first step: the initial
-/// state, no jobs, not poor, not enrolled, no job lost).
+/// [`placed`](Self::placed), [`poor`](Self::poor),
+/// [`at_risk`](Self::at_risk), [`dibao`](Self::dibao),
+/// [`lost_job`](Self::lost_job) and `income_pc` describe the last completed
+/// year (before the first step: the initial state, no jobs, not poor, not
+/// enrolled, no job lost).
+///
+/// 80 bytes: the engine streams every household through memory several
+/// times a year, so its yes/no facts are bits of one field, read and set
+/// by the methods of their names.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Household {
     /// Household number: its place in the population (the engine sets it).
@@ -113,39 +119,60 @@ pub struct Household {
     pub state: Livelihood,
     /// Local jobs held in the last completed year.
     pub jobs: Jobs,
-    /// Whether it held an East–West placement last year.
-    pub placed: bool,
-    /// Whether its local jobs ended early last year (no incumbency).
-    pub local_job_lost: bool,
-    /// Whether its placed job ended early last year (placement lost).
-    pub placement_lost: bool,
-    /// Poor in the last completed year.
-    pub poor: bool,
-    /// Poor in any year so far.
-    pub ever_poor: bool,
     /// Per-capita net income of the last completed year.
     pub income_pc: f64,
-    /// Below the monitoring line in the last completed year (hardship: it
-    /// reviews its livelihood this year, MODEL.md §3.2).
-    pub at_risk: bool,
-    /// Enrolled in the dibao in the last completed year (re-certified, not
-    /// re-drawn, under `dibao_persistent`).
-    pub dibao: bool,
-    /// Its job (outbound or local) ended early in the last completed year
-    /// (`lost_job`, MODEL.md §3.4): it reviews, and is pushed away from
-    /// that livelihood by `beta_lost`.
-    pub lost_job: bool,
-    /// Still in the population: false once its last member has died
-    /// (dissolved, MODEL.md §3.1); it then takes part in nothing.
-    pub alive: bool,
     /// Survey weight, > 0 (1 for a synthetic household).
     pub weight: f64,
     /// The household's own distance to its origin village, km, from a
     /// population file's `distance_km`; negative to use its village's distance
     /// (read it with [`own_distance`](Self::own_distance)). A plain `f64`
-    /// rather than an `Option`: the engine streams every household through
-    /// memory several times a year, and 8 bytes of 96 are worth keeping.
+    /// rather than an `Option`, which would take 16 bytes.
     distance_km: f64,
+    /// The yes/no facts, one bit each (see the methods).
+    flags: u16,
+}
+
+// The engine's memory per household (BENCHMARKS.md) counts on this size.
+const _: () = assert!(std::mem::size_of::<Household>() == 80);
+
+/// The bits of [`Household`]'s flags.
+mod bit {
+    pub const PLACED: u16 = 1;
+    pub const LOCAL_JOB_LOST: u16 = 1 << 1;
+    pub const PLACEMENT_LOST: u16 = 1 << 2;
+    pub const POOR: u16 = 1 << 3;
+    pub const EVER_POOR: u16 = 1 << 4;
+    pub const AT_RISK: u16 = 1 << 5;
+    pub const DIBAO: u16 = 1 << 6;
+    pub const LOST_JOB: u16 = 1 << 7;
+    pub const ALIVE: u16 = 1 << 8;
+}
+
+flag_accessors! {
+    Household, flags;
+    /// Whether it held an East–West placement last year.
+    placed, set_placed, bit::PLACED;
+    /// Whether its local jobs ended early last year (no incumbency).
+    local_job_lost, set_local_job_lost, bit::LOCAL_JOB_LOST;
+    /// Whether its placed job ended early last year (placement lost).
+    placement_lost, set_placement_lost, bit::PLACEMENT_LOST;
+    /// Poor in the last completed year.
+    poor, set_poor, bit::POOR;
+    /// Poor in any year so far.
+    ever_poor, set_ever_poor, bit::EVER_POOR;
+    /// Below the monitoring line in the last completed year (hardship: it
+    /// reviews its livelihood this year, MODEL.md §3.2).
+    at_risk, set_at_risk, bit::AT_RISK;
+    /// Enrolled in the dibao in the last completed year (re-certified, not
+    /// re-drawn, under `dibao_persistent`).
+    dibao, set_dibao, bit::DIBAO;
+    /// Its job (outbound or local) ended early in the last completed year
+    /// (`lost_job`, MODEL.md §3.4): it reviews, and is pushed away from
+    /// that livelihood by `beta_lost`.
+    lost_job, set_lost_job, bit::LOST_JOB;
+    /// Still in the population: false once its last member has died
+    /// (dissolved, MODEL.md §3.1); it then takes part in nothing.
+    alive, set_alive, bit::ALIVE;
 }
 
 impl Household {
@@ -173,18 +200,10 @@ impl Household {
             attachment,
             state,
             jobs: [0; 3],
-            placed: false,
-            local_job_lost: false,
-            placement_lost: false,
-            poor: false,
-            ever_poor: false,
             income_pc: 0.0,
-            at_risk: false,
-            dibao: false,
-            lost_job: false,
-            alive: true,
             weight: 1.0,
             distance_km: NO_OWN_DISTANCE,
+            flags: bit::ALIVE,
         }
     }
 

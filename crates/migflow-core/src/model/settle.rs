@@ -13,43 +13,67 @@ use crate::params::Year;
 use crate::rng::{EntityKey, Purpose};
 
 /// What happened to a household this year, beyond its [`Household`] fields.
+///
+/// 32 bytes: the engine keeps one a household and streams them through
+/// memory in every phase, so the yes/no facts are bits of one byte (read
+/// and set by the methods of their names) and the ranking is packed.
 #[derive(Debug, Clone, Copy)]
 pub struct HouseholdYear {
     /// Roles of its members after sickness.
     pub members: Members,
     /// Out-of-pocket medical cost.
     pub medical_oop: f64,
+    /// The dibao paid this year: `dibao_line · size − Y_net` when enrolled
+    /// (the household's income before the dibao is not recoverable once
+    /// it is lifted to the line), else 0. Read only by the cost accounting.
+    pub dibao_top_up: f64,
     /// Its ranking of the open livelihoods.
     pub ranking: Ranking,
     /// Livelihood after market clearing (before job search).
     pub choice: Livelihood,
     /// Local jobs won.
     pub jobs: Jobs,
-    /// Whether it won a placement.
-    pub placed: bool,
     /// Last year's livelihood.
     pub last_state: Livelihood,
-    /// Poor last year.
-    pub poor_last_year: bool,
-    /// Below the monitoring line this year.
-    pub at_risk: bool,
-    /// Enrolled in dibao this year.
-    pub dibao: bool,
-    /// The dibao paid this year: `dibao_line · size − Y_net` when enrolled
-    /// (the household's income before the dibao is not recoverable once
-    /// it is lifted to the line), else 0. Read only by the cost accounting.
-    pub dibao_top_up: f64,
-    /// Took training this year.
-    pub trained: bool,
-    /// Reviewed its livelihood this year (MODEL.md §3.2).
-    pub reviewed: bool,
-    /// Its last member died this year: it is in no output row of this
-    /// year, only in the year's `dissolved` count under `last_state`.
-    pub dissolved: bool,
     /// Children born this year (0 or 1).
     pub births: u8,
     /// Members who died this year.
     pub deaths: u8,
+    /// The yes/no facts, one bit each (see the methods).
+    flags: u8,
+}
+
+// The engine's memory per household (BENCHMARKS.md) counts on this size.
+const _: () = assert!(std::mem::size_of::<HouseholdYear>() == 32);
+
+/// The bits of [`HouseholdYear`]'s flags.
+mod bit {
+    pub const PLACED: u8 = 1;
+    pub const POOR_LAST_YEAR: u8 = 1 << 1;
+    pub const AT_RISK: u8 = 1 << 2;
+    pub const DIBAO: u8 = 1 << 3;
+    pub const TRAINED: u8 = 1 << 4;
+    pub const REVIEWED: u8 = 1 << 5;
+    pub const DISSOLVED: u8 = 1 << 6;
+}
+
+flag_accessors! {
+    HouseholdYear, flags;
+    /// Whether it won a placement (after job search: placed and outbound).
+    placed, set_placed, bit::PLACED;
+    /// Poor last year.
+    poor_last_year, set_poor_last_year, bit::POOR_LAST_YEAR;
+    /// Below the monitoring line this year.
+    at_risk, set_at_risk, bit::AT_RISK;
+    /// Enrolled in dibao this year.
+    dibao, set_dibao, bit::DIBAO;
+    /// Took training this year.
+    trained, set_trained, bit::TRAINED;
+    /// Reviewed its livelihood this year (MODEL.md §3.2).
+    reviewed, set_reviewed, bit::REVIEWED;
+    /// Its last member died this year: it is in no output row of this
+    /// year, only in the year's `dissolved` count under `last_state`.
+    dissolved, set_dissolved, bit::DISSOLVED;
 }
 
 impl Default for HouseholdYear {
@@ -57,20 +81,14 @@ impl Default for HouseholdYear {
         HouseholdYear {
             members: Members::default(),
             medical_oop: 0.0,
+            dibao_top_up: 0.0,
             ranking: Ranking::NONE_ONLY,
             choice: Livelihood::None,
             jobs: [0; 3],
-            placed: false,
             last_state: Livelihood::None,
-            poor_last_year: false,
-            at_risk: false,
-            dibao: false,
-            dibao_top_up: 0.0,
-            trained: false,
-            reviewed: false,
-            dissolved: false,
             births: 0,
             deaths: 0,
+            flags: 0,
         }
     }
 }
@@ -94,7 +112,7 @@ pub fn settle(
     let laborers = y.members.laborers;
     let mut state = y.choice;
     if state == Livelihood::Outbound
-        && !y.placed
+        && !y.placed()
         && !stream(Purpose::JobSearch).bernoulli(decision::p_find(y.members.age_main, ys))
     {
         state = Livelihood::None;
@@ -104,7 +122,7 @@ pub fn settle(
     // the skill at the start of the year.
     let skill = h.skill;
     let earnings = match state {
-        Livelihood::Outbound => income::outbound(skill, laborers, y.placed, ys, &mut rng),
+        Livelihood::Outbound => income::outbound(skill, laborers, y.placed(), ys, &mut rng),
         Livelihood::Local => income::local(skill, &y.jobs, ys, &mut rng),
         Livelihood::Farm => {
             let commute = decision::commute_cost(ys, distance_km);
@@ -125,31 +143,33 @@ pub fn settle(
     let net = earnings.income + decision::transfers(&y.members, ys) - y.medical_oop;
     let (income_pc, enrolled) = income::dibao(
         net / f64::from(h.size),
-        h.dibao,
+        h.dibao(),
         ys,
         &mut stream(Purpose::Dibao),
     );
     let (poor, at_risk) = poverty::classify(income_pc, ys);
 
-    let placed = y.placed && state == Livelihood::Outbound;
+    let placed = y.placed() && state == Livelihood::Outbound;
     h.state = state;
     h.jobs = if state == Livelihood::Local {
         y.jobs
     } else {
         [0; 3]
     };
-    h.placed = placed;
-    h.local_job_lost = state == Livelihood::Local && earnings.ended_early;
-    h.placement_lost = placed && earnings.ended_early;
-    h.lost_job = matches!(state, Livelihood::Outbound | Livelihood::Local) && earnings.ended_early;
-    h.at_risk = at_risk;
-    h.dibao = enrolled;
-    h.poor = poor;
-    h.ever_poor |= poor;
+    h.set_placed(placed);
+    h.set_local_job_lost(state == Livelihood::Local && earnings.ended_early);
+    h.set_placement_lost(placed && earnings.ended_early);
+    h.set_lost_job(
+        matches!(state, Livelihood::Outbound | Livelihood::Local) && earnings.ended_early,
+    );
+    h.set_at_risk(at_risk);
+    h.set_dibao(enrolled);
+    h.set_poor(poor);
+    h.set_ever_poor(h.ever_poor() || poor);
     h.income_pc = income_pc;
-    y.placed = placed;
-    y.at_risk = at_risk;
-    y.dibao = enrolled;
+    y.set_placed(placed);
+    y.set_at_risk(at_risk);
+    y.set_dibao(enrolled);
     // Enrolment needs `net / size < line`, so this is positive but for
     // rounding at the line; a transfer is never negative.
     y.dibao_top_up = if enrolled {

@@ -20,12 +20,11 @@ fn household(ages: &[u8], state: Livelihood) -> Household {
 /// members counted at this year's ages.
 fn settled(h: &mut Household, state: Livelihood, ys: &Year) -> HouseholdYear {
     h.state = state;
-    HouseholdYear {
-        members: members(h, ys.work_age, 0),
-        choice: state,
-        last_state: state,
-        ..HouseholdYear::default()
-    }
+    let mut y = HouseholdYear::default();
+    y.members = members(h, ys.work_age, 0);
+    y.choice = state;
+    y.last_state = state;
+    y
 }
 
 /// The costs of one household's year.
@@ -38,8 +37,8 @@ fn costs_of(h: &Household, y: &HouseholdYear, ys: &Year) -> YearCosts {
 fn placed_outbound(ys: &Year) -> (Household, HouseholdYear) {
     let mut h = household(&[30, 8], Livelihood::Outbound);
     let mut y = settled(&mut h, Livelihood::Outbound, ys);
-    h.placed = true;
-    y.placed = true;
+    h.set_placed(true);
+    y.set_placed(true);
     (h, y)
 }
 
@@ -57,7 +56,7 @@ fn a_placement_taken_for_one_year_costs_one_placement_year() {
     let ys2 = Year::resolve(&Scenario::default(), 2);
     let mut h2 = household(&[30, 31, 8], Livelihood::Outbound);
     let mut y2 = settled(&mut h2, Livelihood::Outbound, &ys2);
-    y2.placed = true;
+    y2.set_placed(true);
     let c2 = costs_of(&h2, &y2, &ys2);
     assert_eq!(c2.quantity(CostItem::PlacementYears), 2.0);
     assert_eq!(
@@ -66,7 +65,7 @@ fn a_placement_taken_for_one_year_costs_one_placement_year() {
     );
     // Not placed: nothing.
     let (h, mut y) = placed_outbound(&ys);
-    y.placed = false;
+    y.set_placed(false);
     assert_eq!(
         costs_of(&h, &y, &ys).quantity(CostItem::PlacementYears),
         0.0
@@ -111,7 +110,7 @@ fn a_dibao_top_up_is_the_line_times_the_size_less_the_income_before_it() {
         &ys,
         RunKey::new(1, 0).entity(0, 0),
     );
-    assert!(y.dibao && h.income_pc == ys.dibao_line);
+    assert!(y.dibao() && h.income_pc == ys.dibao_line);
     let before = 1000.0;
     assert_eq!(y.dibao_top_up, ys.dibao_line * 3.0 - before);
     let c = costs_of(&h, &y, &ys);
@@ -131,7 +130,7 @@ fn a_dibao_top_up_is_the_line_times_the_size_less_the_income_before_it() {
         &ys,
         RunKey::new(1, 0).entity(0, 0),
     );
-    assert!(!y.dibao);
+    assert!(!y.dibao());
     assert_eq!(y.dibao_top_up, 0.0);
     assert_eq!(costs_of(&h, &y, &ys).cost(CostItem::DibaoTopUps), 0.0);
 }
@@ -170,7 +169,7 @@ fn a_lever_outside_its_window_costs_nothing() {
     let mut local = household(&[30], Livelihood::Local);
     let mut y = settled(&mut local, Livelihood::Local, &ys);
     local.jobs = [0, 1, 0];
-    y.trained = true;
+    y.set_trained(true);
     let c = costs_of(&local, &y, &ys);
     assert_eq!(c.total(), 0.0, "{c:?}");
     let mut farm = household(&[40], Livelihood::Farm);
@@ -191,7 +190,7 @@ fn a_lever_outside_its_window_costs_nothing() {
 fn a_household_of_weight_2_5_costs_2_5_times_as_much() {
     let ys = Year::resolve(&Scenario::default(), 0);
     let (mut h, mut y) = placed_outbound(&ys);
-    y.trained = true;
+    y.set_trained(true);
     let one = costs_of(&h, &y, &ys);
     h.weight = 2.5;
     let heavy = costs_of(&h, &y, &ys);
@@ -206,8 +205,8 @@ fn a_household_of_weight_2_5_costs_2_5_times_as_much() {
 fn a_dissolved_household_costs_nothing() {
     let ys = Year::resolve(&Scenario::default(), 0);
     let (mut h, mut y) = placed_outbound(&ys);
-    h.alive = false;
-    y.dissolved = true;
+    h.set_alive(false);
+    y.set_dissolved(true);
     assert_eq!(costs_of(&h, &y, &ys), YearCosts::default());
 }
 

@@ -194,20 +194,20 @@ fn ever_poor_never_goes_back_and_covers_this_years_poor() {
         for h in e.by_id().map(|(h, _)| h) {
             let i = h.id as usize;
             assert!(
-                !before[i] || h.ever_poor,
+                !before[i] || h.ever_poor(),
                 "household {i} lost ever_poor in {}",
                 rec.year
             );
             assert!(
-                !h.poor || h.ever_poor,
+                !h.poor() || h.ever_poor(),
                 "household {i} poor but not ever_poor"
             );
-            before[i] = h.ever_poor;
+            before[i] = h.ever_poor();
             assert!(h.income_pc.is_finite());
             assert!((0.0..=1.0).contains(&h.skill));
         }
-        any_poor += e.by_id().filter(|(h, _)| h.poor).count();
-        let ever = e.by_id().filter(|(h, _)| h.ever_poor).count() as f64;
+        any_poor += e.by_id().filter(|(h, _)| h.poor()).count();
+        let ever = e.by_id().filter(|(h, _)| h.ever_poor()).count() as f64;
         let alive = e.by_id().count() as f64;
         assert_eq!(rec.groups[ALL_GROUP].ever_poor_share, Some(ever / alive));
     });
@@ -253,7 +253,7 @@ fn a_household_of_elders_is_none_every_year() {
             assert_eq!(h.state, Livelihood::None, "household {i} in {}", rec.year);
             assert_eq!(y.members.laborers, 0);
             assert_eq!(h.jobs, [0; 3]);
-            assert!(!h.placed);
+            assert!(!h.placed());
         }
         // Two elders with pensions (150 a month in 2021, grown with wages),
         // no dibao needed: per-capita income is the pension, less medical

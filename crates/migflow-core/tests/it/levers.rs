@@ -210,13 +210,17 @@ fn placed_jobs_end_early_half_as_often() {
     let mut s = scenario(10_000, 2025);
     s.levers.labor_cooperation.placements_share = 0.3;
     let years = engine_years(&s, SEED, 0, s.run.years, |e, rec| {
-        let placed = e.households().iter().filter(|h| h.placed).count();
+        let placed = e.households().iter().filter(|h| h.placed()).count();
         let lost = e
             .households()
             .iter()
-            .filter(|h| h.placed && h.placement_lost)
+            .filter(|h| h.placed() && h.placement_lost())
             .count();
-        assert!(e.households().iter().all(|h| !h.placement_lost || h.placed));
+        assert!(
+            e.households()
+                .iter()
+                .all(|h| !h.placement_lost() || h.placed())
+        );
         (rec.year, placed, lost as f64 / placed as f64)
     });
     for (year, placed, rate) in years {
@@ -330,7 +334,7 @@ fn measure_pension(seed: u64) -> [f64; 2] {
             e.households()
                 .iter()
                 .filter(|h| h.member_ages().iter().any(|&a| a >= 60))
-                .fold((0u64, 0u64), |(n, p), h| (n + 1, p + u64::from(h.poor)))
+                .fold((0u64, 0u64), |(n, p), h| (n + 1, p + u64::from(h.poor())))
         });
         let (n, p) = counts.iter().fold((0, 0), |(n, p), &(a, b)| (n + a, p + b));
         p as f64 / n as f64
@@ -383,12 +387,12 @@ fn measure_targeting(seed: u64) -> [[f64; 3]; 2] {
         let mut counts = [0u64; 4];
         engine_years(&s, seed, 0, s.run.years, |e, _| {
             for (h, y) in e.households().iter().zip(e.household_years()) {
-                if y.poor_last_year && y.members.laborers > 0 {
+                if y.poor_last_year() && y.members.laborers > 0 {
                     let local = h.jobs != [0; 3];
                     counts[0] += 1;
                     counts[1] += u64::from(local);
-                    counts[2] += u64::from(h.placed);
-                    counts[3] += u64::from(local || h.placed);
+                    counts[2] += u64::from(h.placed());
+                    counts[3] += u64::from(local || h.placed());
                 }
             }
         });

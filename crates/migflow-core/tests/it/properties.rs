@@ -236,7 +236,7 @@ proptest! {
             // Indexed by household id; a dissolved household is absent.
             let mut flags: Vec<Option<(bool, bool)>> = vec![None; p.households as usize];
             for (h, _) in engine.by_id() {
-                flags[h.id as usize] = Some((h.poor, h.ever_poor));
+                flags[h.id as usize] = Some((h.poor(), h.ever_poor()));
             }
             (record.year, record.groups[ALL_GROUP].households, flags)
         });

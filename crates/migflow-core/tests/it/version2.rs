@@ -115,7 +115,7 @@ fn a_death_that_dissolves_a_household_frees_its_jobs() {
         let mut engine = Engine::new(&params, households, seed, 0);
         let first = engine.step();
         let (old, _) = engine.household(0).unwrap();
-        if old.jobs != [0, 0, 1] || !old.alive {
+        if old.jobs != [0, 0, 1] || !old.alive() {
             continue;
         }
         let (young, _) = engine.household(1).unwrap();
@@ -123,7 +123,7 @@ fn a_death_that_dissolves_a_household_frees_its_jobs() {
         assert_eq!(first.groups[Livelihood::Local.index()].households, 1);
         let second = engine.step();
         let (old, y) = engine.household(0).unwrap();
-        assert!(!old.alive && y.dissolved, "household 0 died at 60");
+        assert!(!old.alive() && y.dissolved(), "household 0 died at 60");
         assert_eq!(old.jobs, [0; 3], "a dissolved household holds no job");
         let (young, _) = engine.household(1).unwrap();
         assert_eq!(young.jobs, [0, 0, 1], "the freed job went to household 1");
@@ -231,10 +231,10 @@ fn a_household_that_lost_its_job_was_below_the_monitoring_line_or_none_reviews()
         (0..200).all(|i| decision::reviews(h, &ys, &mut Stream::new(1, 0, i, 0, Purpose::Review)))
     };
     let mut lost = household(&[40], Livelihood::Outbound);
-    lost.lost_job = true;
+    lost.set_lost_job(true);
     assert!(review(&lost));
     let mut hardship = household(&[40], Livelihood::Mixed);
-    hardship.at_risk = true;
+    hardship.set_at_risk(true);
     assert!(review(&hardship));
     assert!(review(&household(&[40], Livelihood::None)));
     assert!(
