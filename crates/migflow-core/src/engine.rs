@@ -19,12 +19,14 @@ use crate::model::{Household, HouseholdYear, Livelihood, poverty, settle};
 use crate::params::{Params, Scenario};
 use crate::params::{Year, capacity};
 use crate::record::{
-    ALL_GROUP, GROUPS, Observation, Tally, WeightedIncome, YearRecord, median, weighted_median,
+    ALL_GROUP, GROUPS, Observation, Tally, WeightedIncome, YearRecord, weighted_median,
 };
 use crate::rng::{EntityKey, Purpose, RunKey, SETUP_YEAR, Stream, YearKey};
 use crate::run::YearObserver;
+use crate::selection;
 use rand_distr::{Distribution, StandardNormal};
 use rayon::prelude::*;
+use std::sync::OnceLock;
 
 /// Households per chunk of the fixed-order reduction. Part of the
 /// reproducibility contract: the float sums depend on it.
@@ -251,10 +253,13 @@ pub struct Engine<'s> {
     key: RunKey,
     households: Vec<Household>,
     year: Vec<HouseholdYear>,
-    /// Position of household `id` in `households`.
-    position: Vec<u32>,
+    /// Position of household `id` in `households`, built on first use (only
+    /// lookups by id need it, and it would add 4 bytes a household to every
+    /// run).
+    position: OnceLock<Vec<u32>>,
     sites: Vec<Site>,
     villages: Villages,
+    /// This year's harvest factor of each village (its site's).
     harvest: Vec<f64>,
     median_scratch: MedianScratch,
     /// This year's deaths of each household (bit `j` for member `j`), in
@@ -287,14 +292,11 @@ impl<'s> Engine<'s> {
         for (i, h) in households.iter_mut().enumerate() {
             h.id = i as u32;
         }
+        let p = &scenario.population;
+        let per_site = p.villages_per_site;
         // (site, id) is unique, so the unstable sort is deterministic and
         // needs no scratch buffer; ids ascend within a site.
-        households.par_sort_unstable_by_key(|h| (h.site, h.id));
-        let mut position = vec![0u32; households.len()];
-        for (pos, h) in households.iter().enumerate() {
-            position[h.id as usize] = pos as u32;
-        }
-        let p = &scenario.population;
+        households.par_sort_unstable_by_key(|h| (h.site(per_site), h.id));
         let villages = (p.sites * p.villages_per_site) as usize;
         let village_distance = (0..villages)
             .map(|v| {
@@ -314,13 +316,13 @@ impl<'s> Engine<'s> {
         for (k, site) in sites.iter_mut().enumerate() {
             let len = households[pos..]
                 .iter()
-                .take_while(|h| h.site as usize == k)
+                .take_while(|h| h.site(per_site) as usize == k)
                 .count();
             site.range = pos..pos + len;
             pos += len;
         }
         for h in &households {
-            let site = &mut sites[h.site as usize];
+            let site = &mut sites[h.site(per_site) as usize];
             site.laborers0 += h
                 .member_ages()
                 .iter()
@@ -334,7 +336,7 @@ impl<'s> Engine<'s> {
             key: RunKey::new(seed, replicate),
             year: vec![HouseholdYear::default(); n],
             households,
-            position,
+            position: OnceLock::new(),
             sites,
             villages: Villages {
                 outbound: vec![0; villages],
@@ -366,17 +368,33 @@ impl<'s> Engine<'s> {
 
     /// Household `id` and what happened to it in the last step.
     pub fn household(&self, id: u32) -> Option<(&Household, &HouseholdYear)> {
-        let pos = *self.position.get(id as usize)? as usize;
+        let pos = *self.positions().get(id as usize)? as usize;
         Some((&self.households[pos], &self.year[pos]))
     }
 
     /// Every household alive this year with its year, in id order
     /// (dissolved households are in no output of their year or later).
     pub fn by_id(&self) -> impl Iterator<Item = (&Household, &HouseholdYear)> {
-        self.position
+        self.positions()
             .iter()
             .map(|&pos| (&self.households[pos as usize], &self.year[pos as usize]))
             .filter(|(h, _)| h.alive())
+    }
+
+    /// Each household's position in [`households`](Self::households), by id.
+    fn positions(&self) -> &[u32] {
+        self.position.get_or_init(|| {
+            let mut position = vec![0u32; self.households.len()];
+            for (pos, h) in self.households.iter().enumerate() {
+                position[h.id as usize] = pos as u32;
+            }
+            position
+        })
+    }
+
+    /// The resettlement site of a household of this engine.
+    pub fn site_of(&self, h: &Household) -> u32 {
+        h.site(self.scenario.population.villages_per_site)
     }
 
     /// The sites.
@@ -476,16 +494,18 @@ impl<'s> Engine<'s> {
                 }
             });
         let sd = ys.economy.harvest_sd;
-        self.harvest = (0..self.sites.len() as u32)
-            .map(|site| {
-                let mut rng = self
-                    .key
-                    .entity(u64::from(site), self.t)
-                    .stream(Purpose::Harvest);
-                let z: f64 = StandardNormal.sample(&mut rng);
-                ((1.0 + sd * z) * ys.drought_factor(site)).max(0.0)
-            })
-            .collect();
+        // One draw a site, stored for each of its villages, so that a
+        // household finds its harvest by its village alone.
+        self.harvest.clear();
+        for site in 0..self.sites.len() as u32 {
+            let mut rng = self
+                .key
+                .entity(u64::from(site), self.t)
+                .stream(Purpose::Harvest);
+            let z: f64 = StandardNormal.sample(&mut rng);
+            let harvest = ((1.0 + sd * z) * ys.drought_factor(site)).max(0.0);
+            self.harvest.extend(std::iter::repeat_n(harvest, per_site));
+        }
     }
 
     /// §3.1: ageing, sickness and medical costs, a household at a time.
@@ -550,7 +570,7 @@ impl<'s> Engine<'s> {
             .filter(|(h, _)| h.alive())
             .for_each(|(h, y)| {
                 let entity = key.entity(u64::from(h.id), t);
-                let harvest = harvest[h.site as usize];
+                let harvest = harvest[h.village as usize];
                 let distance = distance_of(h, village_distance);
                 settle(h, y, harvest, distance, ys, entity);
             });
@@ -811,7 +831,7 @@ fn aggregate_groupings<E: MedianEntry>(
                 total.merge(tally);
             }
             let known_all = groups.is_some().then_some(all_median).flatten();
-            let medians = medians(
+            let medians = E::grouping_medians(
                 &scratch.entries,
                 &scratch.states,
                 groups,
@@ -830,19 +850,20 @@ fn aggregate_groupings<E: MedianEntry>(
         .collect()
 }
 
-/// Each group's median (MODEL.md §6) of the households counted in
-/// `tallies`, by chunk: `entries` and `states` hold each household's median
-/// entry and state ([`NO_GROUP`] if not alive), `groups` its group if not
-/// by state.
-fn medians<E: MedianEntry>(
-    entries: &[E],
+/// Each group's weighted median (MODEL.md §6) of the households counted
+/// in `tallies`, by chunk: `entries` and `states` hold each household's
+/// median entry and state ([`NO_GROUP`] if not alive), `groups` its group
+/// if not by state.
+fn weighted_medians(
+    entries: &[WeightedIncome],
     states: &[u8],
     groups: Option<&[u8]>,
     tallies: &[Tally],
     total: &Tally,
     known_all: Option<Option<f64>>,
-    buffer: &mut Vec<E>,
+    buffer: &mut Vec<WeightedIncome>,
 ) -> [Option<f64>; GROUPS] {
+    type E = WeightedIncome;
     // One buffer of incomes laid out group by group (a counting sort by
     // group, filled chunk by chunk in parallel from the tallies' counts):
     // each group's median is a selection in its own range, and the median
@@ -897,12 +918,12 @@ fn medians<E: MedianEntry>(
         }
         let group_medians: Vec<Option<f64>> = slices
             .into_par_iter()
-            .map(|(values, unit)| E::median(values, unit))
+            .map(|(values, unit)| group_median(values, unit))
             .collect();
         medians[..5].copy_from_slice(&group_medians);
     }
     medians[ALL_GROUP] =
-        known_all.unwrap_or_else(|| E::median(buffer, total.unit_weights(ALL_GROUP)));
+        known_all.unwrap_or_else(|| group_median(buffer, total.unit_weights(ALL_GROUP)));
     medians
 }
 
@@ -963,8 +984,8 @@ fn tally_one(
 }
 
 /// Scratch buffers of the medians: plain incomes when every household has
-/// weight 1 (a selection over 8-byte values), else incomes with their ids
-/// and weights.
+/// weight 1 (a radix selection over 8-byte values in engine order), else
+/// incomes with their ids and weights (copied group by group).
 #[derive(Debug, Clone, Default)]
 pub struct MedianScratch {
     plain: MedianBuffers<f64>,
@@ -978,14 +999,23 @@ struct MedianBuffers<E> {
     entries: Vec<E>,
     /// Each household's state, [`NO_GROUP`] if not alive.
     states: Vec<u8>,
-    /// The entries of a grouping, group by group.
+    /// The entries of a grouping, group by group (weighted entries only).
     buffer: Vec<E>,
 }
 
 /// An entry of a median buffer.
 trait MedianEntry: Copy + Default + Send + Sync {
     fn of(h: &Household) -> Self;
-    fn median(values: &mut [Self], unit_weights: bool) -> Option<f64>;
+    /// Each group's median of a grouping (see [`weighted_medians`]).
+    fn grouping_medians(
+        entries: &[Self],
+        states: &[u8],
+        groups: Option<&[u8]>,
+        tallies: &[Tally],
+        total: &Tally,
+        known_all: Option<Option<f64>>,
+        buffer: &mut Vec<Self>,
+    ) -> [Option<f64>; GROUPS];
 }
 
 impl MedianEntry for f64 {
@@ -993,8 +1023,23 @@ impl MedianEntry for f64 {
     fn of(h: &Household) -> f64 {
         h.income_pc
     }
-    fn median(values: &mut [f64], _: bool) -> Option<f64> {
-        median(values)
+    fn grouping_medians(
+        entries: &[f64],
+        states: &[u8],
+        groups: Option<&[u8]>,
+        _: &[Tally],
+        total: &Tally,
+        known_all: Option<Option<f64>>,
+        _: &mut Vec<f64>,
+    ) -> [Option<f64>; GROUPS] {
+        let counts = total.households_by_group();
+        let groups = groups.unwrap_or(states);
+        let mut medians =
+            selection::group_medians(entries, states, groups, &counts, known_all.is_some());
+        if let Some(all) = known_all {
+            medians[ALL_GROUP] = all;
+        }
+        medians
     }
 }
 
@@ -1003,8 +1048,16 @@ impl MedianEntry for WeightedIncome {
     fn of(h: &Household) -> WeightedIncome {
         weighted_income(h)
     }
-    fn median(values: &mut [WeightedIncome], unit_weights: bool) -> Option<f64> {
-        group_median(values, unit_weights)
+    fn grouping_medians(
+        entries: &[WeightedIncome],
+        states: &[u8],
+        groups: Option<&[u8]>,
+        tallies: &[Tally],
+        total: &Tally,
+        known_all: Option<Option<f64>>,
+        buffer: &mut Vec<WeightedIncome>,
+    ) -> [Option<f64>; GROUPS] {
+        weighted_medians(entries, states, groups, tallies, total, known_all, buffer)
     }
 }
 

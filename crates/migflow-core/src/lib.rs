@@ -71,6 +71,7 @@ pub mod population;
 pub mod record;
 pub mod rng;
 pub mod run;
+mod selection;
 pub mod stats;
 
 pub use error::{Error, Result};

@@ -15,12 +15,13 @@ use std::collections::HashMap;
 use std::path::Path;
 use std::sync::Arc;
 
-/// Site and global village index of household `i` (MODEL.md §1).
-pub(crate) fn home_of(i: u64, p: &PopulationSettings) -> (u32, u32) {
+/// Global village index of household `i` (MODEL.md §1): site `i mod
+/// sites`, and within it village `(i div sites) mod villages_per_site`.
+pub(crate) fn home_of(i: u64, p: &PopulationSettings) -> u32 {
     let sites = u64::from(p.sites);
     let site = (i % sites) as u32;
     let village = ((i / sites) % u64::from(p.villages_per_site)) as u32;
-    (site, site * p.villages_per_site + village)
+    site * p.villages_per_site + village
 }
 
 /// Whether a household has a laborer at its initial ages (nobody sick).
@@ -82,16 +83,8 @@ fn synthetic_household(i: u64, s: &Scenario, d: &Draws, seed: u64, replicate: u3
     } else {
         initial_state(&p.initial_shares.as_array(), land_mu > 0.0, rng.uniform())
     };
-    let (site, village) = home_of(i, p);
-    Household::new(
-        &ages[..size],
-        site,
-        village,
-        skill,
-        land_mu,
-        attachment,
-        state,
-    )
+    let village = home_of(i, p);
+    Household::new(&ages[..size], village, skill, land_mu, attachment, state)
 }
 
 /// Draw an initial state from the shares with one uniform `u`; without land
@@ -588,7 +581,6 @@ fn read_csv_within<R: std::io::Read>(
         }
         let mut household = Household::new(
             &ages,
-            site,
             site * p.villages_per_site + village,
             skill,
             land_mu,
@@ -867,7 +859,7 @@ mod tests {
             }
         }
         // Household 5 of 2 sites: site 1, village 2 of that site (global 20 + 2).
-        assert_eq!(home_of(5, &s.population), (1, 22));
+        assert_eq!(home_of(5, &s.population), 22);
     }
 
     #[test]

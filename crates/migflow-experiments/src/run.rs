@@ -539,7 +539,14 @@ impl YearObserver for PanelObserver<'_> {
                 .as_deref()
                 .and_then(|ids| ids.get(h.id as usize))
                 .map(String::as_str);
-            let row = migflow_io::panel_row(self.replicate, record.year, h, y, survey_id);
+            let row = migflow_io::panel_row(
+                self.replicate,
+                record.year,
+                h,
+                engine.site_of(h),
+                y,
+                survey_id,
+            );
             if let Err(e) = w.write_record(row) {
                 self.error = Some(Error::Write {
                     path: path.clone(),

@@ -313,6 +313,7 @@ pub fn panel_row(
     replicate: u32,
     year: i32,
     h: &Household,
+    site: u32,
     y: &HouseholdYear,
     survey_id: Option<&str>,
 ) -> [String; 23] {
@@ -323,7 +324,7 @@ pub fn panel_row(
         h.id.to_string(),
         survey_id.map(csv_user_text).unwrap_or_default(),
         format!("{}", h.weight),
-        h.site.to_string(),
+        site.to_string(),
         h.village.to_string(),
         h.size.to_string(),
         y.members.laborers.to_string(),

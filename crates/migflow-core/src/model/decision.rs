@@ -295,7 +295,7 @@ mod tests {
     #[test]
     fn expected_incomes_follow_the_formulas() {
         let (_, ys) = setup();
-        let h = Household::new(&[40, 38, 10], 0, 0, 0.2, 2.0, 0.5, Livelihood::Farm);
+        let h = Household::new(&[40, 38, 10], 0, 0.2, 2.0, 0.5, Livelihood::Farm);
         let m = members(&h, 18, 0);
         let around = Surroundings {
             village_outbound_share: 0.4,
@@ -322,10 +322,10 @@ mod tests {
 
     #[test]
     fn landless_cannot_farm_and_no_laborer_is_none() {
-        let h = Household::new(&[30], 0, 0, 0.2, 0.0, 0.5, Livelihood::Local);
+        let h = Household::new(&[30], 0, 0.2, 0.0, 0.5, Livelihood::Local);
         let m = members(&h, 18, 0);
         assert_eq!(open_options(&h, &m), [true, true, false, false, true]);
-        let old = Household::new(&[70], 0, 0, 0.2, 3.0, 0.5, Livelihood::Farm);
+        let old = Household::new(&[70], 0, 0.2, 3.0, 0.5, Livelihood::Farm);
         let m = members(&old, 18, 0);
         assert_eq!(open_options(&old, &m), [false, false, false, false, true]);
     }
@@ -402,7 +402,7 @@ mod tests {
     #[test]
     fn switching_cost_favours_last_state() {
         let (s, ys) = setup();
-        let h = Household::new(&[40], 0, 0, 0.2, 2.0, 0.5, Livelihood::Local);
+        let h = Household::new(&[40], 0, 0.2, 2.0, 0.5, Livelihood::Local);
         let m = members(&h, 18, 0);
         let around = Surroundings {
             village_outbound_share: 0.0,

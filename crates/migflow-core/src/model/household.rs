@@ -93,9 +93,10 @@ pub type Jobs = [u8; 3];
 /// year (before the first step: the initial state, no jobs, not poor, not
 /// enrolled, no job lost).
 ///
-/// 80 bytes: the engine streams every household through memory several
+/// 72 bytes: the engine streams every household through memory several
 /// times a year, so its yes/no facts are bits of one field, read and set
-/// by the methods of their names.
+/// by the methods of their names, and its site is not stored but derived
+/// from its village.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Household {
     /// Household number: its place in the population (the engine sets it).
@@ -105,9 +106,8 @@ pub struct Household {
     pub ages: [u8; MAX_MEMBERS],
     /// Number of members, 1 to 8.
     pub size: u8,
-    /// Resettlement site, 0-based.
-    pub site: u32,
-    /// Origin village, as a global index `site · villages_per_site + v`.
+    /// Origin village, as a global index `site · villages_per_site + v`
+    /// (its resettlement site is [`site`](Self::site)).
     pub village: u32,
     /// Work skill in [0, 1].
     pub skill: f64,
@@ -133,7 +133,7 @@ pub struct Household {
 }
 
 // The engine's memory per household (BENCHMARKS.md) counts on this size.
-const _: () = assert!(std::mem::size_of::<Household>() == 80);
+const _: () = assert!(std::mem::size_of::<Household>() == 72);
 
 /// The bits of [`Household`]'s flags.
 mod bit {
@@ -177,9 +177,9 @@ flag_accessors! {
 
 impl Household {
     /// A household at relocation: its initial state, no jobs, not poor.
+    /// `village` is global: `site · villages_per_site + v`.
     pub fn new(
         ages: &[u8],
-        site: u32,
         village: u32,
         skill: f64,
         land_mu: f64,
@@ -193,7 +193,6 @@ impl Household {
             id: 0,
             ages: all,
             size: size as u8,
-            site,
             village,
             skill,
             land_mu,
@@ -205,6 +204,13 @@ impl Household {
             distance_km: NO_OWN_DISTANCE,
             flags: bit::ALIVE,
         }
+    }
+
+    /// Its resettlement site, 0-based: a site's villages are the block
+    /// `site · villages_per_site ..` of the global village numbers.
+    #[inline]
+    pub fn site(&self, villages_per_site: u32) -> u32 {
+        self.village / villages_per_site.max(1)
     }
 
     /// Members' ages.

@@ -13,7 +13,7 @@ use migflow_core::rng::RunKey;
 use std::path::Path;
 
 fn household(ages: &[u8], state: Livelihood) -> Household {
-    Household::new(ages, 0, 0, 0.2, 2.0, 0.5, state)
+    Household::new(ages, 0, 0.2, 2.0, 0.5, state)
 }
 
 /// A household's year as the engine leaves it after settling: `state`, its

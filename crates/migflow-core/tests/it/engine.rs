@@ -228,22 +228,13 @@ fn a_household_of_elders_is_none_every_year() {
     let elders = households.len();
     households.push(Household::new(
         &[70, 72],
-        0,
         3,
         0.5,
         2.0,
         0.5,
         Livelihood::Farm,
     ));
-    households.push(Household::new(
-        &[75],
-        1,
-        25,
-        0.1,
-        0.0,
-        0.5,
-        Livelihood::None,
-    ));
+    households.push(Household::new(&[75], 25, 0.1, 0.0, 0.5, Livelihood::None));
     let params = util::params(&s);
     let mut engine = Engine::new(&params, households, 9, 0);
     for _ in 0..s.run.years {
@@ -278,7 +269,6 @@ fn a_household_without_land_never_farms() {
     for v in 0..20 {
         households.push(Household::new(
             &[30, 28, 5],
-            v % 2,
             (v % 2) * 20 + v,
             0.2,
             0.0,

@@ -17,7 +17,7 @@ fn year(s: &Scenario) -> Year {
 }
 
 fn household(ages: &[u8], state: Livelihood) -> Household {
-    Household::new(ages, 0, 0, 0.2, 2.0, 0.5, state)
+    Household::new(ages, 0, 0.2, 2.0, 0.5, state)
 }
 
 /// Share of `n` independent streams (entity `i`) for which `f` holds.
