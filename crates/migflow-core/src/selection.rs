@@ -201,8 +201,7 @@ fn group_medians_with(
         }
         let counts = count_digits(entries, &searches, &narrowing);
         for (g, search) in searches.iter_mut().enumerate() {
-            if narrowing[g] {
-                let search = search.as_mut().expect("a narrowed group is searched");
+            if let (true, Some(search)) = (narrowing[g], search.as_mut()) {
                 search.narrow(&counts[g * BUCKETS..(g + 1) * BUCKETS]);
             }
         }
@@ -227,10 +226,12 @@ fn group_medians_with(
                 if search.fixed == 64 {
                     upper
                 } else {
-                    inside[..q].iter().copied().max().expect("q > 0 keys")
+                    inside[..q].iter().copied().max().unwrap_or(upper)
                 }
             } else {
-                below.expect("an even group's lower middle value is below the range")
+                // (An even group has its lower middle value below the
+                // range when the upper one is the range's first.)
+                below.unwrap_or(upper)
             };
             (value(lower) + value(upper)) / 2.0
         };
