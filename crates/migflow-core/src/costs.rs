@@ -285,8 +285,15 @@ pub struct CostTally {
 impl CostTally {
     /// Add household `h` (see [`take_up`]), weighted by its survey weight.
     #[inline]
-    pub fn add(&mut self, h: &Household, y: &HouseholdYear, distance_km: f64, ys: &Year) {
-        self.add_take_up(&take_up(h, y, distance_km, ys), h.weight);
+    pub fn add(
+        &mut self,
+        h: &Household,
+        y: &HouseholdYear,
+        weight: f64,
+        distance_km: f64,
+        ys: &Year,
+    ) {
+        self.add_take_up(&take_up(h, y, distance_km, ys), weight);
     }
 
     /// Add one take-up with weight `w`.

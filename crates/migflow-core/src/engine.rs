@@ -15,7 +15,9 @@ use crate::costs::CostTally;
 use crate::model::decision::{self, Surroundings};
 use crate::model::demography;
 use crate::model::market::{self, JobApplicant, PlacementApplicant};
-use crate::model::{Household, HouseholdYear, Livelihood, poverty, settle};
+use crate::model::{
+    Household, HouseholdYear, Households, Livelihood, SurveyFacts, poverty, settle,
+};
 use crate::params::{Params, Scenario};
 use crate::params::{Year, capacity};
 use crate::record::{
@@ -97,10 +99,27 @@ fn foreseen_deaths(h: &Household, key: YearKey, ys: &Year) -> u8 {
 
 /// The distance a household farms from: its own (from a population file),
 /// else its origin village's.
-#[inline]
-fn distance_of(h: &Household, village_distance: &[f64]) -> f64 {
-    h.own_distance()
-        .unwrap_or(village_distance[h.village as usize])
+#[derive(Clone, Copy)]
+struct Distances<'a> {
+    own: Option<&'a [f64]>,
+    village: &'a [f64],
+}
+
+impl<'a> Distances<'a> {
+    fn new(survey: &'a SurveyFacts, village: &'a [f64]) -> Self {
+        Distances {
+            own: survey.distances_km.as_deref(),
+            village,
+        }
+    }
+
+    #[inline]
+    fn of(&self, h: &Household) -> f64 {
+        match self.own {
+            Some(own) => own[h.id as usize],
+            None => self.village[h.village as usize],
+        }
+    }
 }
 
 /// §3.2 for one household: review or not, rank its open livelihoods
@@ -110,6 +129,7 @@ fn household_decision(
     y: &mut HouseholdYear,
     entity: EntityKey,
     villages: &Villages,
+    distances: Distances<'_>,
     ys: &Year,
 ) {
     if !h.alive() {
@@ -125,7 +145,7 @@ fn household_decision(
         let around = Surroundings {
             village_outbound_share: f64::from(villages.outbound[v])
                 / f64::from(villages.households[v].max(1)),
-            distance_km: distance_of(h, &villages.distance),
+            distance_km: distances.of(h),
         };
         decision::decide(
             h,
@@ -270,6 +290,8 @@ pub struct Engine<'s> {
     cohorts: Vec<(i32, Option<Vec<u8>>)>,
     /// The cohorts' records of the last step.
     cohort_records: Vec<CohortYear>,
+    /// The population file's weights and own distances, by id.
+    survey: SurveyFacts,
     /// Every household has weight 1 (a synthetic population): medians are
     /// plain selections.
     unit_weights: bool,
@@ -278,16 +300,20 @@ pub struct Engine<'s> {
 
 impl<'s> Engine<'s> {
     /// Set up a replicate with its households at relocation, given in id
-    /// order (household `i` gets id `i`). Households' sites and villages
-    /// must be within the scenario's counts (the population builders
-    /// guarantee it). The engine keeps them site by site, so that each
+    /// order (household `i` gets id `i`), with survey facts (if any) for
+    /// each. Households' sites and villages must be within the scenario's
+    /// counts (the population builders guarantee both). The engine keeps them site by site, so that each
     /// site's market reads and writes one contiguous block of memory.
     pub fn new(
         params: &'s Params,
-        mut households: Vec<Household>,
+        households: impl Into<Households>,
         seed: u64,
         replicate: u32,
     ) -> Self {
+        let Households {
+            mut households,
+            survey,
+        } = households.into();
         let scenario = params.scenario();
         for (i, h) in households.iter_mut().enumerate() {
             h.id = i as u32;
@@ -330,7 +356,7 @@ impl<'s> Engine<'s> {
                 .count() as u64;
         }
         let n = households.len();
-        let unit_weights = households.iter().all(|h| h.weight == 1.0);
+        let unit_weights = survey.unit_weights();
         Engine {
             scenario,
             key: RunKey::new(seed, replicate),
@@ -348,6 +374,7 @@ impl<'s> Engine<'s> {
             death_masks: vec![0; n],
             cohorts: Vec::new(),
             cohort_records: Vec::new(),
+            survey,
             unit_weights,
             t: 0,
         }
@@ -405,6 +432,11 @@ impl<'s> Engine<'s> {
     /// Steps taken so far.
     pub fn steps_taken(&self) -> u32 {
         self.t
+    }
+
+    /// The population file's weights and own distances, by household id.
+    pub fn survey(&self) -> &SurveyFacts {
+        &self.survey
     }
 
     /// Distance of each village to its site, km (global village order).
@@ -525,11 +557,13 @@ impl<'s> Engine<'s> {
     pub fn decide(&mut self, ys: &Year) {
         let (key, t) = (self.key, self.t);
         let villages = &self.villages;
+        let distances = Distances::new(&self.survey, &villages.distance);
         self.households
             .par_iter()
             .zip(self.year.par_iter_mut())
             .for_each(|(h, y)| {
-                household_decision(h, y, key.entity(u64::from(h.id), t), villages, ys)
+                let entity = key.entity(u64::from(h.id), t);
+                household_decision(h, y, entity, villages, distances, ys)
             });
     }
 
@@ -538,6 +572,7 @@ impl<'s> Engine<'s> {
     pub fn demography_and_decision(&mut self, ys: &Year) {
         let (key, t) = (self.key, self.t);
         let villages = &self.villages;
+        let distances = Distances::new(&self.survey, &villages.distance);
         self.households
             .par_iter_mut()
             .zip(self.year.par_iter_mut())
@@ -545,7 +580,7 @@ impl<'s> Engine<'s> {
             .for_each(|((h, y), &died)| {
                 let entity = key.entity(u64::from(h.id), t);
                 household_demography(h, y, died, entity, ys);
-                household_decision(h, y, entity, villages, ys);
+                household_decision(h, y, entity, villages, distances, ys);
             });
     }
 
@@ -563,7 +598,7 @@ impl<'s> Engine<'s> {
     pub fn earn(&mut self, ys: &Year) {
         let (key, t) = (self.key, self.t);
         let harvest = &self.harvest;
-        let village_distance = &self.villages.distance;
+        let distances = Distances::new(&self.survey, &self.villages.distance);
         self.households
             .par_iter_mut()
             .zip(self.year.par_iter_mut())
@@ -571,7 +606,7 @@ impl<'s> Engine<'s> {
             .for_each(|(h, y)| {
                 let entity = key.entity(u64::from(h.id), t);
                 let harvest = harvest[h.village as usize];
-                let distance = distance_of(h, village_distance);
+                let distance = distances.of(h);
                 settle(h, y, harvest, distance, ys, entity);
             });
     }
@@ -677,7 +712,8 @@ impl<'s> Engine<'s> {
             years: &self.year,
             learn: learn.then_some(ys),
             ys,
-            village_distance: &self.villages.distance,
+            distances: Distances::new(&self.survey, &self.villages.distance),
+            survey: &self.survey,
         };
         let mut records = if self.unit_weights {
             aggregate_groupings(pass, year, &groupings, &mut self.median_scratch.plain)
@@ -718,7 +754,8 @@ impl<'s> Engine<'s> {
         let years = &self.year;
         let t = u32::try_from(year - self.scenario.run.start_year).unwrap_or(0);
         let ys = Year::resolve(self.scenario, t);
-        let distance = &self.villages.distance;
+        let distances = Distances::new(&self.survey, &self.villages.distance);
+        let survey = &self.survey;
         self.sites
             .par_iter()
             .map(|site| {
@@ -728,9 +765,10 @@ impl<'s> Engine<'s> {
                 let mut costs = CostTally::default();
                 let mut incomes: [Vec<WeightedIncome>; GROUPS] = Default::default();
                 for (h, y) in hs.iter().zip(yrs) {
-                    costs.add(h, y, distance_of(h, distance), &ys);
-                    if let Some(g) = tally_one(&mut tally, h, y, None) {
-                        let entry = weighted_income(h);
+                    let weight = survey.weight(h.id);
+                    costs.add(h, y, weight, distances.of(h), &ys);
+                    if let Some(g) = tally_one(&mut tally, h, y, weight, None) {
+                        let entry = weighted_income(h, weight);
                         incomes[g].push(entry);
                         incomes[ALL_GROUP].push(entry);
                     }
@@ -755,7 +793,8 @@ struct Pass<'a> {
     years: &'a [HouseholdYear],
     learn: Option<&'a Year>,
     ys: &'a Year,
-    village_distance: &'a [f64],
+    distances: Distances<'a>,
+    survey: &'a SurveyFacts,
 }
 
 /// The year's records of several groupings of the households (each `None`
@@ -775,7 +814,7 @@ fn aggregate_groupings<E: MedianEntry>(
     scratch.entries.resize(n, E::default());
     scratch.states.resize(n, NO_GROUP);
     let learn = pass.learn;
-    let (ys, village_distance) = (pass.ys, pass.village_distance);
+    let (ys, distances, survey) = (pass.ys, pass.distances, pass.survey);
     // Per chunk, one tally a grouping and one of the costs; and each
     // household's median entry and state in compact arrays, so that the
     // medians of every grouping read those (9 bytes a household) and not
@@ -795,11 +834,12 @@ fn aggregate_groupings<E: MedianEntry>(
             let mut tallies = vec![Tally::default(); groupings.len()];
             let mut costs = CostTally::default();
             for (j, (h, y)) in hs.iter_mut().zip(yrs).enumerate() {
+                let weight = survey.weight(h.id);
                 for (tally, keys) in tallies.iter_mut().zip(&keys) {
-                    tally_one(tally, h, y, keys.map(|k| k[j]));
+                    tally_one(tally, h, y, weight, keys.map(|k| k[j]));
                 }
-                costs.add(h, y, distance_of(h, village_distance), ys);
-                entries[j] = E::of(h);
+                costs.add(h, y, weight, distances.of(h), ys);
+                entries[j] = E::of(h, weight);
                 states[j] = if h.alive() {
                     h.state.index() as u8
                 } else {
@@ -953,6 +993,7 @@ fn tally_one(
     tally: &mut Tally,
     h: &Household,
     y: &HouseholdYear,
+    weight: f64,
     key: Option<u8>,
 ) -> Option<usize> {
     if y.dissolved() {
@@ -970,7 +1011,7 @@ fn tally_one(
             last_state: y.last_state,
             size: h.size,
             laborers: y.members.laborers,
-            weight: h.weight,
+            weight,
             income_pc: h.income_pc,
             poor: h.poor(),
             poor_last_year: y.poor_last_year(),
@@ -1005,7 +1046,7 @@ struct MedianBuffers<E> {
 
 /// An entry of a median buffer.
 trait MedianEntry: Copy + Default + Send + Sync {
-    fn of(h: &Household) -> Self;
+    fn of(h: &Household, weight: f64) -> Self;
     /// Each group's median of a grouping (see [`weighted_medians`]).
     fn grouping_medians(
         entries: &[Self],
@@ -1020,7 +1061,7 @@ trait MedianEntry: Copy + Default + Send + Sync {
 
 impl MedianEntry for f64 {
     #[inline]
-    fn of(h: &Household) -> f64 {
+    fn of(h: &Household, _: f64) -> f64 {
         h.income_pc
     }
     fn grouping_medians(
@@ -1045,8 +1086,8 @@ impl MedianEntry for f64 {
 
 impl MedianEntry for WeightedIncome {
     #[inline]
-    fn of(h: &Household) -> WeightedIncome {
-        weighted_income(h)
+    fn of(h: &Household, weight: f64) -> WeightedIncome {
+        weighted_income(h, weight)
     }
     fn grouping_medians(
         entries: &[WeightedIncome],
@@ -1062,11 +1103,11 @@ impl MedianEntry for WeightedIncome {
 }
 
 #[inline]
-fn weighted_income(h: &Household) -> WeightedIncome {
+fn weighted_income(h: &Household, weight: f64) -> WeightedIncome {
     WeightedIncome {
         income: h.income_pc,
         id: h.id,
-        weight: h.weight,
+        weight,
     }
 }
 
@@ -1098,7 +1139,7 @@ fn group_median(values: &mut [WeightedIncome], unit_weights: bool) -> Option<f64
 /// after each step (for progress bars and household panels).
 pub fn run_replicate(
     params: &Params,
-    households: Vec<Household>,
+    households: impl Into<Households>,
     seed: u64,
     replicate: u32,
     mut on_year: impl FnMut(&Engine, &YearRecord),
@@ -1110,7 +1151,7 @@ pub fn run_replicate(
 /// before the first step ([`YearObserver::prepare`]: to follow cohorts).
 pub fn run_replicate_observed<O: YearObserver + ?Sized>(
     params: &Params,
-    households: Vec<Household>,
+    households: impl Into<Households>,
     seed: u64,
     replicate: u32,
     observer: &mut O,

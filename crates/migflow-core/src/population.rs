@@ -3,7 +3,7 @@
 
 use crate::error::{Error, Result};
 use crate::model::constants::LAST_WORK_AGE;
-use crate::model::{Household, Livelihood, MAX_MEMBERS};
+use crate::model::{Household, Livelihood, MAX_MEMBERS, SurveyFacts};
 use crate::params::{
     Params, PopulationSettings, Scenario,
     validate::{MAX_HOUSEHOLDS, MAX_MAGNITUDE, readable},
@@ -161,6 +161,8 @@ pub struct LoadedPopulation {
     /// for a file without that column. Shared, not copied, by the runs of
     /// the population.
     pub survey_ids: Option<Arc<[String]>>,
+    /// The file's `weight` and `distance_km` columns, by household number.
+    pub survey: SurveyFacts,
 }
 
 impl LoadedPopulation {
@@ -403,6 +405,8 @@ fn read_csv_within<R: std::io::Read>(
     })?;
     let index = columns.required;
     let mut households = Vec::new();
+    let mut weights = Vec::new();
+    let mut distances_km = Vec::new();
     // Each survey id, with the index of its household, while the rows are
     // read; and the bytes the ids take (for the memory check).
     let mut seen_ids: HashMap<String, usize> = HashMap::new();
@@ -579,7 +583,7 @@ fn read_csv_within<R: std::io::Read>(
             })?;
             seen_ids.insert(id.to_string(), households.len());
         }
-        let mut household = Household::new(
+        let household = Household::new(
             &ages,
             site * p.villages_per_site + village,
             skill,
@@ -587,8 +591,8 @@ fn read_csv_within<R: std::io::Read>(
             attachment,
             state,
         );
-        household.weight = weight;
-        household.set_own_distance(distance_km);
+        weights.push(weight);
+        distances_km.push(distance_km.unwrap_or(0.0));
         households.push(household);
     }
     if households.is_empty() {
@@ -601,9 +605,14 @@ fn read_csv_within<R: std::io::Read>(
         }
         Arc::from(ids)
     });
+    let survey = SurveyFacts {
+        weights: columns.weight.map(|_| Arc::from(weights)),
+        distances_km: columns.distance_km.map(|_| Arc::from(distances_km)),
+    };
     Ok(LoadedPopulation {
         households,
         survey_ids,
+        survey,
     })
 }
 
@@ -655,8 +664,7 @@ mod tests {
     fn a_file_without_the_optional_columns_has_weight_1_no_distance_and_no_ids() {
         let p = read(&format!("{HEADER}\n{ROW}\n{ROW}\n"), &[]).expect("read");
         assert_eq!(p.households.len(), 2);
-        assert!(p.households.iter().all(|h| h.weight == 1.0));
-        assert!(p.households.iter().all(|h| h.own_distance().is_none()));
+        assert_eq!(p.survey, SurveyFacts::default());
         assert_eq!(p.survey_ids, None);
         assert_eq!(p.survey_id(0), None);
     }
@@ -670,9 +678,9 @@ mod tests {
              1e3,=1+1,{ROW},1e9\n"
         );
         let p = read(&csv, &[]).expect("read");
-        let weights: Vec<f64> = p.households.iter().map(|h| h.weight).collect();
+        let weights: Vec<f64> = (0..3).map(|i| p.survey.weight(i)).collect();
         assert_eq!(weights, [2.5, 0.25, 1000.0]);
-        let distances: Vec<Option<f64>> = p.households.iter().map(|h| h.own_distance()).collect();
+        let distances: Vec<Option<f64>> = (0..3).map(|i| p.survey.own_distance(i)).collect();
         assert_eq!(distances, [Some(12.5), Some(0.0), Some(1e9)]);
         // Ids are trimmed; the panel, not the loader, neutralises formulas.
         assert_eq!(

@@ -1,7 +1,7 @@
 //! Runs: a scenario's replicates, in parallel, each with its own streams.
 
 use crate::engine::{Engine, run_replicate_observed};
-use crate::model::Household;
+use crate::model::Households;
 use crate::params::Params;
 use crate::population::{self, LoadedPopulation};
 use crate::record::YearRecord;
@@ -54,11 +54,14 @@ impl PopulationSource {
         }
     }
 
-    /// The households of one replicate.
-    pub fn households_for(&self, loaded: &Params, seed: u64, replicate: u32) -> Vec<Household> {
+    /// The households of one replicate, with a file's survey facts.
+    pub fn households_for(&self, loaded: &Params, seed: u64, replicate: u32) -> Households {
         match self {
-            PopulationSource::Loaded(p) => p.households.clone(),
-            PopulationSource::Synthetic => population::synthetic(loaded, seed, replicate),
+            PopulationSource::Loaded(p) => Households {
+                households: p.households.clone(),
+                survey: p.survey.clone(),
+            },
+            PopulationSource::Synthetic => population::synthetic(loaded, seed, replicate).into(),
         }
     }
 

@@ -544,6 +544,7 @@ impl YearObserver for PanelObserver<'_> {
                 record.year,
                 h,
                 engine.site_of(h),
+                engine.survey().weight(h.id),
                 y,
                 survey_id,
             );

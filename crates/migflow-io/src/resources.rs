@@ -4,8 +4,7 @@
 //!
 //! The estimate is, for each replicate held in memory at once,
 //! [`BYTES_PER_HOUSEHOLD`] for each household (the measured peak resident
-//! size at national scale, 108–111 bytes per household; see
-//! `BENCHMARKS.md`), [`BYTES_PER_SITE`] for each site and
+//! size at national scale, 108 bytes per household; see `BENCHMARKS.md`), [`BYTES_PER_SITE`] for each site and
 //! [`BYTES_PER_VILLAGE`] for each origin village (a scenario of ten
 //! households may still have a million sites of thousands of villages).
 //! The memory available is the smallest of the kernel's `MemAvailable`, the
@@ -16,11 +15,12 @@
 use crate::error::{Error, Result};
 use std::path::Path;
 
-/// Resident bytes a household costs while a replicate runs (measured with
-/// version 2 of the model: 342 MB peak for the 2,400,000 households of
-/// `scenarios/national_scale.toml` on one thread, 146 bytes each: the
-/// household, its year, the median buffer and two cohorts' groups).
-pub const BYTES_PER_HOUSEHOLD: u64 = 150;
+/// Resident bytes a household costs while a replicate runs, with a
+/// margin (measured with version 2 of the model: 258 MB peak for the
+/// 2,400,000 households of `scenarios/national_scale.toml`, 108 bytes
+/// each: the household, its year, the incomes and states of the medians,
+/// the death masks and two cohorts' groups).
+pub const BYTES_PER_HOUSEHOLD: u64 = 120;
 
 /// Resident bytes a site costs while a replicate runs (measured: 66 bytes
 /// a site for a million sites of one village; rounded up for the
@@ -28,8 +28,9 @@ pub const BYTES_PER_HOUSEHOLD: u64 = 150;
 pub const BYTES_PER_SITE: u64 = 96;
 
 /// Resident bytes an origin village costs while a replicate runs (its
-/// distance, households and outbound count; measured 12).
-pub const BYTES_PER_VILLAGE: u64 = 16;
+/// distance, households and outbound count, and the year's harvest of
+/// its site: 24).
+pub const BYTES_PER_VILLAGE: u64 = 24;
 
 /// Bytes of memory this process can still use, if the system says.
 pub fn available_memory() -> Option<u64> {
@@ -197,7 +198,7 @@ mod tests {
                 .expect_err("refused");
         let text = err.to_string();
         assert!(
-            text.contains("big.toml") && text.contains("30.0 GB") && text.contains("8.0 GB"),
+            text.contains("big.toml") && text.contains("24.0 GB") && text.contains("8.0 GB"),
             "{text}"
         );
         assert!(ensure_memory_within(Path::new("x"), "r", need, Some(need)).is_ok());

@@ -314,6 +314,7 @@ pub fn panel_row(
     year: i32,
     h: &Household,
     site: u32,
+    weight: f64,
     y: &HouseholdYear,
     survey_id: Option<&str>,
 ) -> [String; 23] {
@@ -323,7 +324,7 @@ pub fn panel_row(
         year.to_string(),
         h.id.to_string(),
         survey_id.map(csv_user_text).unwrap_or_default(),
-        format!("{}", h.weight),
+        format!("{weight}"),
         site.to_string(),
         h.village.to_string(),
         h.size.to_string(),

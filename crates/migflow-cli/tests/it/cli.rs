@@ -584,7 +584,7 @@ fn a_run_or_sweep_larger_than_memory_is_refused_up_front_with_exit_2() {
 
 #[test]
 fn sites_and_villages_count_in_the_memory_check() {
-    // Ten households, but a million sites of 4,000 villages each: 64 GB of
+    // Ten households, but a million sites of 4,000 villages each: 96 GB of
     // village and site tables, more than any machine this runs on.
     let (dir, scenario) =
         scenario_dir("[population]\nhouseholds = 10\nsites = 1000000\nvillages_per_site = 4000\n");
@@ -597,7 +597,7 @@ fn sites_and_villages_count_in_the_memory_check() {
             .arg(&out),
     );
     assert!(
-        err.contains("scenario.toml") && err.contains("a site") && err.contains("64.1 GB"),
+        err.contains("scenario.toml") && err.contains("a site") && err.contains("96.1 GB"),
         "{err}"
     );
     assert_no_outputs(&out);
@@ -609,7 +609,7 @@ fn sites_and_villages_count_in_the_memory_check() {
     );
     assert_eq!(checked.status.code(), Some(0), "{stderr}");
     assert!(
-        stdout.contains("memory: about 64.1 GB a replicate"),
+        stdout.contains("memory: about 96.1 GB a replicate"),
         "{stdout}"
     );
     assert!(
@@ -631,7 +631,7 @@ fn sites_and_villages_count_in_the_memory_check() {
             .arg(dir.path().join("sweep-out")),
     );
     assert!(
-        err.contains("sweep.toml") && err.contains("64.0 GB"),
+        err.contains("sweep.toml") && err.contains("96.0 GB"),
         "{err}"
     );
 }
@@ -639,7 +639,7 @@ fn sites_and_villages_count_in_the_memory_check() {
 #[cfg(target_os = "linux")]
 #[test]
 fn an_address_space_limit_counts_as_memory_available() {
-    // 10 M households need about 1.5 GB; under `ulimit -v` of 1 GB the run
+    // 10 M households need about 1.2 GB; under `ulimit -v` of 1 GB the run
     // is refused up front instead of aborting on a failed allocation.
     let (dir, scenario) = scenario_dir("[population]\nhouseholds = 10000000\n");
     let out = dir.path().join("out");
@@ -655,7 +655,7 @@ fn an_address_space_limit_counts_as_memory_available() {
     let err = String::from_utf8_lossy(&output.stderr);
     assert_eq!(output.status.code(), Some(2), "{err}");
     assert!(
-        err.contains("needs about 1.5 GB") && err.contains("available"),
+        err.contains("needs about 1.2 GB") && err.contains("available"),
         "{err}"
     );
     assert_no_outputs(&out);

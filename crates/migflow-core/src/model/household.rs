@@ -2,9 +2,7 @@
 //! that every other module may use.
 
 use serde::{Deserialize, Serialize};
-
-/// The stored distance of a household without a distance of its own.
-const NO_OWN_DISTANCE: f64 = -1.0;
+use std::sync::Arc;
 
 /// Most members a household can have.
 pub const MAX_MEMBERS: usize = 8;
@@ -93,10 +91,11 @@ pub type Jobs = [u8; 3];
 /// year (before the first step: the initial state, no jobs, not poor, not
 /// enrolled, no job lost).
 ///
-/// 72 bytes: the engine streams every household through memory several
+/// 56 bytes: the engine streams every household through memory several
 /// times a year, so its yes/no facts are bits of one field, read and set
-/// by the methods of their names, and its site is not stored but derived
-/// from its village.
+/// by the methods of their names; its site is not stored but derived from
+/// its village; and what only a survey file gives (a weight, a distance of
+/// its own) is in [`SurveyFacts`], beside the households.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Household {
     /// Household number: its place in the population (the engine sets it).
@@ -121,19 +120,12 @@ pub struct Household {
     pub jobs: Jobs,
     /// Per-capita net income of the last completed year.
     pub income_pc: f64,
-    /// Survey weight, > 0 (1 for a synthetic household).
-    pub weight: f64,
-    /// The household's own distance to its origin village, km, from a
-    /// population file's `distance_km`; negative to use its village's distance
-    /// (read it with [`own_distance`](Self::own_distance)). A plain `f64`
-    /// rather than an `Option`, which would take 16 bytes.
-    distance_km: f64,
     /// The yes/no facts, one bit each (see the methods).
     flags: u16,
 }
 
 // The engine's memory per household (BENCHMARKS.md) counts on this size.
-const _: () = assert!(std::mem::size_of::<Household>() == 72);
+const _: () = assert!(std::mem::size_of::<Household>() == 56);
 
 /// The bits of [`Household`]'s flags.
 mod bit {
@@ -200,8 +192,6 @@ impl Household {
             state,
             jobs: [0; 3],
             income_pc: 0.0,
-            weight: 1.0,
-            distance_km: NO_OWN_DISTANCE,
             flags: bit::ALIVE,
         }
     }
@@ -218,21 +208,63 @@ impl Household {
         &self.ages[..self.size as usize]
     }
 
-    /// Its own distance to its origin village, km, if a population file
-    /// gave one (else the village's distance applies).
-    #[inline]
-    pub fn own_distance(&self) -> Option<f64> {
-        (self.distance_km >= 0.0).then_some(self.distance_km)
-    }
-
-    /// Set (or, with none, clear) its own distance to its origin village
-    /// (a distance is ≥ 0; population files are checked for it).
-    pub fn set_own_distance(&mut self, distance_km: Option<f64>) {
-        self.distance_km = distance_km.map_or(NO_OWN_DISTANCE, |d| d.max(0.0));
-    }
-
     /// Whether it kept farmland (farm and mixed are open to it).
     pub fn has_land(&self) -> bool {
         self.land_mu > 0.0
+    }
+}
+
+/// What a population file says of its households beyond the model's
+/// columns, by household number ([`Household::id`]); nothing for a
+/// synthetic population. Shared, not copied, by the runs of a population.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct SurveyFacts {
+    /// The `weight` column: survey weights, each > 0. None: every weight 1.
+    pub weights: Option<Arc<[f64]>>,
+    /// The `distance_km` column: each household's own distance to its
+    /// origin village, km, ≥ 0. None: every household's is its village's.
+    pub distances_km: Option<Arc<[f64]>>,
+}
+
+impl SurveyFacts {
+    /// The survey weight of household `id` (1 without a `weight` column).
+    #[inline]
+    pub fn weight(&self, id: u32) -> f64 {
+        self.weights.as_ref().map_or(1.0, |w| w[id as usize])
+    }
+
+    /// The own distance of household `id`, if the file gave one (else its
+    /// village's distance applies).
+    #[inline]
+    pub fn own_distance(&self, id: u32) -> Option<f64> {
+        self.distances_km.as_ref().map(|d| d[id as usize])
+    }
+
+    /// Whether every household has weight 1.
+    pub fn unit_weights(&self) -> bool {
+        self.weights
+            .as_ref()
+            .is_none_or(|w| w.iter().all(|&w| w == 1.0))
+    }
+}
+
+/// A replicate's households at relocation, in id order (household `i` is
+/// `households[i]`), with the survey's facts about them.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Households {
+    /// The households.
+    pub households: Vec<Household>,
+    /// What the population file says of them beyond the model's columns.
+    pub survey: SurveyFacts,
+}
+
+impl From<Vec<Household>> for Households {
+    /// Households without survey facts (every weight 1, villages'
+    /// distances).
+    fn from(households: Vec<Household>) -> Households {
+        Households {
+            households,
+            survey: SurveyFacts::default(),
+        }
     }
 }

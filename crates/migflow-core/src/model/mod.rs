@@ -40,5 +40,5 @@ pub mod market;
 pub mod poverty;
 pub mod settle;
 
-pub use household::{Household, JobType, Jobs, Livelihood, MAX_MEMBERS};
+pub use household::{Household, Households, JobType, Jobs, Livelihood, MAX_MEMBERS, SurveyFacts};
 pub use settle::{HouseholdYear, settle};

@@ -29,8 +29,13 @@ fn settled(h: &mut Household, state: Livelihood, ys: &Year) -> HouseholdYear {
 
 /// The costs of one household's year.
 fn costs_of(h: &Household, y: &HouseholdYear, ys: &Year) -> YearCosts {
+    weighted_costs_of(h, y, 1.0, ys)
+}
+
+/// The costs of one household's year at survey weight `weight`.
+fn weighted_costs_of(h: &Household, y: &HouseholdYear, weight: f64, ys: &Year) -> YearCosts {
     let mut tally = CostTally::default();
-    tally.add(h, y, 50.0, ys);
+    tally.add(h, y, weight, 50.0, ys);
     tally.finish(ys)
 }
 
@@ -189,11 +194,10 @@ fn a_lever_outside_its_window_costs_nothing() {
 #[test]
 fn a_household_of_weight_2_5_costs_2_5_times_as_much() {
     let ys = Year::resolve(&Scenario::default(), 0);
-    let (mut h, mut y) = placed_outbound(&ys);
+    let (h, mut y) = placed_outbound(&ys);
     y.set_trained(true);
     let one = costs_of(&h, &y, &ys);
-    h.weight = 2.5;
-    let heavy = costs_of(&h, &y, &ys);
+    let heavy = weighted_costs_of(&h, &y, 2.5, &ys);
     assert!(one.total() > 0.0);
     for item in CostItem::ALL {
         assert_eq!(heavy.quantity(item), 2.5 * one.quantity(item), "{item:?}");
