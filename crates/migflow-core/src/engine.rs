@@ -871,15 +871,15 @@ fn aggregate_groupings<E: MedianEntry>(
                 total.merge(tally);
             }
             let known_all = groups.is_some().then_some(all_median).flatten();
-            let medians = E::grouping_medians(
-                &scratch.entries,
-                &scratch.states,
+            let grouping = Grouping {
+                entries: &scratch.entries,
+                states: &scratch.states,
                 groups,
-                &chunk_tallies,
-                &total,
+                tallies: &chunk_tallies,
+                total: &total,
                 known_all,
-                &mut scratch.buffer,
-            );
+            };
+            let medians = E::grouping_medians(grouping, &mut scratch.buffer);
             let mut record = total.finish(year, medians);
             if groups.is_none() {
                 all_median = Some(medians[ALL_GROUP]);
@@ -890,20 +890,35 @@ fn aggregate_groupings<E: MedianEntry>(
         .collect()
 }
 
-/// Each group's weighted median (MODEL.md §6) of the households counted
-/// in `tallies`, by chunk: `entries` and `states` hold each household's
-/// median entry and state ([`NO_GROUP`] if not alive), `groups` its group
-/// if not by state.
-fn weighted_medians(
-    entries: &[WeightedIncome],
-    states: &[u8],
-    groups: Option<&[u8]>,
-    tallies: &[Tally],
-    total: &Tally,
+/// What the medians of one grouping of the households are found from.
+struct Grouping<'a, E> {
+    /// Each household's median entry, in engine order.
+    entries: &'a [E],
+    /// Each household's state ([`NO_GROUP`] if not alive).
+    states: &'a [u8],
+    /// Each household's group, if not by state.
+    groups: Option<&'a [u8]>,
+    /// The grouping's tallies, by chunk, and their total.
+    tallies: &'a [Tally],
+    total: &'a Tally,
+    /// The median of all, when already known.
     known_all: Option<Option<f64>>,
+}
+
+/// Each group's weighted median (MODEL.md §6) of a grouping.
+fn weighted_medians(
+    grouping: Grouping<'_, WeightedIncome>,
     buffer: &mut Vec<WeightedIncome>,
 ) -> [Option<f64>; GROUPS] {
     type E = WeightedIncome;
+    let Grouping {
+        entries,
+        states,
+        groups,
+        tallies,
+        total,
+        known_all,
+    } = grouping;
     // One buffer of incomes laid out group by group (a counting sort by
     // group, filled chunk by chunk in parallel from the tallies' counts):
     // each group's median is a selection in its own range, and the median
@@ -1047,14 +1062,9 @@ struct MedianBuffers<E> {
 /// An entry of a median buffer.
 trait MedianEntry: Copy + Default + Send + Sync {
     fn of(h: &Household, weight: f64) -> Self;
-    /// Each group's median of a grouping (see [`weighted_medians`]).
+    /// Each group's median of a grouping; `buffer` is scratch.
     fn grouping_medians(
-        entries: &[Self],
-        states: &[u8],
-        groups: Option<&[u8]>,
-        tallies: &[Tally],
-        total: &Tally,
-        known_all: Option<Option<f64>>,
+        grouping: Grouping<'_, Self>,
         buffer: &mut Vec<Self>,
     ) -> [Option<f64>; GROUPS];
 }
@@ -1064,20 +1074,12 @@ impl MedianEntry for f64 {
     fn of(h: &Household, _: f64) -> f64 {
         h.income_pc
     }
-    fn grouping_medians(
-        entries: &[f64],
-        states: &[u8],
-        groups: Option<&[u8]>,
-        _: &[Tally],
-        total: &Tally,
-        known_all: Option<Option<f64>>,
-        _: &mut Vec<f64>,
-    ) -> [Option<f64>; GROUPS] {
-        let counts = total.households_by_group();
-        let groups = groups.unwrap_or(states);
-        let mut medians =
-            selection::group_medians(entries, states, groups, &counts, known_all.is_some());
-        if let Some(all) = known_all {
+    fn grouping_medians(g: Grouping<'_, f64>, _: &mut Vec<f64>) -> [Option<f64>; GROUPS] {
+        let counts = g.total.households_by_group();
+        let groups = g.groups.unwrap_or(g.states);
+        let skip_all = g.known_all.is_some();
+        let mut medians = selection::group_medians(g.entries, g.states, groups, &counts, skip_all);
+        if let Some(all) = g.known_all {
             medians[ALL_GROUP] = all;
         }
         medians
@@ -1090,15 +1092,10 @@ impl MedianEntry for WeightedIncome {
         weighted_income(h, weight)
     }
     fn grouping_medians(
-        entries: &[WeightedIncome],
-        states: &[u8],
-        groups: Option<&[u8]>,
-        tallies: &[Tally],
-        total: &Tally,
-        known_all: Option<Option<f64>>,
+        grouping: Grouping<'_, WeightedIncome>,
         buffer: &mut Vec<WeightedIncome>,
     ) -> [Option<f64>; GROUPS] {
-        weighted_medians(entries, states, groups, tallies, total, known_all, buffer)
+        weighted_medians(grouping, buffer)
     }
 }
 

@@ -30,7 +30,7 @@ const BUCKETS: usize = 1 << DIGIT_BITS;
 const MIN_TASK: usize = 1 << 14;
 /// A range of keys holding at most this many values of a group (or this
 /// share of all values) is collected rather than narrowed further.
-const MIN_COLLECT: usize = 1 << 12;
+const MIN_COLLECT: usize = 1 << 17;
 const COLLECT_SHARE: usize = 64;
 
 /// The key of `x`: unsigned order is `total_cmp` order.
