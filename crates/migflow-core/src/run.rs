@@ -66,7 +66,7 @@ impl PopulationSource {
     }
 
     /// The survey's household identifiers, indexed by household number
-    /// ([`Household::id`]): a loaded file's `id` column; none for a file
+    /// ([`Household::id`](crate::model::Household::id)): a loaded file's `id` column; none for a file
     /// without one and for a synthetic population.
     pub fn survey_ids(&self) -> Option<&Arc<[String]>> {
         match self {
