@@ -24,13 +24,23 @@ fn check(data: &[u8], params: &Params) {
     let households = &loaded.households;
     assert!(!households.is_empty());
     let villages = s.population.sites * s.population.villages_per_site;
-    for h in households {
-        assert!(h.site < s.population.sites);
+    let survey = &loaded.survey;
+    for w in survey.weights.iter().chain(&survey.distances_km) {
+        assert_eq!(w.len(), households.len());
+    }
+    // Survey facts are by household number, which is the row's place.
+    for (i, h) in (0u32..).zip(households) {
+        assert!(h.site(s.population.villages_per_site) < s.population.sites);
         assert!(h.village < villages);
         assert!((0.0..=1.0).contains(&h.skill));
         assert!(h.land_mu.is_finite() && h.land_mu >= 0.0);
-        assert!(h.weight.is_finite() && h.weight > 0.0);
-        assert!(h.own_distance().is_none_or(|d| d.is_finite() && d >= 0.0));
+        let weight = survey.weight(i);
+        assert!(weight.is_finite() && weight > 0.0);
+        assert!(
+            survey
+                .own_distance(i)
+                .is_none_or(|d| d.is_finite() && d >= 0.0)
+        );
     }
     if let Some(ids) = &loaded.survey_ids {
         assert_eq!(ids.len(), households.len());
