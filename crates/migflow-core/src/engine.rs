@@ -101,24 +101,20 @@ fn foreseen_deaths(h: &Household, key: YearKey, ys: &Year) -> u8 {
 /// else its origin village's.
 #[derive(Clone, Copy)]
 struct Distances<'a> {
-    own: Option<&'a [f64]>,
+    survey: &'a SurveyFacts,
     village: &'a [f64],
 }
 
 impl<'a> Distances<'a> {
     fn new(survey: &'a SurveyFacts, village: &'a [f64]) -> Self {
-        Distances {
-            own: survey.distances_km.as_deref(),
-            village,
-        }
+        Distances { survey, village }
     }
 
     #[inline]
     fn of(&self, h: &Household) -> f64 {
-        match self.own {
-            Some(own) => own[h.id as usize],
-            None => self.village[h.village as usize],
-        }
+        self.survey
+            .own_distance(h.id)
+            .unwrap_or_else(|| self.village[h.village as usize])
     }
 }
 
@@ -302,8 +298,9 @@ impl<'s> Engine<'s> {
     /// Set up a replicate with its households at relocation, given in id
     /// order (household `i` gets id `i`), with survey facts (if any) for
     /// each. Households' sites and villages must be within the scenario's
-    /// counts (the population builders guarantee both). The engine keeps them site by site, so that each
-    /// site's market reads and writes one contiguous block of memory.
+    /// counts (the population builders guarantee both). The engine keeps
+    /// them site by site, so that each site's market reads and writes one
+    /// contiguous block of memory.
     pub fn new(
         params: &'s Params,
         households: impl Into<Households>,
@@ -499,7 +496,7 @@ impl<'s> Engine<'s> {
         let first_village = |site: usize| site * per_site;
         let key = self.key.at_year(self.t);
         // One byte a household, apart from the year records: writing a
-        // byte into every 40-byte record would stream them all once more.
+        // byte into every 32-byte year record would stream them all once more.
         let mut masks: Vec<(&[Household], &mut [u8])> = Vec::with_capacity(self.sites.len());
         let mut rest = self.death_masks.as_mut_slice();
         for site in &self.sites {

@@ -4,7 +4,7 @@
 //!
 //! Each value is mapped to a `u64` key whose unsigned order is
 //! [`f64::total_cmp`]'s. A group's median is found by narrowing the range of
-//! keys that holds its middle rank, a 12-bit digit at a time, with one
+//! keys that holds its middle rank, a 16-bit digit at a time, with one
 //! counting pass over the values a digit; once the range holds few values,
 //! one last pass collects them and a selection among them gives the
 //! median. Every step counts integers or compares keys, so the result is
