@@ -850,8 +850,21 @@ fn aggregate_groupings<E: MedianEntry>(
             let mut costs = CostTally::default();
             for (j, (h, y)) in hs.iter_mut().zip(yrs).enumerate() {
                 let weight = survey.weight(h.id);
-                for (tally, keys) in tallies.iter_mut().zip(&keys) {
-                    tally_one(tally, h, y, weight, keys.map(|k| k[j]));
+                // The observation is made once and counted in every
+                // grouping (`tally_one` for each would remake it).
+                if y.dissolved() {
+                    for (tally, keys) in tallies.iter_mut().zip(&keys) {
+                        if let Some(g) = dissolved_group(y, keys.map(|k| k[j])) {
+                            tally.add_dissolved(g);
+                        }
+                    }
+                } else if h.alive() {
+                    let observation = observation(h, y, weight);
+                    for (tally, keys) in tallies.iter_mut().zip(&keys) {
+                        if let Some(g) = group_of(h, keys.map(|k| k[j])) {
+                            tally.add(&observation, g);
+                        }
+                    }
                 }
                 costs.add(h, y, weight, distances.of(h), ys);
                 entries[j] = E::of(h, weight);
@@ -1027,31 +1040,43 @@ fn tally_one(
     key: Option<u8>,
 ) -> Option<usize> {
     if y.dissolved() {
-        match key {
-            None => tally.add_dissolved(y.last_state.index()),
-            Some(NO_GROUP) => {}
-            Some(k) => tally.add_dissolved(usize::from(k)),
+        if let Some(g) = dissolved_group(y, key) {
+            tally.add_dissolved(g);
         }
         return None;
     }
     let g = group_of(h, key)?;
-    tally.add(
-        &Observation {
-            state: h.state,
-            last_state: y.last_state,
-            size: h.size,
-            laborers: y.members.laborers,
-            weight,
-            income_pc: h.income_pc,
-            poor: h.poor(),
-            poor_last_year: y.poor_last_year(),
-            at_risk: y.at_risk(),
-            dibao: y.dibao(),
-            ever_poor: h.ever_poor(),
-        },
-        g,
-    );
+    tally.add(&observation(h, y, weight), g);
     Some(g)
+}
+
+/// The group a household dissolved this year is counted in: last year's
+/// state, or its entry of `key` (none for [`NO_GROUP`]).
+#[inline]
+fn dissolved_group(y: &HouseholdYear, key: Option<u8>) -> Option<usize> {
+    match key {
+        None => Some(y.last_state.index()),
+        Some(NO_GROUP) => None,
+        Some(k) => Some(usize::from(k)),
+    }
+}
+
+/// What the tally counts of a household alive this year.
+#[inline]
+fn observation(h: &Household, y: &HouseholdYear, weight: f64) -> Observation {
+    Observation {
+        state: h.state,
+        last_state: y.last_state,
+        size: h.size,
+        laborers: y.members.laborers,
+        weight,
+        income_pc: h.income_pc,
+        poor: h.poor(),
+        poor_last_year: y.poor_last_year(),
+        at_risk: y.at_risk(),
+        dibao: y.dibao(),
+        ever_poor: h.ever_poor(),
+    }
 }
 
 /// Scratch buffers of the medians: plain incomes when every household has
