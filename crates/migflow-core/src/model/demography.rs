@@ -107,7 +107,10 @@ pub fn may_have_birth(h: &Household) -> bool {
 /// the child, aged 0, is appended after the other members. Returns
 /// whether a child was born.
 pub fn birth(h: &mut Household, ys: &Year, rng: &mut Stream) -> bool {
-    if ys.demography.p_birth <= 0.0 || !may_have_birth(h) || !rng.bernoulli(ys.demography.p_birth) {
+    // The draw comes first: it is cheaper than the household test and
+    // rarely succeeds, and the stream is this rule's alone, so the order
+    // changes no draw and no outcome.
+    if ys.demography.p_birth <= 0.0 || !rng.bernoulli(ys.demography.p_birth) || !may_have_birth(h) {
         return false;
     }
     h.ages[h.size as usize] = 0;
