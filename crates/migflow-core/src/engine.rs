@@ -200,8 +200,10 @@ fn site_blocks<'a>(
 fn clear_site(site: &Site, hs: &[Household], yrs: &mut [HouseholdYear], key: YearKey, ys: &Year) {
     let targeting = ys.target_at_risk;
     let placements = capacity(ys.placements_share, site.laborers0);
-    let mut local: Vec<JobApplicant> = Vec::new();
-    let mut outbound: Vec<PlacementApplicant> = Vec::new();
+    // Room for every household: growing the vectors copied them again and
+    // again (the memory is only touched as applicants are added).
+    let mut local: Vec<JobApplicant> = Vec::with_capacity(hs.len());
+    let mut outbound: Vec<PlacementApplicant> = Vec::with_capacity(hs.len());
     let placement = |j: usize, h: &Household, y: &HouseholdYear| PlacementApplicant {
         household: h.id,
         slot: j as u32,

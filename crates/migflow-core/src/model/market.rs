@@ -73,27 +73,29 @@ fn lottery_sort<T: Copy>(
     for b in 1..starts.len() {
         starts[b] += starts[b - 1];
     }
+    // The order is found on indices, and the items are moved once.
     let mut next = starts.clone();
-    let mut sorted: Vec<T> = items.to_vec();
-    for item in items.iter() {
+    let mut order = vec![0u32; n];
+    for (i, item) in items.iter().enumerate() {
         let b = bucket_of(order_of(item));
-        sorted[next[b] as usize] = *item;
+        order[next[b] as usize] = i as u32;
         next[b] += 1;
     }
-    let full = |item: &T| {
-        let (group, key, household) = order_of(item);
+    let full = |i: u32| {
+        let (group, key, household) = order_of(&items[i as usize]);
         (group, key.to_bits(), household)
     };
     for b in 0..groups * per_group {
-        let bucket = &mut sorted[starts[b] as usize..starts[b + 1] as usize];
+        let bucket = &mut order[starts[b] as usize..starts[b + 1] as usize];
         for i in 1..bucket.len() {
             let mut j = i;
-            while j > 0 && full(&bucket[j]) < full(&bucket[j - 1]) {
+            while j > 0 && full(bucket[j]) < full(bucket[j - 1]) {
                 bucket.swap(j, j - 1);
                 j -= 1;
             }
         }
     }
+    let sorted: Vec<T> = order.iter().map(|&i| items[i as usize]).collect();
     items.copy_from_slice(&sorted);
 }
 
