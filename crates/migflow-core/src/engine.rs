@@ -456,8 +456,8 @@ impl<'s> Engine<'s> {
         // The phases' parallel loops, started from a thread outside the
         // pool (a benchmark's or a library user's main thread), would each
         // hand their work to the pool and sleep until it is done: about
-        // fifteen sleeps and wake-ups a year, a tenth of the time of a
-        // 10,000-household step. Run the whole year on one of the pool's
+        // fifteen sleeps and wake-ups a year, a sixth of the time of a
+        // 10,000-household step (BENCHMARKS.md). Run the whole year on one of the pool's
         // threads instead (on a thread of the pool this runs in place).
         rayon::scope(|_| self.step_in_pool())
     }

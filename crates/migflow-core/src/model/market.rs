@@ -30,10 +30,11 @@ pub struct JobApplicant {
     pub assigned: Jobs,
 }
 
-/// A sort key that orders applicants by the lottery: with targeting, last
+/// The lottery order of applicants as one integer: with targeting, last
 /// year's poor first; then by key (a Uniform(0, 1) draw, whose IEEE bits
 /// order like its value since it is never negative); exact ties by
-/// household. One integer comparison per step keeps the sort cheap.
+/// household. The markets put applicants in this order with a bucket sort
+/// (`lottery_sort`), which a test checks against a sort by this key.
 pub fn lottery_key(targeting: bool, poor_last_year: bool, key: f64, household: u32) -> u128 {
     let later = u128::from(targeting && !poor_last_year);
     (later << 96) | (u128::from(key.to_bits()) << 32) | u128::from(household)
